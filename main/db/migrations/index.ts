@@ -1,0 +1,14 @@
+import * as m001 from './001_foundation.ts';
+import * as m002 from './002_clustering.ts';
+
+export interface Migration {
+  version: number;
+  name: string;
+  up: string;
+}
+
+// Append only: a shipped migration is never edited, a change is a new numbered file.
+export const migrations: readonly Migration[] = [
+  { version: 1, name: 'foundation', up: m001.up },
+  { version: 2, name: 'clustering', up: m002.up },
+];

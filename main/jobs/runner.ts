@@ -1,0 +1,213 @@
+import { EventEmitter } from 'node:events';
+import type { Db } from '../db/connection.ts';
+import type { JobEvent, JobKind, JobProgress, JobRecord, JobState } from '../../preload/contract/jobs.ts';
+import { RateMeter, etaSeconds } from './progress.ts';
+
+export class JobCancelledError extends Error {
+  constructor() {
+    super('cancelled');
+    this.name = 'JobCancelledError';
+  }
+}
+
+export interface JobContext {
+  readonly jobId: number;
+  readonly signal: AbortSignal;
+  /** The interrupted job this one takes over, if any. Work is idempotent, so it only informs. */
+  readonly resumedFrom: number | null;
+  /** Starts a new counted stage; the rate window restarts. */
+  stage(name: string, total: number | null, unit?: string): void;
+  /** Reports the number done in the current stage; events are throttled. */
+  progress(done: number, message?: string): void;
+  log(message: string, level?: 'info' | 'warn' | 'error'): void;
+  /** Throws JobCancelledError when the job was cancelled. Call it between units of work. */
+  throwIfCancelled(): void;
+}
+
+export type JobBody<T> = (ctx: JobContext) => Promise<T>;
+
+const PROGRESS_EVENT_INTERVAL_MS = 100;
+const PROGRESS_DB_INTERVAL_MS = 1000;
+
+/**
+ * Runs jobs against one project database: records them in `jobs`, emits typed events, supports
+ * cancellation through AbortSignal, and marks jobs left 'running' by a dead process as interrupted.
+ */
+export class JobRunner {
+  readonly events = new EventEmitter<{ event: [JobEvent] }>();
+  private readonly controllers = new Map<number, AbortController>();
+
+  constructor(private readonly db: Db) {
+    this.markOrphansInterrupted();
+  }
+
+  onEvent(listener: (e: JobEvent) => void): () => void {
+    this.events.on('event', listener);
+    return () => this.events.off('event', listener);
+  }
+
+  cancel(jobId: number): boolean {
+    const c = this.controllers.get(jobId);
+    if (!c) return false;
+    c.abort();
+    return true;
+  }
+
+  cancelAll(): void {
+    for (const c of this.controllers.values()) c.abort();
+  }
+
+  get runningJobIds(): number[] {
+    return [...this.controllers.keys()];
+  }
+
+  list(limit = 50): JobRecord[] {
+    const rows = this.db.prepare('SELECT * FROM jobs ORDER BY id DESC LIMIT ?').all(limit) as JobRow[];
+    return rows.map(toRecord);
+  }
+
+  async run<T>(kind: JobKind, params: unknown, body: JobBody<T>, outer?: AbortSignal): Promise<T> {
+    const paramsJson = JSON.stringify(params ?? {});
+    const now = Date.now();
+    const previous = this.db
+      .prepare(`SELECT id FROM jobs WHERE kind = ? AND params = ? AND state IN ('interrupted', 'cancelled', 'failed') ORDER BY id DESC LIMIT 1`)
+      .get(kind, paramsJson) as { id: number } | undefined;
+    const resumedFrom = previous?.id ?? null;
+    const jobId = Number(
+      this.db
+        .prepare(`INSERT INTO jobs (kind, params, state, pid, resumed_from, started_at, updated_at) VALUES (?, ?, 'running', ?, ?, ?, ?)`)
+        .run(kind, paramsJson, process.pid, resumedFrom, now, now).lastInsertRowid,
+    );
+    const controller = new AbortController();
+    const onOuterAbort = () => controller.abort();
+    outer?.addEventListener('abort', onOuterAbort, { once: true });
+    if (outer?.aborted) controller.abort();
+    this.controllers.set(jobId, controller);
+    this.emit({ type: 'started', jobId, kind, params, resumedFrom });
+    if (resumedFrom !== null) this.emit({ type: 'log', jobId, level: 'info', message: `resuming after job ${resumedFrom}` });
+
+    const ctx = this.makeContext(jobId, kind, controller.signal, resumedFrom);
+    try {
+      const result = await body(ctx);
+      ctx.flush();
+      this.finish(jobId, kind, 'done');
+      return result;
+    } catch (err) {
+      ctx.flush();
+      const cancelled = err instanceof JobCancelledError || controller.signal.aborted;
+      const message = err instanceof Error ? err.message : String(err);
+      this.finish(jobId, kind, cancelled ? 'cancelled' : 'failed', cancelled ? undefined : message);
+      throw cancelled && !(err instanceof JobCancelledError) ? new JobCancelledError() : err;
+    } finally {
+      outer?.removeEventListener('abort', onOuterAbort);
+      this.controllers.delete(jobId);
+    }
+  }
+
+  private makeContext(jobId: number, kind: JobKind, signal: AbortSignal, resumedFrom: number | null): JobContext & { flush(): void } {
+    const meter = new RateMeter();
+    let stage = '';
+    let unit = 'items';
+    let total: number | null = null;
+    let done = 0;
+    let message: string | undefined;
+    let lastEvent = 0;
+    let lastDb = 0;
+    const updateRow = this.db.prepare('UPDATE jobs SET done = ?, total = ?, message = ?, updated_at = ? WHERE id = ?');
+    const publish = (force: boolean) => {
+      const now = Date.now();
+      const rate = meter.update(done);
+      if (force || now - lastEvent >= PROGRESS_EVENT_INTERVAL_MS) {
+        lastEvent = now;
+        const progress: JobProgress = { jobId, kind, unit, stage, done, total, rate, etaSeconds: etaSeconds(done, total, rate), message };
+        this.emit({ type: 'progress', progress });
+      }
+      if (force || now - lastDb >= PROGRESS_DB_INTERVAL_MS) {
+        lastDb = now;
+        updateRow.run(done, total, message ?? stage, now, jobId);
+      }
+    };
+    return {
+      jobId,
+      signal,
+      resumedFrom,
+      stage: (name, stageTotal, stageUnit) => {
+        stage = name;
+        total = stageTotal;
+        unit = stageUnit ?? unit;
+        done = 0;
+        message = undefined;
+        meter.reset(0);
+        publish(true);
+      },
+      progress: (n, msg) => {
+        done = n;
+        message = msg;
+        publish(total !== null && n >= total);
+      },
+      log: (msg, level = 'info') => this.emit({ type: 'log', jobId, level, message: msg }),
+      throwIfCancelled: () => {
+        if (signal.aborted) throw new JobCancelledError();
+      },
+      flush: () => publish(true),
+    };
+  }
+
+  private finish(jobId: number, kind: JobKind, state: Exclude<JobState, 'running'>, error?: string): void {
+    const now = Date.now();
+    this.db.prepare('UPDATE jobs SET state = ?, error = ?, updated_at = ?, finished_at = ? WHERE id = ?').run(state, error ?? null, now, now, jobId);
+    this.emit({ type: 'finished', jobId, kind, state, error });
+  }
+
+  private markOrphansInterrupted(): void {
+    const rows = this.db.prepare(`SELECT id, pid FROM jobs WHERE state = 'running'`).all() as Array<{ id: number; pid: number | null }>;
+    const mark = this.db.prepare(`UPDATE jobs SET state = 'interrupted', updated_at = ? WHERE id = ?`);
+    for (const r of rows) {
+      if (r.pid !== null && r.pid !== process.pid && isAlive(r.pid)) continue;
+      mark.run(Date.now(), r.id);
+    }
+  }
+
+  private emit(e: JobEvent): void {
+    this.events.emit('event', e);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+interface JobRow {
+  id: number;
+  kind: JobKind;
+  params: string;
+  state: JobState;
+  done: number;
+  total: number | null;
+  message: string | null;
+  error: string | null;
+  resumed_from: number | null;
+  started_at: number;
+  finished_at: number | null;
+}
+
+function toRecord(r: JobRow): JobRecord {
+  return {
+    id: r.id,
+    kind: r.kind,
+    params: JSON.parse(r.params),
+    state: r.state,
+    done: r.done,
+    total: r.total,
+    message: r.message,
+    error: r.error,
+    resumedFrom: r.resumed_from,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+  };
+}
