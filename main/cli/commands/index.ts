@@ -1,7 +1,23 @@
 import type { Command } from '../command.ts';
 import { statusCommand } from './status.ts';
+import { importCommand } from './import.ts';
+import { clusterCommand } from './cluster.ts';
+import { evalCommand } from './eval.ts';
+import { exportCommand } from './export.ts';
+import { serveCommand } from './serve.ts';
+import { embedCommand } from './embed.ts';
+import { exportEmbeddingsCommand } from './export-embeddings.ts';
+import { pretrainCommand } from './pretrain.ts';
 
 // One line per command; each lives in its own file beside this one.
 export const commands: Command[] = [
   statusCommand,
+  importCommand,
+  pretrainCommand,
+  embedCommand,
+  clusterCommand,
+  evalCommand,
+  exportCommand,
+  exportEmbeddingsCommand,
+  serveCommand,
 ];

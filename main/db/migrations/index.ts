@@ -1,5 +1,7 @@
 import * as m001 from './001_foundation.ts';
 import * as m002 from './002_clustering.ts';
+import * as m003 from './003_projections.ts';
+import * as m004 from './004_pretrain.ts';
 
 export interface Migration {
   version: number;
@@ -11,4 +13,6 @@ export interface Migration {
 export const migrations: readonly Migration[] = [
   { version: 1, name: 'foundation', up: m001.up },
   { version: 2, name: 'clustering', up: m002.up },
+  { version: 3, name: 'projections', up: m003.up },
+  { version: 4, name: 'pretrain', up: m004.up },
 ];

@@ -1,0 +1,105 @@
+// Builds the one service contract over a session, and the single dispatch every transport uses:
+// validate the method and its params, call the service, turn any failure into an ApiError shape.
+// No Electron here: Electron, the WebSocket bridge and tests all go through dispatch().
+import type { ApiErrorShape, MethodName, PlatformMode, PushEvent, ServiceApi } from '../../preload/contract/api.ts';
+import { validateCall } from './validate.ts';
+import { createAppService } from './services/app.ts';
+import { createBackbonesService } from './services/backbones.ts';
+import { createClustersService } from './services/clusters.ts';
+import type { HostHooks, ServiceContext } from './services/context.ts';
+import { createCorrectionsService } from './services/corrections.ts';
+import { ApiError, toErrorShape } from './services/errors.ts';
+import { createExportService } from './services/export.ts';
+import { createImageService } from './services/image.ts';
+import { createMapService, stopProjectionWorkers } from './services/map.ts';
+import { createMappingService } from './services/mapping.ts';
+import { createPipelineService } from './services/pipeline.ts';
+import { createProjectsService } from './services/projects.ts';
+import { defaultStateDir } from './services/recent.ts';
+import { createRunsService } from './services/runs.ts';
+import { Session } from './services/session.ts';
+
+export { ApiError } from './services/errors.ts';
+export type { HostHooks } from './services/context.ts';
+
+export interface ServicesOptions {
+  platform: PlatformMode;
+  /** App state (recent projects); default per-user config folder or SPICE_WORKBENCH_HOME. */
+  stateDir?: string;
+  host?: HostHooks;
+}
+
+export type CallResult = { ok: true; result: unknown } | { ok: false; error: ApiErrorShape };
+
+export interface Services {
+  readonly api: ServiceApi;
+  readonly session: Session;
+  /** Runs one untrusted call: never throws, always answers a result or an error shape. */
+  dispatch(method: unknown, params: unknown): Promise<CallResult>;
+  onPush(listener: (e: PushEvent) => void): () => void;
+  dispose(): void;
+}
+
+export function createServices(options: ServicesOptions): Services {
+  const session = new Session({ platform: options.platform, stateDir: options.stateDir ?? defaultStateDir() });
+  const ctx: ServiceContext = { session, host: options.host ?? {} };
+  const pipeline = createPipelineService(ctx);
+  const map = createMapService(ctx);
+  const api: ServiceApi = {
+    app: createAppService(ctx),
+    projects: createProjectsService(ctx, pipeline),
+    pipeline,
+    backbones: createBackbonesService(ctx),
+    runs: createRunsService(ctx),
+    clusters: createClustersService(ctx),
+    image: createImageService(ctx),
+    mapping: createMappingService(ctx),
+    corrections: createCorrectionsService(ctx),
+    export: createExportService(ctx),
+    map,
+  };
+
+  // A finished clustering makes the map likely next: compute it while the person looks at the grid.
+  session.onPush((e) => {
+    if (e.type !== 'job' || e.event.type !== 'finished' || e.event.state !== 'done') return;
+    if (e.event.kind !== 'cluster' && e.event.kind !== 'pipeline') return;
+    const project = session.project;
+    const finishing = e.event.jobId;
+    // The finished job is still listed as running while its event goes out.
+    if (!project || project.jobs.runningJobIds.some((id) => id !== finishing)) return;
+    const latest = project.db.prepare(`SELECT backbone_id FROM runs WHERE state = 'done' ORDER BY id DESC LIMIT 1`).pluck().get() as number | undefined;
+    if (latest !== undefined) map.warm(latest);
+  });
+
+  return {
+    api,
+    session,
+    async dispatch(method, params) {
+      try {
+        const valid = validateCall(method, params);
+        const name = method as MethodName;
+        const dot = name.indexOf('.');
+        const area = api[name.slice(0, dot) as keyof ServiceApi] as unknown as Record<string, (p: unknown) => Promise<unknown>>;
+        const result = await area[name.slice(dot + 1)](valid);
+        return { ok: true, result: result === undefined ? null : result };
+      } catch (err) {
+        return { ok: false, error: toErrorShape(translateError(err)) };
+      }
+    },
+    onPush: (listener) => session.onPush(listener),
+    dispose: () => {
+      stopProjectionWorkers();
+      session.dispose();
+    },
+  };
+}
+
+/** Input errors raised by pipeline modules are the caller's fault, not the app's. */
+const INPUT_ERROR_NAMES = new Set(['ImportInputError', 'ClassNameError', 'BackboneChoiceError', 'ExportError', 'NoGroundTruthError', 'RangeError']);
+
+function translateError(err: unknown): unknown {
+  if (err instanceof ApiError) return err;
+  if (err instanceof Error && INPUT_ERROR_NAMES.has(err.name)) return new ApiError('invalid-argument', err.message);
+  if (err instanceof Error && /^there is no image \d+/.test(err.message)) return new ApiError('not-found', err.message);
+  return err;
+}

@@ -1,0 +1,80 @@
+// backbones.*: what embedded this project, and what could.
+import { existsSync, readdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { AvailableBackbone, BackbonesApi } from '../../../preload/contract/api.ts';
+import { listRegistryAvailability, modelSearchDirs } from '../../models/registry.ts';
+import { readSidecar } from '../../models/sidecar.ts';
+import type { ServiceContext } from './context.ts';
+import { backboneSummaries } from './summary.ts';
+
+export function createBackbonesService(ctx: ServiceContext): BackbonesApi {
+  return {
+    async list() {
+      return backboneSummaries(ctx.session.requireProject().db);
+    },
+
+    async available() {
+      const out: AvailableBackbone[] = [];
+      const registryPaths = new Set<string>();
+      for (const { entry, path } of await listRegistryAvailability()) {
+        if (path) registryPaths.add(path);
+        out.push({
+          spec: entry.name,
+          name: entry.name,
+          origin: 'registry',
+          description: entry.description,
+          outputDim: entry.outputDim,
+          recommendedSize: entry.smallImageInputSize ?? entry.nativeInputSize,
+          license: entry.license,
+          present: path !== null,
+        });
+      }
+      // Any other ONNX file in the model folders (e.g. shared/models) can be used by its path.
+      for (const dir of modelSearchDirs()) {
+        if (!existsSync(dir)) continue;
+        for (const file of readdirSync(dir).filter((f) => f.toLowerCase().endsWith('.onnx')).sort()) {
+          const path = join(dir, file);
+          if (registryPaths.has(path)) continue;
+          let sidecar = null;
+          try {
+            sidecar = readSidecar(path);
+          } catch {
+            // A malformed sidecar only costs the description; resolving the backbone reports it.
+          }
+          out.push({
+            spec: path,
+            name: basename(file, '.onnx'),
+            origin: 'shared',
+            description: `ONNX model ${path}`,
+            outputDim: sidecar?.outputDim ?? null,
+            recommendedSize: sidecar?.smallImageInputSize ?? sidecar?.nativeInputSize ?? null,
+            license: sidecar?.license ?? null,
+            present: true,
+          });
+        }
+      }
+      const project = ctx.session.project;
+      if (project) {
+        const own = project.db.prepare(`SELECT name, output_dim, input_size, license FROM backbones WHERE source = 'project' ORDER BY id`).all() as Array<{
+          name: string;
+          output_dim: number;
+          input_size: number;
+          license: string | null;
+        }>;
+        for (const b of own) {
+          out.push({
+            spec: b.name.startsWith('project:') ? b.name : `project:${b.name}`,
+            name: b.name,
+            origin: 'project',
+            description: 'backbone pre-trained on this project (MoCo)',
+            outputDim: b.output_dim,
+            recommendedSize: b.input_size,
+            license: b.license,
+            present: true,
+          });
+        }
+      }
+      return out;
+    },
+  };
+}

@@ -1,0 +1,66 @@
+// Worker thread: 2-D UMAP of L2-normalised vectors. Runs off the main thread because UMAP's neighbour
+// search is synchronous and takes tens of seconds on 10,000 images; the app must keep answering.
+import { parentPort, workerData } from 'node:worker_threads';
+import { UMAP } from 'umap-js';
+import { createRng } from '../../pipeline/cluster/prng.ts';
+import { randomizedPca } from './pca.ts';
+
+/** UMAP's neighbour search is many times faster on a PCA of the embeddings than on 1024 dimensions. */
+const PCA_DIMS = 50;
+
+export interface ProjectionJob {
+  data: Float32Array;
+  n: number;
+  dim: number;
+  seed: number;
+  nNeighbors: number;
+  minDist: number;
+}
+
+export type ProjectionMessage = { type: 'progress'; epoch: number; epochs: number } | { type: 'done'; coords: Float32Array } | { type: 'error'; message: string };
+
+async function main(job: ProjectionJob): Promise<Float32Array> {
+  const dim = Math.min(job.dim, PCA_DIMS);
+  const reduced = job.dim > PCA_DIMS ? randomizedPca(job.data, job.n, job.dim, PCA_DIMS, { seed: job.seed }) : job.data;
+  const rows: number[][] = new Array(job.n);
+  for (let i = 0; i < job.n; i++) rows[i] = Array.from(reduced.subarray(i * dim, (i + 1) * dim));
+  const rng = createRng(job.seed);
+  const umap = new UMAP({
+    nComponents: 2,
+    nNeighbors: Math.min(job.nNeighbors, job.n - 1),
+    minDist: job.minDist,
+    // umap-js's layout epochs dominate on large sets; fewer still give a readable map.
+    nEpochs: job.n >= 5000 ? 120 : job.n >= 1000 ? 250 : 400,
+    random: () => rng.next(),
+  });
+  const epochs = umap.initializeFit(rows);
+  for (let e = 0; e < epochs; e++) {
+    umap.step();
+    if (e % 20 === 0) parentPort!.postMessage({ type: 'progress', epoch: e, epochs } satisfies ProjectionMessage);
+  }
+  const embedding = umap.getEmbedding();
+  return scaleToUnit(embedding);
+}
+
+/** Each axis to 0..1, so the renderer needs no bounds. */
+function scaleToUnit(points: number[][]): Float32Array {
+  const out = new Float32Array(points.length * 2);
+  for (let axis = 0; axis < 2; axis++) {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const p of points) {
+      lo = Math.min(lo, p[axis]);
+      hi = Math.max(hi, p[axis]);
+    }
+    const span = hi - lo || 1;
+    points.forEach((p, i) => (out[i * 2 + axis] = (p[axis] - lo) / span));
+  }
+  return out;
+}
+
+if (parentPort) {
+  main(workerData as ProjectionJob).then(
+    (coords) => parentPort!.postMessage({ type: 'done', coords } satisfies ProjectionMessage, [coords.buffer as ArrayBuffer]),
+    (err: unknown) => parentPort!.postMessage({ type: 'error', message: err instanceof Error ? err.message : String(err) } satisfies ProjectionMessage),
+  );
+}

@@ -1,0 +1,62 @@
+// projects.*: open, create and describe the one project a session works on.
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import type { ProjectsApi } from '../../../preload/contract/api.ts';
+import type { ServiceContext } from './context.ts';
+import { ApiError } from './errors.ts';
+import type { PipelineControl } from './pipeline.ts';
+import { projectSummary } from './summary.ts';
+
+export function createProjectsService(ctx: ServiceContext, pipeline: PipelineControl): ProjectsApi {
+  const { session } = ctx;
+  return {
+    async recent() {
+      return session.recent.list();
+    },
+
+    async create({ dir, imageFolder, labelsFromFolders }) {
+      if (imageFolder !== undefined) requireFolder(imageFolder, 'image folder');
+      if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
+      const project = session.open(dir, { create: true });
+      const importJobId = imageFolder === undefined ? null : (await pipeline.startImport({ folder: imageFolder, labelsFromFolders })).jobId;
+      const summary = projectSummary(session, project);
+      session.push({ type: 'project', summary });
+      return { project: summary, importJobId };
+    },
+
+    async open({ dir }) {
+      const project = session.open(dir);
+      const summary = projectSummary(session, project);
+      session.push({ type: 'project', summary });
+      return summary;
+    },
+
+    async current() {
+      const project = session.project;
+      return project ? projectSummary(session, project) : null;
+    },
+
+    async close() {
+      session.close();
+      session.push({ type: 'project', summary: null });
+    },
+
+    async importErrors(params) {
+      const db = session.requireProject().db;
+      const offset = params?.offset ?? 0;
+      const limit = params?.limit ?? 200;
+      const total = (db.prepare(`SELECT COUNT(*) AS n FROM import_errors`).get() as { n: number }).n;
+      const rows = db
+        .prepare(`SELECT rel_path, reason, detail, duplicate_of FROM import_errors ORDER BY reason = 'duplicate', rel_path LIMIT ? OFFSET ?`)
+        .all(limit, offset) as Array<{ rel_path: string; reason: string; detail: string | null; duplicate_of: number | null }>;
+      return {
+        total,
+        items: rows.map((r) => ({ relPath: r.rel_path, reason: r.reason, detail: r.detail, duplicateOf: r.duplicate_of })),
+      };
+    },
+  };
+}
+
+export function requireFolder(dir: string, what: string): void {
+  if (!existsSync(dir)) throw new ApiError('not-found', `${what} ${dir} does not exist`);
+  if (!statSync(dir).isDirectory()) throw new ApiError('invalid-argument', `${what} ${dir} is a file, not a folder`);
+}

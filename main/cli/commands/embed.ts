@@ -1,0 +1,109 @@
+import type { Command, ParsedArgs } from '../command.ts';
+import { CliError, optionalInt, requireString } from '../command.ts';
+import { createProgressPrinter } from '../progress-printer.ts';
+import { openProject, projectExists } from '../../app/project.ts';
+import { JobCancelledError } from '../../jobs/runner.ts';
+import type { Triple } from '../../models/registry.ts';
+import { embedProject, type EmbedSummary } from '../../pipeline/embed/index.ts';
+import { parseViewCounts } from '../../pipeline/embed/views.ts';
+
+const usage =
+  'spice-workbench embed --project <dir> --model <onnx-file|registry-name|project:name> [--size <px>] [--views weak=4,strong=4] ' +
+  '[--seed N] [--batch N] [--replace] [--name NAME] [--mean r,g,b --std r,g,b] [--workers N]';
+
+export const embedCommand: Command = {
+  name: 'embed',
+  usage,
+  summary: 'Embed every image (and an augmented view bank) with a backbone; rerun to resume, only missing vectors are computed.',
+  options: {
+    project: { type: 'string' },
+    model: { type: 'string' },
+    size: { type: 'string' },
+    views: { type: 'string' },
+    seed: { type: 'string' },
+    batch: { type: 'string' },
+    replace: { type: 'boolean' },
+    name: { type: 'string' },
+    mean: { type: 'string' },
+    std: { type: 'string' },
+    workers: { type: 'string' },
+  },
+  async run(args) {
+    const projectDir = requireString(args, 'project', usage);
+    const model = requireString(args, 'model', usage);
+    if (args.positionals.length > 0) throw new CliError(`unexpected argument '${args.positionals[0]}'\nusage: ${usage}`, 2);
+    const size = positive(args, 'size');
+    const batchSize = positive(args, 'batch');
+    const workers = positive(args, 'workers');
+    const seed = optionalInt(args, 'seed');
+    if (seed !== undefined && (seed < 0 || seed > 0x7fffffff)) throw new CliError('--seed must be from 0 to 2147483647', 2);
+    let views;
+    try {
+      views = typeof args.values.views === 'string' ? parseViewCounts(args.values.views) : undefined;
+    } catch (err) {
+      throw new CliError((err as Error).message, 2);
+    }
+    const mean = triple(args, 'mean');
+    const std = triple(args, 'std');
+    if (std?.some((s) => s <= 0)) throw new CliError('--std values must be positive', 2);
+    if (!projectExists(projectDir)) throw new CliError(`no project at ${projectDir} (create it with \`spice-workbench import <folder> --project ${projectDir}\`)`);
+
+    const project = openProject(projectDir);
+    const stopPrinting = project.jobs.onEvent(createProgressPrinter());
+    const onSigint = () => project.jobs.cancelAll();
+    process.once('SIGINT', onSigint);
+    try {
+      const summary = await embedProject(project, {
+        backbone: model,
+        size,
+        views,
+        seed,
+        batchSize,
+        workers,
+        mean,
+        std,
+        name: typeof args.values.name === 'string' ? args.values.name : undefined,
+        replace: Boolean(args.values.replace),
+      });
+      console.log(formatEmbedSummary(summary));
+      return summary.failed.length > 0 ? 1 : 0;
+    } catch (err) {
+      if (err instanceof JobCancelledError) {
+        console.error('embed cancelled: stored vectors are kept; run the same command again to finish');
+        return 130;
+      }
+      throw new CliError((err as Error).message);
+    } finally {
+      process.off('SIGINT', onSigint);
+      stopPrinting();
+      project.close();
+    }
+  },
+};
+
+export function formatEmbedSummary(s: EmbedSummary): string {
+  const lines = [
+    `backbone ${s.backboneName} (id ${s.backboneId}) at ${s.inputSize} px${s.provider ? ` on ${s.provider}` : ''}`,
+    `  views           ${s.views.join(', ')}`,
+    `  computed        ${s.computed}${s.computed ? ` in ${s.seconds.toFixed(1)} s (${s.rate.toFixed(1)}/s)` : ''}`,
+    `  already stored  ${s.alreadyPresent}`,
+    `  failed          ${s.failed.length}`,
+  ];
+  for (const f of s.failed.slice(0, 10)) lines.push(`    ${f.path} (${f.view}): ${f.reason}`);
+  if (s.failed.length > 10) lines.push(`    ... and ${s.failed.length - 10} more`);
+  return lines.join('\n');
+}
+
+function positive(args: ParsedArgs, name: string): number | undefined {
+  const v = optionalInt(args, name);
+  if (v !== undefined && v < 1) throw new CliError(`--${name} must be at least 1`, 2);
+  return v;
+}
+
+function triple(args: ParsedArgs, name: string): Triple | undefined {
+  const v = args.values[name];
+  if (v === undefined) return undefined;
+  const parts = String(v).split(',').map((x) => Number(x.trim()));
+  if (parts.length !== 3 || parts.some((x) => !Number.isFinite(x))) throw new CliError(`--${name} must be three numbers like 0.485,0.456,0.406, got '${String(v)}'`, 2);
+  return [parts[0], parts[1], parts[2]];
+}

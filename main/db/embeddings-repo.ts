@@ -1,0 +1,156 @@
+// Stored embeddings (one float32 vector per image, backbone and view) and the specs of the views.
+import type { Db } from './connection.ts';
+
+export type ViewKind = 'plain' | 'weak' | 'strong';
+
+export interface EmbeddingRow {
+  imageId: number;
+  view: string;
+  /** L2-normalised. */
+  vector: Float32Array;
+}
+
+export interface EmbeddingMatrix {
+  /** Ascending; row i of data belongs to imageIds[i]. */
+  imageIds: number[];
+  dim: number;
+  /** N x dim, row-major, L2-normalised. */
+  data: Float32Array;
+}
+
+export interface ViewSpec {
+  view: string;
+  kind: ViewKind;
+  seed: number;
+  inputSize: number;
+  params: Record<string, unknown>;
+}
+
+/**
+ * Inserts a batch in one transaction, so a kill leaves all of it or none. A row already present is
+ * kept (a rerun that races another process never duplicates). Returns how many rows were new.
+ */
+export function saveEmbeddingBatch(db: Db, backboneId: number, rows: readonly EmbeddingRow[]): number {
+  const insert = db.prepare('INSERT INTO embeddings (image_id, backbone_id, view, vector) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING');
+  return db.transaction(() => {
+    let added = 0;
+    for (const r of rows) added += insert.run(r.imageId, backboneId, r.view, vectorToBlob(r.vector)).changes;
+    return added;
+  }).immediate();
+}
+
+/** Images that have no vector yet for (backbone, view), in id order. */
+export function imagesMissingView(db: Db, backboneId: number, view: string): Array<{ id: number; relPath: string }> {
+  return db
+    .prepare(
+      `SELECT i.id AS id, i.rel_path AS relPath FROM images i
+       WHERE NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.backbone_id = ? AND e.view = ? AND e.image_id = i.id)
+       ORDER BY i.id`,
+    )
+    .all(backboneId, view) as Array<{ id: number; relPath: string }>;
+}
+
+export function countEmbeddings(db: Db, backboneId: number, view?: string): number {
+  const row = (
+    view === undefined
+      ? db.prepare('SELECT COUNT(*) AS n FROM embeddings WHERE backbone_id = ?').get(backboneId)
+      : db.prepare('SELECT COUNT(*) AS n FROM embeddings WHERE backbone_id = ? AND view = ?').get(backboneId, view)
+  ) as { n: number };
+  return row.n;
+}
+
+/** Stored vectors per view, plain first, then weak/0.., strong/0... */
+export function embeddingCounts(db: Db, backboneId: number): Array<{ view: string; count: number }> {
+  const rows = db.prepare('SELECT view, COUNT(*) AS count FROM embeddings WHERE backbone_id = ? GROUP BY view').all(backboneId) as Array<{ view: string; count: number }>;
+  return rows.sort((a, b) => compareViews(a.view, b.view));
+}
+
+/** Views of a backbone that hold at least one vector, plain first. */
+export function listViews(db: Db, backboneId: number): string[] {
+  return embeddingCounts(db, backboneId).map((r) => r.view);
+}
+
+export function loadEmbeddingMatrix(db: Db, backboneId: number, view = 'plain'): EmbeddingMatrix {
+  const rows = db.prepare('SELECT image_id, vector FROM embeddings WHERE backbone_id = ? AND view = ? ORDER BY image_id').raw().all(backboneId, view) as Array<[number, Buffer]>;
+  if (rows.length === 0) return { imageIds: [], dim: 0, data: new Float32Array(0) };
+  const dim = rows[0][1].byteLength / 4;
+  const data = new Float32Array(rows.length * dim);
+  const bytes = new Uint8Array(data.buffer);
+  const imageIds = new Array<number>(rows.length);
+  rows.forEach(([id, blob], i) => {
+    if (blob.byteLength !== dim * 4) throw new Error(`embedding of image ${id} (${view}) has ${blob.byteLength / 4} values, expected ${dim}`);
+    imageIds[i] = id;
+    bytes.set(blob, i * dim * 4);
+  });
+  return { imageIds, dim, data };
+}
+
+/** Vectors of the given images for one view, in the given order; an image without one is an error. */
+export function loadEmbeddingsFor(db: Db, backboneId: number, view: string, imageIds: readonly number[]): { dim: number; data: Float32Array } {
+  const get = db.prepare('SELECT vector FROM embeddings WHERE backbone_id = ? AND view = ? AND image_id = ?').pluck();
+  let dim = 0;
+  let data = new Float32Array(0);
+  imageIds.forEach((id, i) => {
+    const blob = get.get(backboneId, view, id) as Buffer | undefined;
+    if (!blob) throw new Error(`image ${id} has no '${view}' embedding for backbone ${backboneId}`);
+    if (i === 0) {
+      dim = blob.byteLength / 4;
+      data = new Float32Array(imageIds.length * dim);
+    } else if (blob.byteLength !== dim * 4) throw new Error(`embedding of image ${id} (${view}) has ${blob.byteLength / 4} values, expected ${dim}`);
+    new Uint8Array(data.buffer, i * dim * 4, dim * 4).set(blob);
+  });
+  return { dim, data };
+}
+
+/** Deletes vectors and view specs of a backbone: all of them, or only the given views. */
+export function deleteEmbeddings(db: Db, backboneId: number, views?: readonly string[]): number {
+  return db.transaction(() => {
+    if (views === undefined) {
+      db.prepare('DELETE FROM view_specs WHERE backbone_id = ?').run(backboneId);
+      return db.prepare('DELETE FROM embeddings WHERE backbone_id = ?').run(backboneId).changes;
+    }
+    let n = 0;
+    for (const v of views) {
+      db.prepare('DELETE FROM view_specs WHERE backbone_id = ? AND view = ?').run(backboneId, v);
+      n += db.prepare('DELETE FROM embeddings WHERE backbone_id = ? AND view = ?').run(backboneId, v).changes;
+    }
+    return n;
+  }).immediate();
+}
+
+export function getViewSpecs(db: Db, backboneId: number): ViewSpec[] {
+  const rows = db.prepare('SELECT view, kind, seed, input_size, params FROM view_specs WHERE backbone_id = ?').all(backboneId) as Array<{
+    view: string;
+    kind: ViewKind;
+    seed: number;
+    input_size: number;
+    params: string;
+  }>;
+  return rows
+    .map((r) => ({ view: r.view, kind: r.kind, seed: r.seed, inputSize: r.input_size, params: JSON.parse(r.params) as Record<string, unknown> }))
+    .sort((a, b) => compareViews(a.view, b.view));
+}
+
+export function saveViewSpec(db: Db, backboneId: number, spec: ViewSpec): void {
+  db.prepare(
+    `INSERT INTO view_specs (backbone_id, view, kind, seed, input_size, params) VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT(backbone_id, view) DO UPDATE SET kind = excluded.kind, seed = excluded.seed, input_size = excluded.input_size, params = excluded.params`,
+  ).run(backboneId, spec.view, spec.kind, spec.seed, spec.inputSize, JSON.stringify(spec.params));
+}
+
+/** plain < weak/0 < weak/1 < ... < strong/0 < ...; other names last, alphabetically. */
+export function compareViews(a: string, b: string): number {
+  const rank = (v: string): [number, number, string] => {
+    if (v === 'plain') return [0, 0, v];
+    const m = /^(weak|strong)\/(\d+)$/.exec(v);
+    if (m) return [m[1] === 'weak' ? 1 : 2, Number(m[2]), v];
+    return [3, 0, v];
+  };
+  const [ka, na, sa] = rank(a);
+  const [kb, nb, sb] = rank(b);
+  return ka - kb || na - nb || (sa < sb ? -1 : sa > sb ? 1 : 0);
+}
+
+export function vectorToBlob(v: Float32Array): Buffer {
+  return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+}

@@ -1,0 +1,40 @@
+// Scores a stored run against the ground-truth folder labels of its images (images.label).
+import type { Db } from '../../db/connection.ts';
+import { clusteringMetrics, type ClusteringMetrics } from './metrics.ts';
+import { getRun, type RunRecord } from './runs-repo.ts';
+
+export interface RunEvaluation {
+  run: RunRecord;
+  /** Images of the run that carry a ground-truth label (the ones scored). */
+  labelled: number;
+  /** Images of the run without one (left out). */
+  unlabelled: number;
+  metrics: ClusteringMetrics;
+}
+
+export class NoGroundTruthError extends Error {
+  constructor(runId: number) {
+    super(`run ${runId}: none of its images has a ground-truth label (import with --labels-from-folders to evaluate)`);
+    this.name = 'NoGroundTruthError';
+  }
+}
+
+export function evaluateRun(db: Db, runId: number): RunEvaluation {
+  const run = getRun(db, runId);
+  if (!run) throw new Error(`there is no run ${runId}`);
+  const rows = db
+    .prepare('SELECT a.cluster AS cluster, i.label AS label FROM assignments a JOIN images i ON i.id = a.image_id WHERE a.run_id = ? ORDER BY a.image_id')
+    .all(runId) as Array<{ cluster: number; label: string | null }>;
+  const scored = rows.filter((r) => r.label !== null);
+  if (scored.length === 0) throw new NoGroundTruthError(runId);
+  const metrics = clusteringMetrics(
+    scored.map((r) => r.label as string),
+    scored.map((r) => r.cluster),
+  );
+  return { run, labelled: scored.length, unlabelled: rows.length - scored.length, metrics };
+}
+
+/** Whether any image of the project has a ground-truth label. */
+export function hasGroundTruth(db: Db): boolean {
+  return db.prepare('SELECT 1 FROM images WHERE label IS NOT NULL LIMIT 1').get() !== undefined;
+}

@@ -1,0 +1,233 @@
+// Exports the final labels of a run (corrections applied) as CSV, JSON, or ImageNet-style folders.
+//
+// - CSV: header `path,class,cluster,confidence`; path relative to the image folder. `class` is empty
+//   for an image without a class: its cluster is unnamed, or a person marked it an outlier (the JSON
+//   export tells the two apart). `cluster` and `confidence` are empty for an image the run did not see.
+// - JSON: { run, imageRoot, exportedAt, counts, images: [{ path, class, cluster, confidence, corrected, outlier }] }.
+// - folders: <out>/<class>/<file>; unnamed clusters in <out>/unassigned/cluster-<n>/, outliers in
+//   <out>/unassigned/outliers/, images the run did not see in <out>/unassigned/not-clustered/.
+//   Copies by default, symlinks on request. Written into a scratch folder renamed into place at the
+//   end, so a failed or cancelled export leaves nothing half-written.
+import { copyFile, mkdir, readdir, rename, rm, rmdir, stat, symlink, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import type { Project } from '../../app/project.ts';
+import { RESERVED_CLASS_NAME } from './classes-repo.ts';
+import { finalLabels, type FinalLabel } from './final-labels.ts';
+import { defaultRun, getRun, type RunRecord } from './runs-repo.ts';
+
+export type ExportFormat = 'csv' | 'json' | 'folders';
+export const EXPORT_FORMATS: readonly ExportFormat[] = ['csv', 'json', 'folders'];
+export const CSV_HEADER = 'path,class,cluster,confidence';
+
+export interface ExportOptions {
+  /** Default: the latest finished SPICE run, else the latest finished run, else the latest run. */
+  runId?: number;
+  format: ExportFormat;
+  /** File (csv, json) or folder (folders). */
+  out: string;
+  /** folders only: copy files (default) or make symlinks to the originals. */
+  folderMode?: 'copy' | 'symlink';
+  signal?: AbortSignal;
+}
+
+export interface ExportSummary {
+  runId: number;
+  format: ExportFormat;
+  out: string;
+  images: number;
+  perClass: Record<string, number>;
+  /** Images without a class: unnamed cluster or not in the run. */
+  unassigned: number;
+  outliers: number;
+  corrected: number;
+  /** folders only: originals that could not be read, with the reason. */
+  missing: Array<{ path: string; reason: string }>;
+}
+
+export class ExportError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ExportError';
+  }
+}
+
+export function chooseExportRun(project: Project, runId?: number): RunRecord {
+  const run = runId === undefined ? defaultRun(project.db) : getRun(project.db, runId);
+  if (!run) throw new ExportError(runId === undefined ? 'this project has no clustering run yet: run `spice-workbench cluster` first' : `there is no run ${runId}`);
+  return run;
+}
+
+export async function exportLabels(project: Project, options: ExportOptions): Promise<ExportSummary> {
+  if (!EXPORT_FORMATS.includes(options.format)) throw new ExportError(`unknown export format '${options.format}' (csv, json or folders)`);
+  const run = chooseExportRun(project, options.runId);
+  const out = resolve(options.out);
+  await checkTarget(out, options.format);
+  const params = { runId: run.id, format: options.format, out, folderMode: options.folderMode ?? 'copy' };
+  return project.jobs.run(
+    'export',
+    params,
+    async (ctx) => {
+      ctx.stage('final labels', null, 'images');
+      const labels = finalLabels(project.db, run.id);
+      ctx.progress(labels.length);
+      const summary = summarize(run.id, options.format, out, labels);
+      if (options.format === 'csv') await writeAtomically(out, renderCsv(labels));
+      else if (options.format === 'json') await writeAtomically(out, renderJson(project, run, labels, summary));
+      else {
+        const root = project.imageRoot();
+        if (root === null) throw new ExportError('the project has no image folder yet: import images first');
+        ctx.stage('write folders', labels.length, 'images');
+        summary.missing = await writeFolders(root, out, labels, params.folderMode, (done) => {
+          ctx.throwIfCancelled();
+          ctx.progress(done);
+        });
+        if (summary.missing.length > 0) ctx.log(`${summary.missing.length} originals could not be read (first: ${summary.missing[0].path}: ${summary.missing[0].reason})`, 'warn');
+      }
+      ctx.log(`exported ${labels.length} images of run ${run.id} to ${out}`);
+      return summary;
+    },
+    options.signal,
+  );
+}
+
+function summarize(runId: number, format: ExportFormat, out: string, labels: readonly FinalLabel[]): ExportSummary {
+  const perClass: Record<string, number> = {};
+  let unassigned = 0;
+  let outliers = 0;
+  let corrected = 0;
+  for (const l of labels) {
+    if (l.corrected) corrected++;
+    if (l.outlier) outliers++;
+    else if (l.className === null) unassigned++;
+    else perClass[l.className] = (perClass[l.className] ?? 0) + 1;
+  }
+  return { runId, format, out, images: labels.length, perClass, unassigned, outliers, corrected, missing: [] };
+}
+
+export function renderCsv(labels: readonly FinalLabel[]): string {
+  const lines = [CSV_HEADER];
+  for (const l of labels) {
+    lines.push([csvField(l.relPath), csvField(l.className ?? ''), l.cluster === null ? '' : String(l.cluster), formatConfidence(l.confidence)].join(','));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** RFC 4180: quote a field holding a comma, quote or line break; double its quotes. */
+export function csvField(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+function formatConfidence(c: number | null): string {
+  return c === null ? '' : String(Math.round(c * 1e6) / 1e6);
+}
+
+export function renderJson(project: Project, run: RunRecord, labels: readonly FinalLabel[], summary: ExportSummary): string {
+  const backbone = project.db.prepare('SELECT name FROM backbones WHERE id = ?').pluck().get(run.backboneId) as string | undefined;
+  const doc = {
+    run: { id: run.id, method: run.method, k: run.k, seed: run.seed, backbone: backbone ?? null, state: run.state, createdAt: run.createdAt, finishedAt: run.finishedAt },
+    imageRoot: project.imageRoot(),
+    exportedAt: new Date().toISOString(),
+    counts: { images: summary.images, perClass: summary.perClass, unassigned: summary.unassigned, outliers: summary.outliers, corrected: summary.corrected },
+    images: labels.map((l) => ({
+      path: l.relPath,
+      class: l.className,
+      cluster: l.cluster,
+      confidence: l.confidence === null ? null : Math.round(l.confidence * 1e6) / 1e6,
+      corrected: l.corrected,
+      outlier: l.outlier,
+    })),
+  };
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}
+
+/** Folder (relative to the export root) an image goes to. */
+export function folderFor(l: FinalLabel): string {
+  if (l.outlier) return `${RESERVED_CLASS_NAME}/outliers`;
+  if (l.className !== null) return safeFolderName(l.className);
+  if (l.cluster === null) return `${RESERVED_CLASS_NAME}/not-clustered`;
+  return `${RESERVED_CLASS_NAME}/cluster-${l.cluster}`;
+}
+
+/** Class names are checked when created; this only guards against rows written by other means. */
+function safeFolderName(name: string): string {
+  const cleaned = name.replace(/[/\\\u0000-\u001f\u007f]/g, '_').trim();
+  return cleaned === '' || cleaned === '.' || cleaned === '..' ? '_' : cleaned;
+}
+
+async function checkTarget(out: string, format: ExportFormat): Promise<void> {
+  if (format === 'folders') {
+    if (existsSync(out)) {
+      const s = await stat(out);
+      if (!s.isDirectory()) throw new ExportError(`${out} exists and is not a folder`);
+      if ((await readdir(out)).length > 0) throw new ExportError(`${out} is not empty: choose a new or empty folder`);
+    }
+  } else {
+    if (existsSync(out) && (await stat(out)).isDirectory()) throw new ExportError(`${out} is a folder: give a file name for the ${format.toUpperCase()} export`);
+  }
+  if (!existsSync(dirname(out))) throw new ExportError(`folder ${dirname(out)} does not exist`);
+}
+
+async function writeAtomically(file: string, text: string): Promise<void> {
+  const tmp = `${file}.partial-${process.pid}`;
+  try {
+    await writeFile(tmp, text);
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+async function writeFolders(
+  root: string,
+  out: string,
+  labels: readonly FinalLabel[],
+  mode: 'copy' | 'symlink',
+  onProgress: (done: number) => void,
+): Promise<Array<{ path: string; reason: string }>> {
+  const scratch = `${out}.partial-${process.pid}`;
+  await rm(scratch, { recursive: true, force: true });
+  const missing: Array<{ path: string; reason: string }> = [];
+  const used = new Set<string>();
+  const made = new Set<string>();
+  try {
+    for (let i = 0; i < labels.length; i++) {
+      const l = labels[i];
+      const folder = folderFor(l);
+      if (!made.has(folder)) {
+        await mkdir(join(scratch, folder), { recursive: true });
+        made.add(folder);
+      }
+      const source = join(root, ...l.relPath.split('/'));
+      const target = join(scratch, folder, uniqueName(folder, l, used));
+      try {
+        if (mode === 'symlink') {
+          await stat(source);
+          await symlink(source, target);
+        } else await copyFile(source, target);
+      } catch (err) {
+        missing.push({ path: l.relPath, reason: (err as NodeJS.ErrnoException).code ?? (err as Error).message });
+      }
+      if (i % 50 === 49 || i === labels.length - 1) onProgress(i + 1);
+    }
+    if (existsSync(out)) await rmdir(out); // checked empty before the job started
+    await rename(scratch, out);
+  } catch (err) {
+    await rm(scratch, { recursive: true, force: true });
+    throw err;
+  }
+  return missing;
+}
+
+/** The original file name; on a clash inside one folder the image id goes before the extension. */
+function uniqueName(folder: string, l: FinalLabel, used: Set<string>): string {
+  const name = basename(l.relPath);
+  let candidate = name;
+  if (used.has(`${folder}/${candidate}`.toLowerCase())) {
+    const ext = extname(name);
+    candidate = `${name.slice(0, name.length - ext.length)}-${l.imageId}${ext}`;
+  }
+  used.add(`${folder}/${candidate}`.toLowerCase());
+  return candidate;
+}

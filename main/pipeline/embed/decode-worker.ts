@@ -1,0 +1,94 @@
+// Worker thread: turns a batch of (file, view) items into one normalised input tensor, so decoding,
+// augmentation and normalisation run beside inference instead of before it.
+import { parentPort, workerData } from 'node:worker_threads';
+import { augmentImage, viewRng, type AugmentConfig } from './augment.ts';
+import { decodeResized, decodeWorking, resizeRgb, writeNormalised, type PreprocessSpec, type RgbImage } from './preprocess.ts';
+
+export interface DecodeWorkerInit {
+  spec: PreprocessSpec;
+  /** Null when only plain views are computed. */
+  augment: AugmentConfig | null;
+  seed: number;
+  /** Items of one request decoded at once (sharp runs them on libuv's pool). */
+  concurrency: number;
+}
+
+export interface DecodeItem {
+  path: string;
+  imageId: number;
+  /** 'plain', 'weak/<n>' or 'strong/<n>'. */
+  view: string;
+}
+
+export interface DecodeRequest {
+  items: DecodeItem[];
+  /** A tensor from an earlier reply to write into (transferred back), or none. */
+  buffer?: Float32Array;
+}
+
+export interface DecodeResult {
+  /** items.length x 3 x size x size (or NHWC), normalised; rows of failed items are undefined. */
+  tensor: Float32Array;
+  failed: Array<{ index: number; reason: string }>;
+  /** Wall time this worker spent on the request. */
+  busyMs: number;
+}
+
+export async function decodeBatch(init: DecodeWorkerInit, req: DecodeRequest): Promise<DecodeResult> {
+  const started = performance.now();
+  const { spec } = init;
+  const per = 3 * spec.size * spec.size;
+  const need = req.items.length * per;
+  const tensor = req.buffer && req.buffer.length >= need ? req.buffer.subarray(0, need) : new Float32Array(need);
+  const failed: DecodeResult['failed'] = [];
+  // One decode of the source per image, shared by all its augmented views in this request.
+  const working = new Map<number, Promise<RgbImage>>();
+  let next = 0;
+  const runOne = async (index: number) => {
+    const item = req.items[index];
+    try {
+      const img = await viewImage(init, item, working);
+      writeNormalised(img, spec, tensor, index);
+    } catch (err) {
+      failed.push({ index, reason: (err instanceof Error ? err.message : String(err)).split('\n')[0] });
+    }
+  };
+  const lane = async () => {
+    while (next < req.items.length) await runOne(next++);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(init.concurrency, req.items.length)) }, lane));
+  failed.sort((a, b) => a.index - b.index);
+  return { tensor, failed, busyMs: performance.now() - started };
+}
+
+async function viewImage(init: DecodeWorkerInit, item: DecodeItem, working: Map<number, Promise<RgbImage>>): Promise<RgbImage> {
+  const { size } = init.spec;
+  if (item.view === 'plain') return decodeResized(item.path, size);
+  const kind = item.view.startsWith('weak/') ? 'weak' : item.view.startsWith('strong/') ? 'strong' : null;
+  if (kind === null) throw new Error(`unknown view '${item.view}'`);
+  if (!init.augment) throw new Error(`view '${item.view}' asked for without augmentation settings`);
+  let source = working.get(item.imageId);
+  if (!source) {
+    source = decodeWorking(item.path, size);
+    working.set(item.imageId, source);
+  }
+  const augmented = augmentImage(await source, kind, init.augment, viewRng(init.seed, item.imageId, item.view));
+  return resizeRgb(augmented, size);
+}
+
+if (parentPort && workerData && (workerData as { role?: string }).role === 'embed-decode') {
+  const init = (workerData as { init: DecodeWorkerInit }).init;
+  const port = parentPort;
+  // Requests arrive ahead of need; work through them one at a time so the oldest is ready first.
+  let chain: Promise<void> = Promise.resolve();
+  port.on('message', (msg: { id: number; req: DecodeRequest }) => {
+    chain = chain.then(async () => {
+      try {
+        const result = await decodeBatch(init, msg.req);
+        port.postMessage({ id: msg.id, ok: true, result }, [result.tensor.buffer as ArrayBuffer]);
+      } catch (err) {
+        port.postMessage({ id: msg.id, ok: false, error: err instanceof Error ? err.message : String(err) });
+      }
+    });
+  });
+}

@@ -1,0 +1,568 @@
+// The ONE service contract shared by main, preload and renderer. Pure types: no Node, no DOM, no Electron.
+//
+// Every method takes at most one argument, a plain JSON object (or nothing), and resolves to JSON.
+// Electron IPC and the WebSocket bridge carry it identically as { method: 'area.name', params };
+// see wire.ts for the envelopes and the image URLs. A failed call rejects with an ApiError.
+import type { JobEvent, JobKind, JobRecord, JobState } from './jobs.ts';
+
+export type { JobEvent, JobKind, JobRecord, JobState };
+
+// ---------------------------------------------------------------- errors
+
+export type ApiErrorCode =
+  | 'invalid-argument' // params failed validation (type, range, unknown key)
+  | 'unknown-method'
+  | 'no-project' // the call needs an open project and none is open
+  | 'not-found' // a run, image, job, backbone, folder... that does not exist
+  | 'conflict' // e.g. a job of the same kind is already running
+  | 'not-available' // a feature this build or transport does not offer (yet)
+  | 'unauthorized'
+  | 'internal';
+
+/** What a failed call carries over either transport. */
+export interface ApiErrorShape {
+  code: ApiErrorCode;
+  message: string;
+}
+
+// ---------------------------------------------------------------- app
+
+export type PlatformMode = 'electron' | 'browser';
+
+export interface AppInfo {
+  name: string;
+  version: string;
+  platform: PlatformMode;
+  /** process.platform of the main process, e.g. 'linux', 'darwin', 'win32'. */
+  os: string;
+  nodeVersion: string;
+  electronVersion: string | null;
+  /** ONNX Runtime execution provider embeddings run on, e.g. 'cpu', 'cuda'; null before the first use. */
+  onnxExecutionProvider: string | null;
+  /** TensorFlow.js backend used for SPICE training; null when none is loaded yet. */
+  tfBackend: { name: string; description: string; gpu: boolean } | null;
+  /** Whether app.chooseFolder() opens a native dialog (Electron) — in a browser the user types a path. */
+  canChooseFolders: boolean;
+  /** Folder of the open project, if any. */
+  projectDir: string | null;
+}
+
+export interface AppApi {
+  info(): Promise<AppInfo>;
+  /** Native folder picker (Electron only; 'not-available' in a browser). dir is null when cancelled. */
+  chooseFolder(params?: { title?: string; defaultPath?: string }): Promise<{ dir: string | null }>;
+}
+
+// ---------------------------------------------------------------- projects
+
+export interface RecentProject {
+  dir: string;
+  /** Folder name, for display. */
+  name: string;
+  openedAt: number;
+  /** False when the folder or its project.sqlite has gone. */
+  exists: boolean;
+}
+
+export interface EmbeddingCount {
+  view: string; // 'plain', 'weak/0', ..., 'strong/3'
+  count: number;
+}
+
+export interface BackboneSummary {
+  id: number;
+  name: string;
+  source: 'registry' | 'file' | 'project';
+  inputSize: number;
+  outputDim: number;
+  license: string | null;
+  /** Stored embeddings per view, plain first. */
+  views: EmbeddingCount[];
+}
+
+export type RunMethod = 'kmeans' | 'spice-self' | 'spice';
+export type RunState = 'running' | 'done' | 'failed' | 'cancelled';
+
+export interface ClusteringScores {
+  acc: number;
+  nmi: number;
+  ari: number;
+}
+
+export interface RunSummary {
+  id: number;
+  method: RunMethod;
+  backboneId: number;
+  backboneName: string;
+  k: number;
+  seed: number;
+  state: RunState;
+  createdAt: number;
+  finishedAt: number | null;
+  /** Images with an assignment in this run. */
+  imageCount: number;
+  /** Clusters that have a class name. */
+  namedClusters: number;
+  /** ACC/NMI/ARI against ground-truth labels when the images have them, else null. */
+  scores: ClusteringScores | null;
+  /** Seconds per stage. */
+  timings: Record<string, number> | null;
+  params: Record<string, unknown>;
+}
+
+export interface ProjectSummary {
+  dir: string;
+  name: string;
+  /** Folder the images were imported from (display only). */
+  imageRoot: string | null;
+  imageCount: number;
+  /** Images carrying a ground-truth label (folder name); 0 means no evaluation. */
+  labelledCount: number;
+  duplicates: number;
+  /** Files that could not be imported (not counting duplicates). */
+  errors: number;
+  backbones: BackboneSummary[];
+  runs: RunSummary[];
+  /** The run the UI should show first: latest finished SPICE run, else latest finished run. */
+  defaultRunId: number | null;
+  classes: string[];
+  correctionCount: number;
+  runningJobs: JobRecord[];
+}
+
+export interface ImportErrorRow {
+  relPath: string;
+  reason: string;
+  detail: string | null;
+  duplicateOf: number | null;
+}
+
+export interface CreateProjectParams {
+  /** Absolute folder for the project (created if missing; must not already hold a project). */
+  dir: string;
+  /** Absolute folder of images to import; the import starts as a job right away. */
+  imageFolder?: string;
+  /** Use each image's parent folder name as its ground-truth label (evaluation only). */
+  labelsFromFolders?: boolean;
+}
+
+export interface ProjectsApi {
+  recent(): Promise<RecentProject[]>;
+  create(params: CreateProjectParams): Promise<{ project: ProjectSummary; importJobId: number | null }>;
+  open(params: { dir: string }): Promise<ProjectSummary>;
+  /** The open project, or null. */
+  current(): Promise<ProjectSummary | null>;
+  close(): Promise<void>;
+  /** Files that were not imported, with the reason. */
+  importErrors(params?: { offset?: number; limit?: number }): Promise<{ total: number; items: ImportErrorRow[] }>;
+}
+
+// ---------------------------------------------------------------- pipeline (jobs)
+
+export interface ViewCounts {
+  /** Augmented weak views per image (random resized crop + flip). */
+  weak: number;
+  /** Augmented strong views per image (weak + RandAugment-style ops + cutout). */
+  strong: number;
+}
+
+export interface StartedJob {
+  jobId: number;
+}
+
+export interface StartImportParams {
+  /** Absolute folder; defaults to the project's image root. */
+  folder?: string;
+  labelsFromFolders?: boolean;
+}
+
+export interface StartEmbedParams {
+  /** Registry name, absolute path to an .onnx file, or project:<name>. */
+  backbone: string;
+  /** Input size in pixels (multiple of 32); default from the backbone. */
+  size?: number;
+  /** Augmented views to add to the bank; omitted = plain view only. */
+  views?: ViewCounts;
+}
+
+/** Overrides of SPICE's defaults (docs: SPICE.md); anything left out keeps the default. */
+export interface SpiceSettings {
+  /** A small, fast configuration for trying things out (fewer epochs and heads). */
+  quick?: boolean;
+  /** SPICE-Self training epochs. */
+  epochs?: number;
+  /** Clustering heads trained side by side (the best by loss is kept). */
+  heads?: number;
+  batchSize?: number;
+  /** SPICE-Semi epochs (0 skips SPICE-Semi). */
+  semiEpochs?: number;
+}
+
+export interface StartClusterParams {
+  method: 'kmeans' | 'spice';
+  /** SPICE only. */
+  spice?: SpiceSettings;
+  k: number;
+  seed?: number;
+  /** Backbone name with embeddings; default: the backbone with the most plain embeddings. */
+  backbone?: string;
+}
+
+export interface StartAllParams {
+  /** Absolute image folder to import first; default: the project's image root (skipped if none). */
+  imageFolder?: string;
+  labelsFromFolders?: boolean;
+  backbone?: string;
+  size?: number;
+  views?: ViewCounts;
+  k: number;
+  seed?: number;
+  spice?: SpiceSettings;
+}
+
+export interface PipelineApi {
+  startImport(params?: StartImportParams): Promise<StartedJob>;
+  startEmbed(params: StartEmbedParams): Promise<StartedJob>;
+  startCluster(params: StartClusterParams): Promise<StartedJob>;
+  /** import -> embed plain + bank -> k-means -> SPICE -> evaluation, as one 'pipeline' job. */
+  startAll(params: StartAllParams): Promise<StartedJob>;
+  cancel(params: { jobId: number }): Promise<{ cancelled: boolean }>;
+  /** Recent jobs, newest first (running ones included). */
+  jobs(params?: { limit?: number }): Promise<JobRecord[]>;
+}
+
+// ---------------------------------------------------------------- backbones
+
+export interface AvailableBackbone {
+  /** What to pass as `backbone` to startEmbed. */
+  spec: string;
+  name: string;
+  origin: 'registry' | 'shared' | 'project';
+  description: string;
+  outputDim: number | null;
+  recommendedSize: number | null;
+  license: string | null;
+  /** Weights are on this machine (no download needed). */
+  present: boolean;
+}
+
+export interface BackbonesApi {
+  /** Backbones of the open project, with embedding counts per view. */
+  list(): Promise<BackboneSummary[]>;
+  /** Backbones that could be used: registry entries and models found on this machine. */
+  available(): Promise<AvailableBackbone[]>;
+}
+
+// ---------------------------------------------------------------- runs
+
+export interface ClusterQuality {
+  cluster: number;
+  size: number;
+  /** Share of the cluster's images carrying its majority ground-truth label. */
+  purity: number;
+  majorityLabel: string | null;
+}
+
+export interface RunMetrics {
+  runId: number;
+  /** False when the images carry no ground-truth labels: scores and confusion are then null/empty. */
+  hasGroundTruth: boolean;
+  scores: ClusteringScores | null;
+  /** Scores of the final labels (mapping + corrections) against ground truth, when a mapping exists. */
+  finalScores: { accuracy: number; labelled: number } | null;
+  /** Ground-truth label names: the columns of `confusion`. */
+  labels: string[];
+  /** confusion[cluster][labelIndex] = image count. */
+  confusion: number[][];
+  clusters: ClusterQuality[];
+  report: Record<string, unknown> | null;
+}
+
+export interface RunsApi {
+  list(): Promise<RunSummary[]>;
+  metrics(params: { runId: number }): Promise<RunMetrics>;
+}
+
+// ---------------------------------------------------------------- clusters
+
+export interface ClusterCard {
+  cluster: number;
+  size: number;
+  meanConfidence: number;
+  /** Share of the cluster's images judged reliable by SPICE (0 for k-means). */
+  reliableShare: number;
+  className: string | null;
+  /** The most confident images of the cluster, for a preview strip. */
+  sampleImageIds: number[];
+}
+
+export interface ClusterOverview {
+  runId: number;
+  method: RunMethod;
+  k: number;
+  total: number;
+  cards: ClusterCard[];
+}
+
+export type ImageSort = 'confidence' | 'doubt';
+
+export interface ClusterImagesParams {
+  runId: number;
+  /** Exactly one of cluster, className or outliers selects the images. */
+  cluster?: number;
+  /** Images whose final label (correction, else the cluster's name) is this class. */
+  className?: string;
+  /** Images marked as outliers. */
+  outliers?: boolean;
+  /** 'confidence': most confident first; 'doubt': most doubtful first. */
+  sort: ImageSort;
+  offset: number;
+  limit: number;
+}
+
+export interface ImageRow {
+  imageId: number;
+  cluster: number;
+  confidence: number;
+  doubt: number;
+  reliable: boolean;
+  /** Final label: the correction's class, else the cluster's class name; null when neither. */
+  className: string | null;
+  /** A person moved this image (its class comes from a correction). */
+  corrected: boolean;
+  outlier: boolean;
+}
+
+export interface ImagePage {
+  total: number;
+  offset: number;
+  items: ImageRow[];
+}
+
+export interface ClustersApi {
+  overview(params: { runId: number; samples?: number }): Promise<ClusterOverview>;
+  images(params: ClusterImagesParams): Promise<ImagePage>;
+}
+
+// ---------------------------------------------------------------- image
+
+export interface Neighbour {
+  imageId: number;
+  similarity: number;
+  cluster: number | null;
+  className: string | null;
+}
+
+export interface ImageDetail {
+  imageId: number;
+  /** Relative path under the image root — display only, never used to fetch. */
+  relPath: string;
+  width: number;
+  height: number;
+  format: string;
+  bytes: number;
+  /** Ground-truth label, if imported with labels. */
+  label: string | null;
+  /** Per-cluster probabilities in this run (length k). */
+  probs: number[];
+  cluster: number | null;
+  confidence: number | null;
+  doubt: number | null;
+  reliable: boolean;
+  className: string | null;
+  corrected: boolean;
+  outlier: boolean;
+  /** Nearest images by cosine similarity of the run backbone's plain embeddings. */
+  neighbours: Neighbour[];
+}
+
+export interface ImageApi {
+  detail(params: { imageId: number; runId: number; neighbours?: number }): Promise<ImageDetail>;
+}
+
+// ---------------------------------------------------------------- mapping
+
+export interface ClusterNameEntry {
+  cluster: number;
+  className: string | null;
+}
+
+export interface ClusterMapping {
+  runId: number;
+  k: number;
+  /** One entry per cluster 0..k-1. */
+  clusters: ClusterNameEntry[];
+}
+
+export interface MappingProposal {
+  runId: number;
+  from: 'few-shot' | 'ground-truth';
+  entries: Array<ClusterNameEntry & { /** Share of the evidence behind this name, 0..1. */ support: number }>;
+  /** How many labelled images the proposal rests on. */
+  evidence: number;
+}
+
+/** Every mutating mapping call returns the entries as they were, for undo via mapping.restore. */
+export interface MappingChange {
+  runId: number;
+  previous: ClusterNameEntry[];
+}
+
+export interface ClassSummary {
+  name: string;
+  /** Clusters of the given run named so (0 without runId). */
+  clusters: number;
+  /** Images corrected into this class. */
+  corrections: number;
+}
+
+export interface MappingApi {
+  get(params: { runId: number }): Promise<ClusterMapping>;
+  setClusterName(params: { runId: number; cluster: number; className: string | null }): Promise<MappingChange>;
+  setMany(params: { runId: number; clusters: number[]; className: string | null }): Promise<MappingChange>;
+  propose(params: { runId: number; from: 'few-shot' | 'ground-truth' }): Promise<MappingProposal>;
+  accept(params: { runId: number; proposal: MappingProposal }): Promise<MappingChange>;
+  /** Puts entries back exactly (undo/redo); returns the entries it replaced. */
+  restore(params: { runId: number; entries: ClusterNameEntry[] }): Promise<MappingChange>;
+  classes(params?: { runId?: number }): Promise<ClassSummary[]>;
+}
+
+// ---------------------------------------------------------------- corrections
+
+/** The correction state of one image. className null and outlier false = no correction. */
+export interface CorrectionEntry {
+  imageId: number;
+  className: string | null;
+  outlier: boolean;
+}
+
+/** Every mutating correction call returns the states it replaced, for undo via corrections.restore. */
+export interface CorrectionChange {
+  previous: CorrectionEntry[];
+}
+
+export interface CorrectionsApi {
+  move(params: { imageIds: number[]; className: string }): Promise<CorrectionChange>;
+  markOutlier(params: { imageIds: number[] }): Promise<CorrectionChange>;
+  /** Removes corrections: the images follow their cluster's name again. */
+  clear(params: { imageIds: number[] }): Promise<CorrectionChange>;
+  restore(params: { entries: CorrectionEntry[] }): Promise<CorrectionChange>;
+}
+
+// ---------------------------------------------------------------- export
+
+export interface LabelsExport {
+  fileName: string;
+  mime: string;
+  content: string;
+  rows: number;
+}
+
+export interface FoldersExport {
+  /** Absolute folder written (display only). */
+  dir: string;
+  files: number;
+  classes: number;
+  skipped: number;
+  mode: 'copy' | 'link';
+}
+
+export interface ExportApi {
+  labels(params: { runId: number; format: 'csv' | 'json' }): Promise<LabelsExport>;
+  /**
+   * One folder per class. Browser: <project>/exports/<timestamp>/. Electron: main first asks for the
+   * folder with a dialog; resolves null when the dialog is cancelled.
+   */
+  folders(params: { runId: number; mode: 'copy' | 'link' }): Promise<FoldersExport | null>;
+}
+
+// ---------------------------------------------------------------- map
+
+export interface MapPoint {
+  imageId: number;
+  x: number;
+  y: number;
+  cluster: number;
+}
+
+export interface Projection {
+  runId: number;
+  backboneId: number;
+  /** Coordinates are normalised to 0..1 on both axes. */
+  points: MapPoint[];
+  /** True when served from the cache. */
+  cached: boolean;
+}
+
+export interface MapApi {
+  /** 2-D UMAP of the run backbone's plain embeddings; computed once per backbone, then cached. */
+  projection(params: { runId: number }): Promise<Projection>;
+}
+
+// ---------------------------------------------------------------- the whole contract
+
+export interface ServiceApi {
+  app: AppApi;
+  projects: ProjectsApi;
+  pipeline: PipelineApi;
+  backbones: BackbonesApi;
+  runs: RunsApi;
+  clusters: ClustersApi;
+  image: ImageApi;
+  mapping: MappingApi;
+  corrections: CorrectionsApi;
+  export: ExportApi;
+  map: MapApi;
+}
+
+export type ApiArea = keyof ServiceApi;
+
+type MethodsOf<A extends ApiArea> = {
+  [M in keyof ServiceApi[A] & string]: ServiceApi[A][M] extends (...args: never[]) => unknown ? `${A}.${M}` : never;
+}[keyof ServiceApi[A] & string];
+
+/** 'projects.open', 'clusters.images', ... */
+export type MethodName = { [A in ApiArea]: MethodsOf<A> }[ApiArea];
+
+type SplitMethod<M extends MethodName> = M extends `${infer A}.${infer F}`
+  ? A extends ApiArea
+    ? F extends keyof ServiceApi[A]
+      ? ServiceApi[A][F]
+      : never
+    : never
+  : never;
+
+/** The params object of a method (undefined for methods without params). */
+export type ParamsOf<M extends MethodName> = SplitMethod<M> extends (...args: infer P) => unknown
+  ? P extends [] ? undefined : P[0]
+  : never;
+
+/** What a method resolves to. */
+export type ResultOf<M extends MethodName> = SplitMethod<M> extends (...args: never[]) => Promise<infer R> ? R : never;
+
+// ---------------------------------------------------------------- server push
+
+/** Data areas whose cached views a client should refresh. */
+export type DataArea = 'project' | 'images' | 'embeddings' | 'runs' | 'mapping' | 'corrections' | 'classes';
+
+export type PushEvent =
+  | { type: 'job'; event: JobEvent }
+  /** A project was opened, created or closed (summary null when closed). */
+  | { type: 'project'; summary: ProjectSummary | null }
+  /** Stored data changed (a job finished, another window edited a mapping...). */
+  | { type: 'changed'; areas: DataArea[]; runId?: number };
+
+/**
+ * What the renderer talks to: window.spiceWorkbench in Electron (preload), a WebSocket client in a
+ * browser. `call` rejects with an Error whose `code` is an ApiErrorCode.
+ */
+export interface ApiBridge {
+  readonly platform: PlatformMode;
+  call<M extends MethodName>(method: M, ...params: undefined extends ParamsOf<M> ? [params?: ParamsOf<M>] : [params: ParamsOf<M>]): Promise<ResultOf<M>>;
+  subscribe(listener: (event: PushEvent) => void): () => void;
+  /** URL of an image's thumbnail or full image, by id (the only way images reach the renderer). */
+  imageUrl(imageId: number, kind?: 'thumb' | 'full'): string;
+}
+
+/** Name of the global the Electron preload defines (window.spiceWorkbench). */
+export const BRIDGE_GLOBAL = 'spiceWorkbench';

@@ -1,0 +1,215 @@
+// One cluster's (or class's, or the outliers') images for the virtual grid: a sparse page cache
+// filled on demand, the sort order, the keyboard cursor and the selection.
+import { SvelteMap } from 'svelte/reactivity';
+import type { ApiBridge, ImageRow, ImageSort } from '$contract/api.ts';
+import { clickSelection, moveCursor, type ClickModifiers } from '../util/selection.ts';
+import { pagesCovering } from '../util/virtual.ts';
+
+export type GridSource = { kind: 'cluster'; cluster: number } | { kind: 'class'; className: string } | { kind: 'outliers' };
+
+export const PAGE_SIZE = 200;
+
+export function sourceKey(runId: number | null, source: GridSource | null, sort: ImageSort): string {
+  if (runId === null || source === null) return '';
+  const s = source.kind === 'cluster' ? `c${source.cluster}` : source.kind === 'class' ? `n:${source.className}` : 'outliers';
+  return `${runId}|${s}|${sort}`;
+}
+
+export class GridState {
+  runId: number | null = $state(null);
+  source: GridSource | null = $state(null);
+  sort: ImageSort = $state('confidence');
+  /** Total images of the source; null until the first page arrives. */
+  total: number | null = $state(null);
+  readonly pages = new SvelteMap<number, ImageRow[]>();
+  selected: ReadonlySet<number> = $state.raw(new Set());
+  anchor: number | null = $state(null);
+  cursor = $state(-1);
+  loading = $state(false);
+  error: string | null = $state(null);
+  cellSize = $state(Number(localStorage.getItem('spice.grid.cell')) || 96);
+
+  private generation = 0;
+  /** Data version the cached pages were fetched at (corrections and names change the rows). */
+  private dataVersion = '';
+  private readonly inflight = new Map<number, Promise<void>>();
+  private lastRange: [number, number] = [0, 0];
+
+  readonly selectionCount = $derived(this.selected.size);
+
+  constructor(private readonly bridge: () => ApiBridge) {}
+
+  /** Switches to another source or sort order; keeps the cache when nothing changed. */
+  show(runId: number, source: GridSource, sort: ImageSort = this.sort): void {
+    if (sourceKey(runId, source, sort) === sourceKey(this.runId, this.source, this.sort)) return;
+    const sameImages = sourceKey(runId, source, 'confidence') === sourceKey(this.runId, this.source, 'confidence');
+    this.runId = runId;
+    this.source = source;
+    this.sort = sort;
+    if (!sameImages) {
+      this.selected = new Set();
+    }
+    this.anchor = null;
+    this.cursor = -1;
+    this.reset();
+  }
+
+  setSort(sort: ImageSort): void {
+    if (this.runId !== null && this.source !== null) this.show(this.runId, this.source, sort);
+  }
+
+  /** Tells the grid the current data version; cached pages of an older one are refetched. */
+  sync(version: string): void {
+    if (version === this.dataVersion) return;
+    const hadData = this.dataVersion !== '' && this.source !== null;
+    this.dataVersion = version;
+    if (hadData) this.reload();
+  }
+
+  /** Drops cached pages (data changed) and refetches what is on screen; keeps selection and cursor. */
+  reload(): void {
+    this.reset(false);
+    void this.ensureRange(this.lastRange[0], this.lastRange[1]);
+  }
+
+  private reset(clearTotal = true): void {
+    this.generation++;
+    this.pages.clear();
+    this.inflight.clear();
+    if (clearTotal) this.total = null;
+    this.error = null;
+    void this.fetchPage(0);
+  }
+
+  item(index: number): ImageRow | undefined {
+    return this.pages.get(Math.floor(index / PAGE_SIZE))?.[index % PAGE_SIZE];
+  }
+
+  /** Called by the grid with the indices in the DOM; fetches the pages that cover them. */
+  ensureRange(start: number, end: number): Promise<void> {
+    this.lastRange = [start, end];
+    // Half a page of margin either way, so a page is usually in before its rows scroll into view.
+    const margin = PAGE_SIZE / 2;
+    const pages = pagesCovering(Math.max(0, start - margin), Math.max(end, start + 1) + margin, PAGE_SIZE);
+    return Promise.all(pages.map((p) => this.fetchPage(p))).then(() => undefined);
+  }
+
+  private fetchPage(page: number): Promise<void> {
+    if (this.pages.has(page)) return Promise.resolve();
+    const existing = this.inflight.get(page);
+    if (existing) return existing;
+    const runId = this.runId;
+    const source = this.source;
+    if (runId === null || source === null) return Promise.resolve();
+    if (this.total !== null && page * PAGE_SIZE >= this.total && page > 0) return Promise.resolve();
+    const gen = this.generation;
+    this.loading = true;
+    const p = this.bridge()
+      .call('clusters.images', {
+        runId,
+        ...(source.kind === 'cluster' ? { cluster: source.cluster } : source.kind === 'class' ? { className: source.className } : { outliers: true }),
+        sort: this.sort,
+        offset: page * PAGE_SIZE,
+        limit: PAGE_SIZE,
+      })
+      .then((res) => {
+        if (gen !== this.generation) return;
+        this.total = res.total;
+        this.pages.set(page, res.items);
+        if (this.cursor >= res.total) this.cursor = res.total - 1;
+      })
+      .catch((err: unknown) => {
+        if (gen !== this.generation) return;
+        this.error = err instanceof Error ? err.message : String(err);
+      })
+      .finally(() => {
+        if (gen === this.generation) {
+          this.inflight.delete(page);
+          this.loading = this.inflight.size > 0;
+        }
+      });
+    this.inflight.set(page, p);
+    return p;
+  }
+
+  /** Ids at indices from..to inclusive, fetching missing pages first. */
+  async idsBetween(from: number, to: number): Promise<number[]> {
+    await this.ensureRangeQuiet(from, to + 1);
+    const out: number[] = [];
+    for (let i = from; i <= to; i++) {
+      const row = this.item(i);
+      if (row) out.push(row.imageId);
+    }
+    return out;
+  }
+
+  private async ensureRangeQuiet(start: number, end: number): Promise<void> {
+    const pages = pagesCovering(start, end, PAGE_SIZE);
+    // A few pages at a time so a select-all of 10,000 images does not flood the bridge.
+    for (let i = 0; i < pages.length; i += 4) await Promise.all(pages.slice(i, i + 4).map((p) => this.fetchPage(p)));
+  }
+
+  async click(index: number, mods: ClickModifiers): Promise<void> {
+    const row = this.item(index);
+    if (!row) return;
+    this.cursor = index;
+    let range: number[] = [];
+    if (mods.range && this.anchor !== null) range = await this.idsBetween(Math.min(this.anchor, index), Math.max(this.anchor, index));
+    const next = clickSelection({ selected: this.selected, anchor: this.anchor }, index, row.imageId, mods, () => range);
+    this.selected = next.selected;
+    this.anchor = next.anchor;
+  }
+
+  /** Arrow keys etc.; with `extend`, the selection becomes anchor..cursor. */
+  async moveCursor(key: Parameters<typeof moveCursor>[1], columns: number, pageRows: number, extend: boolean): Promise<void> {
+    const total = this.total ?? 0;
+    const from = this.cursor;
+    const next = moveCursor(from, key, columns, total, pageRows);
+    if (next < 0) return;
+    this.cursor = next;
+    await this.ensureRange(next, next + 1);
+    if (extend) {
+      // The range starts where the cursor was before the first shift-move.
+      if (this.anchor === null) this.anchor = Math.max(0, from);
+      const ids = await this.idsBetween(Math.min(this.anchor, next), Math.max(this.anchor, next));
+      this.selected = new Set(ids);
+    }
+  }
+
+  toggleCursor(): void {
+    const row = this.item(this.cursor);
+    if (!row) return;
+    const next = new Set(this.selected);
+    if (next.has(row.imageId)) next.delete(row.imageId);
+    else next.add(row.imageId);
+    this.selected = next;
+    this.anchor = this.cursor;
+  }
+
+  async selectAll(): Promise<void> {
+    const total = this.total ?? 0;
+    if (total === 0) return;
+    this.selected = new Set(await this.idsBetween(0, total - 1));
+  }
+
+  clearSelection(): void {
+    this.selected = new Set();
+    this.anchor = null;
+  }
+
+  setSelection(ids: Iterable<number>): void {
+    this.selected = new Set(ids);
+  }
+
+  /** What an action applies to: the selection, else the image under the cursor. */
+  targetIds(): number[] {
+    if (this.selected.size > 0) return [...this.selected];
+    const row = this.item(this.cursor);
+    return row ? [row.imageId] : [];
+  }
+
+  setCellSize(px: number): void {
+    this.cellSize = Math.min(256, Math.max(40, Math.round(px)));
+    localStorage.setItem('spice.grid.cell', String(this.cellSize));
+  }
+}

@@ -1,0 +1,75 @@
+// Undo and redo of corrections and cluster names. Every mutating call returns the states it
+// replaced; undo restores those and keeps what restore returns (the undone states) for redo.
+import type { ApiBridge, ClusterNameEntry, CorrectionEntry } from '$contract/api.ts';
+
+export type HistoryEntry =
+  | { kind: 'corrections'; label: string; entries: CorrectionEntry[] }
+  | { kind: 'mapping'; label: string; runId: number; entries: ClusterNameEntry[] };
+
+const MAX_DEPTH = 200;
+
+export class HistoryState {
+  undoStack: HistoryEntry[] = $state([]);
+  redoStack: HistoryEntry[] = $state([]);
+  busy = $state(false);
+
+  readonly canUndo = $derived(this.undoStack.length > 0 && !this.busy);
+  readonly canRedo = $derived(this.redoStack.length > 0 && !this.busy);
+  readonly undoLabel = $derived(this.undoStack.at(-1)?.label ?? null);
+  readonly redoLabel = $derived(this.redoStack.at(-1)?.label ?? null);
+
+  constructor(
+    private readonly bridge: () => ApiBridge,
+    /** Called after an undo/redo changed data, with what changed. */
+    private readonly onChanged: (kind: HistoryEntry['kind'], label: string, direction: 'undo' | 'redo') => void,
+  ) {}
+
+  /** Records a change just made; `previous` is what the call returned. Clears the redo stack. */
+  record(entry: HistoryEntry): void {
+    if (entry.entries.length === 0) return;
+    this.undoStack = [...this.undoStack.slice(-(MAX_DEPTH - 1)), entry];
+    this.redoStack = [];
+  }
+
+  clear(): void {
+    this.undoStack = [];
+    this.redoStack = [];
+  }
+
+  async undo(): Promise<void> {
+    await this.step(this.undoStack, 'undo');
+  }
+
+  async redo(): Promise<void> {
+    await this.step(this.redoStack, 'redo');
+  }
+
+  private async step(from: HistoryEntry[], direction: 'undo' | 'redo'): Promise<void> {
+    if (this.busy || from.length === 0) return;
+    const entry = from[from.length - 1];
+    this.busy = true;
+    try {
+      const inverse = await this.restore(entry);
+      if (direction === 'undo') {
+        this.undoStack = this.undoStack.slice(0, -1);
+        this.redoStack = [...this.redoStack, inverse];
+      } else {
+        this.redoStack = this.redoStack.slice(0, -1);
+        this.undoStack = [...this.undoStack, inverse];
+      }
+      this.onChanged(entry.kind, entry.label, direction);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async restore(entry: HistoryEntry): Promise<HistoryEntry> {
+    const bridge = this.bridge();
+    if (entry.kind === 'corrections') {
+      const res = await bridge.call('corrections.restore', { entries: $state.snapshot(entry.entries) as CorrectionEntry[] });
+      return { kind: 'corrections', label: entry.label, entries: res.previous };
+    }
+    const res = await bridge.call('mapping.restore', { runId: entry.runId, entries: $state.snapshot(entry.entries) as ClusterNameEntry[] });
+    return { kind: 'mapping', label: entry.label, runId: entry.runId, entries: res.previous };
+  }
+}

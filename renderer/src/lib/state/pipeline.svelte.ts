@@ -1,0 +1,187 @@
+// The pipeline screen: stage parameters (remembered per project), starting and cancelling jobs.
+import type { AvailableBackbone, SpiceSettings, StartAllParams } from '$contract/api.ts';
+import type { AppState } from './app.svelte.ts';
+import { errorMessage } from '../util/format.ts';
+
+export interface PipelineParams {
+  backbone: string;
+  size: number;
+  weakViews: number;
+  strongViews: number;
+  k: number;
+  seed: number;
+  method: 'spice' | 'kmeans';
+  /** SPICE settings; null (or an empty field) = the service's default. */
+  spiceQuick: boolean;
+  spiceEpochs: number | null;
+  spiceHeads: number | null;
+  spiceBatchSize: number | null;
+  spiceSemiEpochs: number | null;
+}
+
+export const DEFAULT_PARAMS: PipelineParams = {
+  backbone: '',
+  size: 128,
+  weakViews: 2,
+  strongViews: 2,
+  k: 10,
+  seed: 0,
+  method: 'spice',
+  spiceQuick: false,
+  spiceEpochs: null,
+  spiceHeads: null,
+  spiceBatchSize: null,
+  spiceSemiEpochs: null,
+};
+
+/** The SPICE overrides the user set, or undefined when every field is left at its default. */
+export function spiceSettings(p: PipelineParams): SpiceSettings | undefined {
+  const out: SpiceSettings = {};
+  if (p.spiceQuick) out.quick = true;
+  if (p.spiceEpochs != null) out.epochs = p.spiceEpochs;
+  if (p.spiceHeads != null) out.heads = p.spiceHeads;
+  if (p.spiceBatchSize != null) out.batchSize = p.spiceBatchSize;
+  if (p.spiceSemiEpochs != null) out.semiEpochs = p.spiceSemiEpochs;
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+function optionalInt(v: number | null | undefined, min: number, max: number): boolean {
+  return v == null || (Number.isInteger(v) && v >= min && v <= max);
+}
+export const INPUT_SIZES = [32, 64, 96, 128, 160, 192, 224, 256];
+
+export function validateParams(p: PipelineParams): Partial<Record<keyof PipelineParams, string>> {
+  const e: Partial<Record<keyof PipelineParams, string>> = {};
+  if (!p.backbone) e.backbone = 'Choose a backbone';
+  if (!Number.isInteger(p.size) || p.size < 32 || p.size % 32 !== 0) e.size = 'A multiple of 32';
+  if (!Number.isInteger(p.k) || p.k < 2 || p.k > 1000) e.k = '2 to 1000';
+  if (!Number.isInteger(p.seed) || p.seed < 0) e.seed = 'A whole number ≥ 0';
+  if (!Number.isInteger(p.weakViews) || p.weakViews < 0 || p.weakViews > 16) e.weakViews = '0 to 16';
+  if (!Number.isInteger(p.strongViews) || p.strongViews < 0 || p.strongViews > 16) e.strongViews = '0 to 16';
+  if (p.method === 'spice' && (p.weakViews < 1 || p.strongViews < 1)) e.strongViews = 'SPICE needs at least 1 weak and 1 strong view';
+  if (!optionalInt(p.spiceEpochs, 1, 10_000)) e.spiceEpochs = '1 to 10,000, or empty';
+  if (!optionalInt(p.spiceHeads, 1, 100)) e.spiceHeads = '1 to 100, or empty';
+  if (!optionalInt(p.spiceBatchSize, 16, 100_000)) e.spiceBatchSize = '16 to 100,000, or empty';
+  if (!optionalInt(p.spiceSemiEpochs, 0, 10_000)) e.spiceSemiEpochs = '0 to 10,000, or empty';
+  return e;
+}
+
+export class PipelineState {
+  params: PipelineParams = $state({ ...DEFAULT_PARAMS });
+  available: AvailableBackbone[] = $state([]);
+  busy = $state(false);
+  error: string | null = $state(null);
+  private loadedFor = '';
+
+  readonly errors = $derived(validateParams(this.params));
+  readonly valid = $derived(Object.keys(this.errors).length === 0);
+
+  constructor(private readonly app: AppState) {}
+
+  private storageKey(): string {
+    return `spice.pipeline.${this.app.project?.dir ?? ''}`;
+  }
+
+  async load(): Promise<void> {
+    const key = this.storageKey();
+    if (key === this.loadedFor) return;
+    this.loadedFor = key;
+    const saved = localStorage.getItem(key);
+    if (saved) {
+      try {
+        this.params = { ...DEFAULT_PARAMS, ...(JSON.parse(saved) as Partial<PipelineParams>) };
+      } catch {
+        this.params = { ...DEFAULT_PARAMS };
+      }
+    }
+    try {
+      this.available = await this.app.bridge.call('backbones.available');
+      if (!this.params.backbone || !this.available.some((b) => b.spec === this.params.backbone)) {
+        const pick = this.available.find((b) => b.present) ?? this.available[0];
+        if (pick) {
+          this.params.backbone = pick.spec;
+          if (pick.recommendedSize) this.params.size = pick.recommendedSize;
+        }
+      }
+    } catch (err) {
+      this.error = `Could not list backbones: ${errorMessage(err)}`;
+    }
+  }
+
+  save(): void {
+    localStorage.setItem(this.storageKey(), JSON.stringify(this.params));
+  }
+
+  chooseBackbone(spec: string): void {
+    this.params.backbone = spec;
+    const b = this.available.find((x) => x.spec === spec);
+    if (b?.recommendedSize) this.params.size = b.recommendedSize;
+    this.save();
+  }
+
+  private async start(what: string, fn: () => Promise<{ jobId: number }>): Promise<number | null> {
+    this.busy = true;
+    this.error = null;
+    try {
+      const { jobId } = await fn();
+      this.save();
+      return jobId;
+    } catch (err) {
+      this.error = `${what}: ${errorMessage(err)}`;
+      this.app.toasts.error(this.error);
+      return null;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  runAll(): Promise<number | null> {
+    const p = this.params;
+    const params: StartAllParams = {
+      backbone: p.backbone,
+      size: p.size,
+      views: { weak: p.weakViews, strong: p.strongViews },
+      k: p.k,
+      seed: p.seed,
+    };
+    const spice = spiceSettings(p);
+    if (spice) params.spice = spice;
+    return this.start('Run pipeline', () => this.app.bridge.call('pipeline.startAll', params));
+  }
+
+  /** Rescans the project's image folder; keeps taking labels from folder names when the project does. */
+  runImport(labelsFromFolders: boolean): Promise<number | null> {
+    return this.start('Import', () => this.app.bridge.call('pipeline.startImport', { labelsFromFolders }));
+  }
+
+  runEmbed(): Promise<number | null> {
+    const p = this.params;
+    return this.start('Embed', () =>
+      this.app.bridge.call('pipeline.startEmbed', { backbone: p.backbone, size: p.size, views: { weak: p.weakViews, strong: p.strongViews } }),
+    );
+  }
+
+  runCluster(method: 'spice' | 'kmeans' = this.params.method): Promise<number | null> {
+    const p = this.params;
+    const name = this.available.find((b) => b.spec === p.backbone)?.name;
+    // Only a backbone that already has embeddings in this project; else the service picks one.
+    const backbone = this.app.project?.backbones.find((b) => b.name === name)?.name;
+    return this.start(method === 'spice' ? 'SPICE' : 'k-means', () =>
+      this.app.bridge.call('pipeline.startCluster', {
+        method,
+        k: p.k,
+        seed: p.seed,
+        ...(backbone ? { backbone } : {}),
+        ...(method === 'spice' && spiceSettings(p) ? { spice: spiceSettings(p) } : {}),
+      }),
+    );
+  }
+
+  async cancel(jobId: number): Promise<void> {
+    try {
+      await this.app.bridge.call('pipeline.cancel', { jobId });
+    } catch (err) {
+      this.app.toasts.error(`Cancel failed: ${errorMessage(err)}`);
+    }
+  }
+}

@@ -1,0 +1,58 @@
+// Argument validation: typed checks per method; nothing a client sends crashes a service.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServices } from '../../main/app/services.ts';
+import { ApiError } from '../../main/app/services/errors.ts';
+import { validateCall, validators } from '../../main/app/validate.ts';
+import { makeTempDir } from '../helpers/cifar-subset.ts';
+
+test('valid params pass through typed; class names are trimmed', () => {
+  assert.deepEqual(validateCall('clusters.images', { runId: 3, cluster: 0, sort: 'doubt', offset: 0, limit: 50 }), {
+    runId: 3,
+    cluster: 0,
+    sort: 'doubt',
+    offset: 0,
+    limit: 50,
+  });
+  assert.deepEqual(validateCall('corrections.move', { imageIds: [1, 2], className: '  dog ' }), { imageIds: [1, 2], className: 'dog' });
+  assert.equal(validateCall('app.info', undefined), undefined);
+  assert.equal(validateCall('app.info', {}), undefined);
+  assert.equal(validateCall('pipeline.jobs', undefined), undefined);
+  assert.deepEqual(validateCall('mapping.setClusterName', { runId: 1, cluster: 2, className: null }), { runId: 1, cluster: 2, className: null });
+});
+
+test('wrong types, ranges, unknown keys and selector mix-ups are refused with the path of the fault', () => {
+  const refuse = (method: string, params: unknown, pattern: RegExp) => {
+    assert.throws(() => validateCall(method, params), (err: unknown) => err instanceof ApiError && err.code === 'invalid-argument' && pattern.test(err.message));
+  };
+  refuse('clusters.images', { runId: 1, sort: 'doubt', offset: 0, limit: 5000, cluster: 1 }, /limit/);
+  refuse('clusters.images', { runId: 1, sort: 'doubt', offset: 0, limit: 5, cluster: 1, className: 'x' }, /exactly one/);
+  refuse('corrections.restore', { entries: [{ imageId: 1, className: 'x', outlier: 'no' }] }, /entries\[0\]\.outlier/);
+  refuse('mapping.accept', { runId: 1, proposal: { runId: 1, from: 'oracle', entries: [], evidence: 0 } }, /proposal\.from/);
+  refuse('projects.create', { dir: '/tmp/x', imageFolder: 'relative' }, /imageFolder/);
+  refuse('projects.create', { dir: '/tmp/x\0y' }, /dir/);
+  refuse('pipeline.startAll', { k: 1 }, /k/);
+  refuse('pipeline.startAll', { k: 10, views: { weak: -1, strong: 0 } }, /views\.weak/);
+  refuse('image.detail', { imageId: 1, runId: 1, neighbours: 1e9 }, /neighbours/);
+  refuse('export.labels', { runId: 1, format: 'xml' }, /format/);
+  refuse('projects.open', { dir: '/tmp', constructor: 1 }, /unknown parameter/);
+  refuse('corrections.move', { imageIds: [], className: 'x' }, /imageIds/);
+  refuse('corrections.move', { imageIds: [1], className: 'a\nb' }, /className/);
+});
+
+test('no method and no garbage makes dispatch throw or answer "internal"', async () => {
+  const state = makeTempDir('spice-state-');
+  const services = createServices({ platform: 'browser', stateDir: state.dir });
+  after(() => {
+    services.dispose();
+    state.cleanup();
+  });
+  const garbage: unknown[] = [undefined, null, 0, -1, 1.5, NaN, 'x', '', [], [1], {}, { runId: '1' }, { runId: 1e308 }, { dir: {} }, { __proto__: { runId: 1 } }];
+  for (const method of Object.keys(validators)) {
+    if (method === 'projects.create' || method === 'app.chooseFolder') continue; // would touch the disk / a dialog
+    for (const params of garbage) {
+      const r = await services.dispatch(method, params);
+      if (!r.ok) assert.notEqual(r.error.code, 'internal', `${method}(${JSON.stringify(params)}): ${r.error.message}`);
+    }
+  }
+});
