@@ -188,7 +188,7 @@ async function benchKernels(): Promise<void> {
   const pad = [[0, 0], [1, 1], [1, 1], [0, 0]] as [[number, number], [number, number], [number, number], [number, number]];
   const attrs = { strides: [1, 1], pad, dataFormat: 'NHWC', dimRoundingMode: undefined };
   const time = async (f: () => tf.Tensor, reps: number) => {
-    f().dispose();
+    if (reps > 1) f().dispose();
     let best = Infinity;
     for (let i = 0; i < reps; i++) {
       const t = performance.now();
@@ -240,7 +240,7 @@ async function benchKernels(): Promise<void> {
     }
   };
   await initTfBackend('cpu');
-  const cpu = { ...(await measure('cpu', 2)), stepImagesPerSecond: await stepRate('cpu') };
+  const cpu = { ...(await measure('cpu', 1)), stepImagesPerSecond: await stepRate('cpu') };
   await initTfBackend('wasm');
   const stock = { ...(await measure('wasm (stock)', 5)), stepImagesPerSecond: await stepRate('wasm (stock)') };
   const patches = registerWasmTrainingKernels();

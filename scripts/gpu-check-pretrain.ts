@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openProject } from '../main/app/project.ts';
 import { createProgressPrinter } from '../main/cli/progress-printer.ts';
+import { initTrainingBackend } from '../main/ml/moco/backend.ts';
 import type { ResNetArch } from '../main/ml/moco/config.ts';
 import { pretrainProject } from '../main/ml/moco/pretrain-job.ts';
 import { readLossCurve } from '../main/ml/moco/store.ts';
@@ -33,6 +34,9 @@ const dir = mkdtempSync(join(tmpdir(), 'spice-gpu-pretrain-'));
 const project = openProject(dir);
 let code = 0;
 try {
+  // Fail before the import when the backend is missing.
+  const backend = await initTrainingBackend(values.backend as TfBackendName);
+  console.log(`backend ${backend.summary}`);
   const t0 = performance.now();
   await importFolder(project, CIFAR_DIR, { labelsFromFolders: true });
   const limit = Number(values.images);
@@ -41,7 +45,7 @@ try {
     // Keep an even spread of classes: drop every image past `limit` in id order after interleaving.
     project.db.prepare('DELETE FROM images WHERE id NOT IN (SELECT id FROM images ORDER BY (id % 1000), id LIMIT ?)').run(limit);
   }
-  console.log(`imported ${Math.min(limit, total)} CIFAR-10 test images in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(`imported ${total} CIFAR-10 test images in ${((performance.now() - t0) / 1000).toFixed(1)} s; training on ${Math.min(limit, total)}`);
   project.jobs.onEvent(createProgressPrinter());
   const summary = await pretrainProject(project, {
     name: 'gpu-check',

@@ -2,6 +2,7 @@ import * as m001 from './001_foundation.ts';
 import * as m002 from './002_clustering.ts';
 import * as m003 from './003_projections.ts';
 import * as m004 from './004_pretrain.ts';
+import * as m005 from './005_embedding_view_counts.ts';
 
 export interface Migration {
   version: number;
@@ -15,4 +16,5 @@ export const migrations: readonly Migration[] = [
   { version: 2, name: 'clustering', up: m002.up },
   { version: 3, name: 'projections', up: m003.up },
   { version: 4, name: 'pretrain', up: m004.up },
+  { version: 5, name: 'embedding view counts', up: m005.up },
 ];

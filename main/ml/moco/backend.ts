@@ -18,7 +18,7 @@ export async function initTrainingBackend(preferred?: TfBackendName | 'auto'): P
   let warning: string | null = null;
   if (info.name === 'cpu') {
     const wasmSkip = info.skipped.find((s) => s.name === 'wasm');
-    warning = `training on the plain JavaScript backend, about 30-50x slower than the WebAssembly one${wasmSkip ? ` (wasm: ${wasmSkip.reason})` : ' (chosen explicitly)'}`;
+    warning = `training on the plain JavaScript backend, over 100x slower than the WebAssembly one (measured 0.26 against 37 images/s)${wasmSkip ? ` (wasm: ${wasmSkip.reason})` : ' (chosen explicitly)'}`;
   } else if (info.name === 'wasm') {
     const gpuSkip = info.skipped.find((s) => s.name === 'tensorflow-gpu');
     if (gpuSkip && gpuSkip.reason !== 'not installed') warning = `the CUDA backend is installed but did not load (${gpuSkip.reason}); training on the CPU instead`;

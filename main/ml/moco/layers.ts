@@ -26,12 +26,6 @@ export interface LayerContext {
   bn: BatchNormMode;
 }
 
-type Explicit = [[number, number], [number, number], [number, number], [number, number]];
-
-function explicitPad(p: number): Explicit {
-  return [[0, 0], [p, p], [p, p], [0, 0]];
-}
-
 function param(ctx: LayerContext, name: string): Tensor {
   const t = ctx.params.get(name);
   if (!t) throw new Error(`missing parameter ${name}`);
@@ -49,12 +43,15 @@ function setGrad(ctx: LayerContext, name: string, g: Tensor): void {
   ctx.grads!.set(name, prev ? tf.add(prev, g) : g);
 }
 
-export function conv2d(ctx: LayerContext, name: string, x: tf.Tensor4D, stride: number, pad: number, needInputGrad = true): [tf.Tensor4D, Backward] {
+/**
+ * 'same' padding everywhere (TensorFlow's: on stride 2 the odd pixel pads the bottom/right): every
+ * backend implements it natively, which explicit padding is not on all of them.
+ */
+export function conv2d(ctx: LayerContext, name: string, x: tf.Tensor4D, stride: number, needInputGrad = true): [tf.Tensor4D, Backward] {
   const w = param(ctx, `${name}.w`) as tf.Tensor4D;
-  const padding = explicitPad(pad);
-  const y = tf.conv2d(x, w, stride, padding);
+  const y = tf.conv2d(x, w, stride, 'same');
   const back: Backward = (dy) => {
-    const attrs = { strides: [stride, stride], pad: padding, dataFormat: 'NHWC', dimRoundingMode: undefined };
+    const attrs = { strides: [stride, stride], pad: 'same', dataFormat: 'NHWC', dimRoundingMode: undefined };
     const gw = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: w.shape } as never) as Tensor;
     setGrad(ctx, `${name}.w`, gw);
     if (!needInputGrad) return null;
@@ -137,9 +134,9 @@ export function relu<T extends Tensor>(x: T): [T, Backward] {
 }
 
 export function maxPool3x3s2(x: tf.Tensor4D): [tf.Tensor4D, Backward] {
-  const y = tf.maxPool(x, 3, 2, 1);
+  const y = tf.maxPool(x, 3, 2, 'same');
   const back: Backward = (dy) =>
-    tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: y }, { filterSize: 3, strides: 2, pad: 1, dimRoundingMode: undefined } as never) as Tensor;
+    tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: y }, { filterSize: 3, strides: 2, pad: 'same', dimRoundingMode: undefined } as never) as Tensor;
   return [y, back];
 }
 

@@ -20,7 +20,7 @@ import {
   finishRun,
   getPretrainRun,
   loadCheckpoint,
-  markRunResumed,
+  attachJob,
   projectBackboneName,
   readLossCurve,
   recordLoss,
@@ -113,8 +113,7 @@ async function runPretrain(ctx: JobContext, project: Project, name: string, opti
   }
 
   ctx.stage('decoding images', imageCountNow, 'images');
-  const provisional = resolvePretrainConfig(options, imageCountNow, median);
-  const size = run?.config.imageSize ?? provisional.imageSize;
+  const size = run ? run.config.imageSize : resolvePretrainConfig(options, imageCountNow, median).imageSize;
   const images = await loadTrainingImages(project, size, { signal: ctx.signal, onProgress: (d) => ctx.progress(d) });
   ctx.throwIfCancelled();
   if (images.skipped.length) {
@@ -128,11 +127,11 @@ async function runPretrain(ctx: JobContext, project: Project, name: string, opti
     config = run.config;
     if (n !== run.imageCount) ctx.log(`the project now has ${n} readable images, the run started with ${run.imageCount}; continuing on the current images`, 'warn');
     if (config.batchSize > n) throw new PretrainConfigError(`batch size ${config.batchSize} is larger than the ${n} readable images`);
-    markRunResumed(db, run.id, ctx.jobId, backend.info.name);
+    attachJob(db, run.id, ctx.jobId, backend.info.name);
   } else {
     config = resolvePretrainConfig(options, n, median, channelStats(images));
     run = createPretrainRun(db, name, config, n, ctx.jobId);
-    markRunResumed(db, run.id, ctx.jobId, backend.info.name);
+    attachJob(db, run.id, ctx.jobId, backend.info.name);
   }
   return train(ctx, project, run, config, images, backend.info.name);
 }

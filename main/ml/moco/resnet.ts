@@ -18,7 +18,6 @@ interface ConvSpec {
   cin: number;
   cout: number;
   stride: number;
-  pad: number;
 }
 
 interface BlockSpec {
@@ -37,8 +36,8 @@ interface Layout {
 function layout(spec: EncoderSpec): Layout {
   const w = spec.width;
   const stem: ConvSpec = spec.stem === 'small'
-    ? { name: 'stem.conv', k: 3, cin: 3, cout: w, stride: 1, pad: 1 }
-    : { name: 'stem.conv', k: 7, cin: 3, cout: w, stride: 2, pad: 3 };
+    ? { name: 'stem.conv', k: 3, cin: 3, cout: w, stride: 1 }
+    : { name: 'stem.conv', k: 7, cin: 3, cout: w, stride: 2 };
   const blocks: BlockSpec[] = [];
   let cin = w;
   RESNET_BLOCKS[spec.arch].forEach((count, stage) => {
@@ -48,9 +47,9 @@ function layout(spec: EncoderSpec): Layout {
       const prefix = `s${stage + 1}.b${j + 1}`;
       blocks.push({
         prefix,
-        conv1: { name: `${prefix}.conv1`, k: 3, cin, cout, stride, pad: 1 },
-        conv2: { name: `${prefix}.conv2`, k: 3, cin: cout, cout, stride: 1, pad: 1 },
-        down: stride !== 1 || cin !== cout ? { name: `${prefix}.down`, k: 1, cin, cout, stride, pad: 0 } : null,
+        conv1: { name: `${prefix}.conv1`, k: 3, cin, cout, stride },
+        conv2: { name: `${prefix}.conv2`, k: 3, cin: cout, cout, stride: 1 },
+        down: stride !== 1 || cin !== cout ? { name: `${prefix}.down`, k: 1, cin, cout, stride } : null,
       });
       cin = cout;
     }
@@ -122,7 +121,7 @@ export function encoderForward(spec: EncoderSpec, ctx: LayerContext, x: tf.Tenso
     backs.push(b);
     return y;
   };
-  let h = push(conv2d(ctx, l.stem.name, x, l.stem.stride, l.stem.pad, false));
+  let h = push(conv2d(ctx, l.stem.name, x, l.stem.stride, false));
   h = push(batchNorm(ctx, 'stem.bn', h));
   h = push(relu(h));
   if (l.maxPool) h = push(maxPool3x3s2(h));
@@ -137,15 +136,15 @@ function basicBlock(ctx: LayerContext, b: BlockSpec, x: tf.Tensor4D): [tf.Tensor
     main.push(back);
     return y;
   };
-  let h = push(conv2d(ctx, b.conv1.name, x, b.conv1.stride, b.conv1.pad));
+  let h = push(conv2d(ctx, b.conv1.name, x, b.conv1.stride));
   h = push(batchNorm(ctx, `${b.prefix}.bn1`, h));
   h = push(relu(h));
-  h = push(conv2d(ctx, b.conv2.name, h, 1, 1));
+  h = push(conv2d(ctx, b.conv2.name, h, 1));
   h = push(batchNorm(ctx, `${b.prefix}.bn2`, h));
   let shortcut = x;
   let shortcutBack: Backward | null = null;
   if (b.down) {
-    const [s1, bs1] = conv2d(ctx, b.down.name, x, b.down.stride, 0);
+    const [s1, bs1] = conv2d(ctx, b.down.name, x, b.down.stride);
     const [s2, bs2] = batchNorm(ctx, `${b.prefix}.down.bn`, s1);
     shortcut = s2;
     shortcutBack = chain([bs1, bs2]);
@@ -210,10 +209,10 @@ export function foldedForward(enc: FoldedEncoder, x: tf.Tensor4D): tf.Tensor2D {
     const l = layout(enc.spec);
     const conv = (c: ConvSpec, input: tf.Tensor4D, activation: 'relu' | 'linear') => {
       const { w, b } = enc.convs.get(c.name)!;
-      return tf.fused.conv2d({ x: input, filter: w, bias: b, strides: c.stride, pad: [[0, 0], [c.pad, c.pad], [c.pad, c.pad], [0, 0]], activation });
+      return tf.fused.conv2d({ x: input, filter: w, bias: b, strides: c.stride, pad: 'same', activation });
     };
     let h = conv(l.stem, x, 'relu');
-    if (l.maxPool) h = tf.maxPool(h, 3, 2, 1);
+    if (l.maxPool) h = tf.maxPool(h, 3, 2, 'same');
     for (const b of l.blocks) {
       const main = conv(b.conv2, conv(b.conv1, h, 'relu'), 'linear');
       const shortcut = b.down ? conv(b.down, h, 'linear') : h;

@@ -108,7 +108,8 @@ export function deletePretrainRun(db: Db, runId: number): void {
   db.prepare(`DELETE FROM pretrain_runs WHERE id = ? AND state = 'training'`).run(runId);
 }
 
-export function markRunResumed(db: Db, runId: number, jobId: number, backend: string): void {
+/** Records which job and backend train the run now. */
+export function attachJob(db: Db, runId: number, jobId: number, backend: string): void {
   db.prepare('UPDATE pretrain_runs SET job_id = ?, backend = ?, updated_at = ? WHERE id = ?').run(jobId, backend, Date.now(), runId);
 }
 
