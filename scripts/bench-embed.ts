@@ -4,7 +4,7 @@
 //        [--batch N] [--workers N] [--views weak=4,strong=4]
 // The last line printed is one JSON object.
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openProject } from '../main/app/project.ts';
@@ -45,9 +45,13 @@ try {
   console.log(`import: ${imported.added} images in ${importSeconds.toFixed(1)} s (${(imported.added / importSeconds).toFixed(0)} images/s), ${imported.errors.length} errors`);
 
   const timings: BatchTiming[] = [];
+  // CPU time of all threads of this process (decode workers included): on a shared machine a steadier
+  // measure of the work per image than wall time.
+  const cpu0 = cpuSeconds();
   const t1 = performance.now();
   const summary = await embedProject(project, { backbone: model, size, batchSize, workers, views, onTiming: (t) => timings.push(t) });
   const embedSeconds = (performance.now() - t1) / 1000;
+  const embedCpuMs = ((cpuSeconds() - cpu0) * 1000) / Math.max(1, summary.computed);
   const vectors = summary.computed;
   console.log(
     `embed: ${vectors} vectors (${summary.views.length} views) with ${summary.backboneName} at ${summary.inputSize} px on ${summary.provider} ` +
@@ -69,11 +73,15 @@ try {
   for (let i = 0; i < tensor.length; i++) tensor[i] = Math.sin(i) * 0.9;
   await extractor.run(tensor, batchSize);
   const ceilingBatches = Math.max(3, Math.min(40, Math.ceil(vectors / batchSize)));
+  const cpu1 = cpuSeconds();
   const t2 = performance.now();
   for (let b = 0; b < ceilingBatches; b++) await extractor.run(tensor, batchSize);
   const ceiling = (ceilingBatches * batchSize) / ((performance.now() - t2) / 1000);
+  const inferenceCpuMs = ((cpuSeconds() - cpu1) * 1000) / (ceilingBatches * batchSize);
   await extractor.close();
   console.log(`inference only: ${ceiling.toFixed(1)} images/s on ready-made ${batchSize} x 3 x ${backbone.inputSize} x ${backbone.inputSize} tensors (${ceilingBatches} batches)`);
+  console.log(`CPU time per image: ${embedCpuMs.toFixed(2)} ms end to end (all threads), ${inferenceCpuMs.toFixed(2)} ms inference only`);
+  console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${availableParallelism()} cores`);
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
   console.log(`peak RSS: ${peakRssMb.toFixed(0)} MB`);
   console.log(
@@ -89,6 +97,9 @@ try {
       embed_images_per_s: round(vectors / embedSeconds),
       embed_pipeline_images_per_s: round(summary.rate),
       inference_only_images_per_s: round(ceiling),
+      embed_cpu_ms_per_image: round(embedCpuMs),
+      inference_cpu_ms_per_image: round(inferenceCpuMs),
+      load_average: round(loadavg()[0]),
       batch_latency_ms: { p50: pct(total)[0], p90: pct(total)[1], p99: pct(total)[2] },
       peak_rss_mb: Math.round(peakRssMb),
     }),
@@ -103,6 +114,11 @@ function pct(xs: number[]): [number, number, number] {
   const s = [...xs].sort((a, b) => a - b);
   const at = (p: number) => round(s[Math.min(s.length - 1, Math.floor(p * s.length))]);
   return [at(0.5), at(0.9), at(0.99)];
+}
+
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
 }
 
 function round(x: number): number {
