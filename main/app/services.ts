@@ -2,6 +2,8 @@
 // validate the method and its params, call the service, turn any failure into an ApiError shape.
 // No Electron here: Electron, the WebSocket bridge and tests all go through dispatch().
 import type { ApiErrorShape, MethodName, PlatformMode, PushEvent, ServiceApi } from '../../preload/contract/api.ts';
+import { JobCancelledError } from '../jobs/runner.ts';
+import { ClusteringInputError } from '../pipeline/cluster/errors.ts';
 import { validateCall } from './validate.ts';
 import { createAppService } from './services/app.ts';
 import { createBackbonesService } from './services/backbones.ts';
@@ -95,10 +97,21 @@ export function createServices(options: ServicesOptions): Services {
 }
 
 /** Input errors raised by pipeline modules are the caller's fault, not the app's. */
-const INPUT_ERROR_NAMES = new Set(['ImportInputError', 'ClassNameError', 'BackboneChoiceError', 'ExportError', 'NoGroundTruthError', 'RangeError']);
+const INPUT_ERROR_NAMES = new Set([
+  'ImportInputError',
+  'ClassNameError',
+  'ClusteringInputError',
+  'BackboneChoiceError',
+  'ExportError',
+  'NoGroundTruthError',
+  'PretrainConfigError',
+  'RangeError',
+]);
 
 function translateError(err: unknown): unknown {
   if (err instanceof ApiError) return err;
+  if (err instanceof JobCancelledError) return new ApiError('conflict', 'cancelled');
+  if (err instanceof ClusteringInputError) return new ApiError('invalid-argument', err.message);
   if (err instanceof Error && INPUT_ERROR_NAMES.has(err.name)) return new ApiError('invalid-argument', err.message);
   if (err instanceof Error && /^there is no image \d+/.test(err.message)) return new ApiError('not-found', err.message);
   return err;

@@ -7,6 +7,7 @@ import { createServices } from '../../main/app/services.ts';
 import type { MethodName, ParamsOf, ResultOf } from '../../preload/contract/api.ts';
 import { makeCifarSubset, makeTempDir } from '../helpers/cifar-subset.ts';
 import { getEmbeddedProject } from '../helpers/embedded-project.ts';
+import { MOBILENET_V1 } from '../helpers/paths.ts';
 
 const state = makeTempDir('spice-state-');
 const services = createServices({ platform: 'browser', stateDir: state.dir });
@@ -57,6 +58,32 @@ test('create imports as a job, records unreadable files, and lands in the recent
   const recent = await call('projects.recent');
   assert.equal(recent[0].dir, dir);
   assert.equal(recent[0].exists, true);
+
+  // Embedding with a view bank, started through the contract: a job whose end is pushed.
+  const embedFinished = () =>
+    new Promise<{ state: string; error?: string }>((resolve) => {
+      const off = services.onPush((e) => {
+        if (e.type === 'job' && e.event.type === 'finished' && e.event.kind === 'embed') {
+          off();
+          resolve({ state: e.event.state, error: e.event.error });
+        }
+      });
+    });
+  let finished = embedFinished();
+  await call('pipeline.startEmbed', { backbone: '/no/such/model.onnx' });
+  const failed = await finished;
+  assert.equal(failed.state, 'failed');
+  assert.match(failed.error ?? '', /no\/such\/model\.onnx/);
+  finished = embedFinished();
+  await call('pipeline.startEmbed', { backbone: MOBILENET_V1, size: 64, views: { weak: 1, strong: 1 } });
+  assert.equal((await finished).state, 'done');
+  const [backbone] = await call('backbones.list');
+  assert.deepEqual(backbone.views, [
+    { view: 'plain', count: 4 },
+    { view: 'weak/0', count: 4 },
+    { view: 'strong/0', count: 4 },
+  ]);
+  assert.equal(backbone.inputSize, 64);
   await call('projects.close');
   assert.equal(await call('projects.current'), null);
 });

@@ -7,10 +7,11 @@ import type { ServiceContext } from './context.ts';
 import { ApiError } from './errors.ts';
 
 export function createAppService(ctx: ServiceContext): AppApi {
-  // Loading the TF.js backend takes a moment: start it now so app.info rarely waits for it.
+  // Loading the TF.js backend takes a moment: start it soon after startup (not during the first
+  // page load, which it would slow down) so app.info rarely waits for it.
   let tf: Promise<AppInfo['tfBackend']> | null = null;
   const tfInfo = () => (tf ??= tfBackendInfo());
-  setTimeout(() => void tfInfo(), 0).unref();
+  setTimeout(() => void tfInfo(), 3000).unref();
   return {
     async info(): Promise<AppInfo> {
       const pkg = readPackageJson();

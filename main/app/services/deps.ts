@@ -1,10 +1,11 @@
 // Pipeline stages loaded on first use, so the services (and the app window) come up fast. A stage
 // whose module is missing from this build gives a clear 'not-available' error.
 import type { Project } from '../project.ts';
+import type { SpiceSettings } from '../../../preload/contract/api.ts';
 import { ApiError } from './errors.ts';
 
 export interface SpiceModule {
-  runSpice(project: Project, options: { backbone: string; k: number; seed: number; signal?: AbortSignal }): Promise<number>;
+  runSpice(project: Project, options: { backbone: string; k: number; seed: number; signal?: AbortSignal } & SpiceSettings): Promise<number>;
 }
 
 function notAvailable(what: string) {

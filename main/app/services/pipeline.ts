@@ -43,7 +43,7 @@ export function createPipelineService(ctx: ServiceContext): PipelineApi & Pipeli
       return launch(project, 'embed', () => embedProject(project, { backbone, size, views, seed: DEFAULT_SEED }));
     },
 
-    async startCluster({ method, k, seed, backbone }) {
+    async startCluster({ method, k, seed, backbone, spice }) {
       const project = session.requireProject();
       // The stages check the backbone and k themselves, before their job starts: errors reach the caller.
       const options = { backbone: backbone ?? chooseEmbeddedBackbone(project.db).name, k, seed: seed ?? DEFAULT_SEED };
@@ -52,7 +52,7 @@ export function createPipelineService(ctx: ServiceContext): PipelineApi & Pipeli
         return launch(project, 'cluster', () => runKmeans(project, options));
       }
       const { runSpice } = await loadSpice();
-      return launch(project, 'cluster', () => runSpice(project, options));
+      return launch(project, 'cluster', () => runSpice(project, { ...options, ...spice }));
     },
 
     async startAll(params) {
@@ -86,7 +86,7 @@ export function createPipelineService(ctx: ServiceContext): PipelineApi & Pipeli
           const kmeansRunId = await stages.runKmeans(project, { backbone: backboneName, k: p.k, seed: p.seed, signal });
           job.throwIfCancelled();
           job.progress(3, 'SPICE');
-          const spiceRunId = await stages.runSpice(project, { backbone: backboneName, k: p.k, seed: p.seed, signal });
+          const spiceRunId = await stages.runSpice(project, { backbone: backboneName, k: p.k, seed: p.seed, signal, ...p.spice });
           job.progress(4, 'evaluate');
           for (const [label, runId] of [['k-means', kmeansRunId], ['SPICE', spiceRunId]] as const) {
             const m = runEvaluation(session, project.db, runId);
