@@ -150,7 +150,10 @@ describe('workbench in the browser', { skip, timeout: 240_000 }, () => {
       await page.selectOption('#p-method', 'spice');
       await page.check('[data-testid=spice-quick]');
       await page.click('[data-testid=run-pipeline]');
-      await page.locator('[data-job-kind=pipeline]').first().waitFor();
+      // Either the job starts or the screen says why it could not (e.g. a stage that is not installed).
+      await page.locator('[data-job-kind=pipeline], [data-testid=pipeline-error]').first().waitFor();
+      const refused = page.getByTestId('pipeline-error');
+      if (await refused.count()) assert.fail(`the pipeline did not start: ${await refused.textContent()}`);
       // While it runs: a bar with "done / total unit", a rate and an ETA.
       const bar = page.locator('[data-job-state=running] [data-testid=progress]').first();
       await bar.waitFor({ timeout: 30_000 });
@@ -290,7 +293,17 @@ describe('workbench in the browser', { skip, timeout: 240_000 }, () => {
     await page.click('button:has-text("From ground truth")');
     await page.getByTestId('proposal').waitFor();
     await screenshot(page, 'mapping');
-    await page.click('button:has-text("Discard")');
+    // Accepting names every cluster after its majority label; one undo brings "alpha" back.
+    const nameOf0 = page.locator('[data-testid=mapping-table] tbody tr').first().locator('input[type=text]');
+    await page.getByTestId('accept-proposal').click();
+    await page.getByTestId('proposal').waitFor({ state: 'detached' });
+    await page.waitForFunction(() => {
+      const input = document.querySelector('[data-testid=mapping-table] tbody tr input[type=text]') as HTMLInputElement | null;
+      return !!input && input.value !== '' && input.value !== 'alpha';
+    });
+    await page.keyboard.press('Control+z');
+    await page.waitForFunction(() => (document.querySelector('[data-testid=mapping-table] tbody tr input[type=text]') as HTMLInputElement | null)?.value === 'alpha');
+    assert.equal(await nameOf0.inputValue(), 'alpha');
   });
 
   step('draws the 2-D map and lasso-selects points', async () => {
