@@ -155,9 +155,16 @@ describe('workbench in the browser', { skip, timeout: 240_000 }, () => {
       const refused = page.getByTestId('pipeline-error');
       if (await refused.count()) assert.fail(`the pipeline did not start: ${await refused.textContent()}`);
       // While it runs: a bar with "done / total unit", a rate and an ETA.
-      const bar = page.locator('[data-job-state=running] [data-testid=progress]').first();
-      await bar.waitFor({ timeout: 30_000 });
-      assert.match((await bar.textContent()) ?? '', /\d+ \/ \d+ .*\/(s|min).*ETA/s);
+      // The first event of a stage may carry no rate yet, so wait for a bar that shows all three.
+      const barText = await page.waitForFunction(
+        () =>
+          [...document.querySelectorAll('[data-job-state=running] [data-testid=progress]')]
+            .map((el) => el.textContent ?? '')
+            .find((t) => /\d+ \/ \d+ .*\/(s|min).*ETA/s.test(t)) ?? false,
+        null,
+        { timeout: 60_000 },
+      );
+      assert.match(String(await barText.jsonValue()), /\d+ \/ \d+ .*\/(s|min).*ETA/s);
       await screenshot(page, 'pipeline-running');
       await waitJob('pipeline', 200_000);
     }

@@ -1,6 +1,6 @@
 // pipeline.*: starts the long stages as jobs and answers at once with the job id; progress, logs and
 // the end of each job reach clients as pushed job events.
-import type { PipelineApi, StartAllParams, StartedJob, StartImportParams, ViewCounts } from '../../../preload/contract/api.ts';
+import type { PipelineApi, StartedJob, StartImportParams } from '../../../preload/contract/api.ts';
 import type { JobKind } from '../../../preload/contract/jobs.ts';
 import { JobCancelledError } from '../../jobs/runner.ts';
 import { chooseEmbeddedBackbone } from '../../pipeline/cluster/backbone-choice.ts';
@@ -10,12 +10,7 @@ import { loadEmbed, loadImport, loadKmeans, loadSpice } from './deps.ts';
 import { ApiError } from './errors.ts';
 import { requireFolder } from './projects.ts';
 import { runEvaluation } from './summary.ts';
-
-/** Default backbone of a full run: the registry's MobileNet v1 (recommended for small images). */
-export const DEFAULT_BACKBONE = 'mobilenet_v1_imagenet';
-/** Augmented views per image for SPICE's bank when a full run does not say. */
-export const DEFAULT_BANK_VIEWS: ViewCounts = { weak: 2, strong: 2 };
-export const DEFAULT_SEED = 0;
+import { DEFAULT_SEED } from '../full-pipeline.ts';
 
 /** What other services may start (projects.create starts an import). */
 export interface PipelineControl {
@@ -59,41 +54,22 @@ export function createPipelineService(ctx: ServiceContext): PipelineApi & Pipeli
       const project = session.requireProject();
       const folder = params.imageFolder ?? project.imageRoot();
       if (folder !== null) requireFolder(folder, 'image folder');
-      // Load every stage first: a missing one is reported now, not half-way through the run.
-      const stages = { ...(await loadImport()), ...(await loadEmbed()), ...(await loadKmeans()), ...(await loadSpice()) };
+      const { runFullPipeline, PIPELINE_STAGES } = await import('../full-pipeline.ts');
       return launch(project, 'pipeline', () =>
         project.jobs.run('pipeline', { ...params, imageFolder: folder }, async (job) => {
-          const p: Required<Omit<StartAllParams, 'imageFolder' | 'size' | 'spice'>> & Pick<StartAllParams, 'size' | 'spice'> = {
-            labelsFromFolders: params.labelsFromFolders ?? false,
-            backbone: params.backbone ?? DEFAULT_BACKBONE,
-            size: params.size,
-            views: params.views ?? DEFAULT_BANK_VIEWS,
-            k: params.k,
-            seed: params.seed ?? DEFAULT_SEED,
-            spice: params.spice,
-          };
-          const signal = job.signal;
-          job.stage('pipeline', 5, 'stages');
-          if (folder !== null) {
-            job.progress(0, 'import');
-            await stages.importFolder(project, folder, { labelsFromFolders: p.labelsFromFolders, signal });
-          }
-          job.throwIfCancelled();
-          job.progress(1, 'embed');
-          const { backboneName } = await stages.embedProject(project, { backbone: p.backbone, size: p.size, views: p.views, seed: p.seed, signal });
-          job.throwIfCancelled();
-          job.progress(2, 'k-means');
-          const kmeansRunId = await stages.runKmeans(project, { backbone: backboneName, k: p.k, seed: p.seed, signal });
-          job.throwIfCancelled();
-          job.progress(3, 'SPICE');
-          const spiceRunId = await stages.runSpice(project, { backbone: backboneName, k: p.k, seed: p.seed, signal, ...p.spice });
-          job.progress(4, 'evaluate');
-          for (const [label, runId] of [['k-means', kmeansRunId], ['SPICE', spiceRunId]] as const) {
+          job.stage('pipeline', PIPELINE_STAGES.length, 'stages');
+          const result = await runFullPipeline(project, {
+            ...params,
+            imageFolder: folder,
+            signal: job.signal,
+            onStage: (stage, index) => job.progress(index, stage),
+          });
+          job.progress(PIPELINE_STAGES.length, 'done');
+          for (const [label, runId] of [['k-means', result.kmeansRunId], ['SPICE', result.spiceRunId]] as const) {
             const m = runEvaluation(session, project.db, runId);
             job.log(m ? `${label} (run ${runId}): ACC ${m.acc.toFixed(3)} NMI ${m.nmi.toFixed(3)} ARI ${m.ari.toFixed(3)}` : `${label}: run ${runId} (no ground truth to evaluate)`);
           }
-          job.progress(5, 'done');
-          return { kmeansRunId, spiceRunId };
+          return { kmeansRunId: result.kmeansRunId, spiceRunId: result.spiceRunId };
         }),
       );
     },

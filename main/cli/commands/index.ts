@@ -8,16 +8,22 @@ import { serveCommand } from './serve.ts';
 import { embedCommand } from './embed.ts';
 import { exportEmbeddingsCommand } from './export-embeddings.ts';
 import { pretrainCommand } from './pretrain.ts';
+import { runCommand } from './run.ts';
+import { classifyCommand } from './classify.ts';
+import { demoCommand } from './demo.ts';
 
 // One line per command; each lives in its own file beside this one.
 export const commands: Command[] = [
-  statusCommand,
   importCommand,
-  pretrainCommand,
   embedCommand,
+  pretrainCommand,
   clusterCommand,
+  runCommand,
   evalCommand,
   exportCommand,
+  classifyCommand,
+  statusCommand,
   exportEmbeddingsCommand,
   serveCommand,
+  demoCommand,
 ];

@@ -1,0 +1,101 @@
+// Inference of a trained SPICE classifier in plain JavaScript (no TensorFlow.js): the PCA projection
+// and one MLP head. Small enough to label a few new images anywhere, e.g. behind `classify`.
+
+export interface MlpHeadsSpec {
+  inputDim: number;
+  hidden: number;
+  /** Outputs (clusters) per head. */
+  k: number;
+  heads: number;
+}
+
+/** Weights of all heads as plain arrays (row-major): what a run stores and what inference needs. */
+export interface MlpHeadsWeights {
+  spec: MlpHeadsSpec;
+  /** inputDim x (heads*hidden); head h owns columns h*hidden .. (h+1)*hidden-1. */
+  w1: Float32Array;
+  /** heads*hidden. */
+  b1: Float32Array;
+  /** heads x hidden x k. */
+  w2: Float32Array;
+  /** heads x k. */
+  b2: Float32Array;
+}
+
+export interface PcaBasis {
+  inputDim: number;
+  outDim: number;
+  /** inputDim values. */
+  mean: Float32Array;
+  /** outDim x inputDim, orthonormal rows, by decreasing variance. */
+  components: Float32Array;
+  /** Variance along each component. */
+  variances: Float32Array;
+  /** Share of the total variance the components keep. */
+  explained: number;
+}
+
+/** (x - mean) projected on the components, n x outDim, in plain JavaScript. */
+export function projectPcaJs(basis: PcaBasis, data: Float32Array, n: number): Float32Array {
+  const { inputDim: dim, outDim } = basis;
+  if (data.length < n * dim) throw new Error(`data has ${data.length} values, expected ${n} x ${dim}`);
+  const out = new Float32Array(n * outDim);
+  const centred = new Float32Array(dim);
+  for (let i = 0; i < n; i++) {
+    for (let d = 0; d < dim; d++) centred[d] = data[i * dim + d] - basis.mean[d];
+    for (let r = 0; r < outDim; r++) {
+      let s = 0;
+      const o = r * dim;
+      for (let d = 0; d < dim; d++) s += centred[d] * basis.components[o + d];
+      out[i * outDim + r] = s;
+    }
+  }
+  return out;
+}
+
+/** The weights of one head as a one-head set. */
+export function sliceHead(w: MlpHeadsWeights, head: number): MlpHeadsWeights {
+  const { inputDim: d, hidden: h, k, heads: H } = w.spec;
+  if (!Number.isInteger(head) || head < 0 || head >= H) throw new Error(`head ${head} is outside 0..${H - 1}`);
+  const w1 = new Float32Array(d * h);
+  for (let r = 0; r < d; r++) w1.set(w.w1.subarray(r * H * h + head * h, r * H * h + (head + 1) * h), r * h);
+  return {
+    spec: { inputDim: d, hidden: h, k, heads: 1 },
+    w1,
+    b1: w.b1.slice(head * h, (head + 1) * h),
+    w2: w.w2.slice(head * h * k, (head + 1) * h * k),
+    b2: w.b2.slice(head * k, (head + 1) * k),
+  };
+}
+
+/**
+ * Softmax outputs of a one-head weight set in plain JavaScript: no TensorFlow.js needed, so a stored
+ * classifier can label a few new images anywhere.
+ */
+export function predictWithWeights(w: MlpHeadsWeights, x: Float32Array, n: number): Float32Array {
+  const { inputDim: d, hidden: h, k, heads: H } = w.spec;
+  if (H !== 1) throw new Error('predictWithWeights takes one head; use sliceHead() first');
+  if (x.length < n * d) throw new Error(`input has ${x.length} values, expected ${n} x ${d}`);
+  const out = new Float32Array(n * k);
+  const act = new Float32Array(h);
+  for (let i = 0; i < n; i++) {
+    act.set(w.b1);
+    for (let r = 0; r < d; r++) {
+      const xv = x[i * d + r];
+      if (xv === 0) continue;
+      const row = r * h;
+      for (let j = 0; j < h; j++) act[j] += xv * w.w1[row + j];
+    }
+    let max = -Infinity;
+    for (let c = 0; c < k; c++) {
+      let z = w.b2[c];
+      for (let j = 0; j < h; j++) if (act[j] > 0) z += act[j] * w.w2[j * k + c];
+      out[i * k + c] = z;
+      if (z > max) max = z;
+    }
+    let total = 0;
+    for (let c = 0; c < k; c++) total += out[i * k + c] = Math.exp(out[i * k + c] - max);
+    for (let c = 0; c < k; c++) out[i * k + c] /= total;
+  }
+  return out;
+}

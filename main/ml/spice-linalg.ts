@@ -1,0 +1,248 @@
+// Large matrix products for SPICE on TensorFlow.js: cosine k-nearest neighbours over all images and
+// the PCA that feeds the clustering heads. On the wasm backend a 10,000 x 10,000 x 1,024 product takes
+// 10-20 s; a plain JavaScript loop would take minutes, so these never run outside tfjs.
+import { tf } from './tf-backend.ts';
+import type { PcaBasis } from './mlp-infer.ts';
+
+export { projectPcaJs, type PcaBasis } from './mlp-infer.ts';
+
+export interface KnnResult {
+  /** n x k neighbour rows, most similar first; a row is never its own neighbour. */
+  indices: Int32Array;
+  /** n x k cosine similarities, descending. */
+  sims: Float32Array;
+  k: number;
+}
+
+export interface BlockProgress {
+  done: number;
+  total: number;
+}
+
+/**
+ * The k most cosine-similar rows of every row (rows must be L2-normalised), by blocks of `blockRows`
+ * query rows against all rows on the tfjs backend (matMul + TopK kernels). Yields to the event loop
+ * between blocks so a signal can stop it.
+ */
+export async function cosineKnn(
+  data: Float32Array,
+  n: number,
+  dim: number,
+  k: number,
+  options: { blockRows?: number; signal?: AbortSignal; onProgress?: (p: BlockProgress) => void } = {},
+): Promise<KnnResult> {
+  if (data.length < n * dim) throw new Error(`data has ${data.length} values, expected ${n} x ${dim}`);
+  if (!Number.isInteger(k) || k < 1 || k > n - 1) throw new Error(`k must be in 1..${n - 1}, got ${k}`);
+  const blockRows = options.blockRows ?? 1024;
+  const indices = new Int32Array(n * k);
+  const sims = new Float32Array(n * k);
+  const all = tf.tensor2d(data.subarray(0, n * dim), [n, dim]);
+  // Transposed once: wasm's matMul with transposeB is ~10x slower than with a transposed copy.
+  const allT = tf.transpose(all);
+  try {
+    for (let start = 0; start < n; start += blockRows) {
+      throwIfAborted(options.signal);
+      const rows = Math.min(blockRows, n - start);
+      const [valT, idxT] = tf.tidy(() => {
+        const block = tf.slice(all, [start, 0], [rows, dim]);
+        const s = tf.matMul(block, allT);
+        const top = tf.topk(s, k + 1, true);
+        return [top.values, top.indices];
+      });
+      const vals = valT.dataSync() as Float32Array;
+      const idx = idxT.dataSync() as Int32Array;
+      tf.dispose([valT, idxT]);
+      for (let r = 0; r < rows; r++) {
+        const i = start + r;
+        let out = i * k;
+        const end = out + k;
+        // Drop the row itself (normally first; a duplicate image may tie with it), else the (k+1)-th.
+        for (let c = 0; c <= k && out < end; c++) {
+          const j = idx[r * (k + 1) + c];
+          if (j === i) continue;
+          indices[out] = j;
+          sims[out] = vals[r * (k + 1) + c];
+          out++;
+        }
+      }
+      options.onProgress?.({ done: start + rows, total: n });
+      await yieldToEventLoop();
+    }
+  } finally {
+    tf.dispose([all, allT]);
+  }
+  return { indices, sims, k };
+}
+
+/**
+ * Top principal components by block power iteration on the covariance (inputDim x inputDim, one tfjs
+ * product), orthonormalised each round, then rotated onto the eigenvectors of the small projected
+ * covariance (Jacobi). The start block comes from `random`, so the basis is reproducible.
+ */
+export function pca(data: Float32Array, n: number, dim: number, outDim: number, random: () => number, options: { iterations?: number } = {}): PcaBasis {
+  if (!Number.isInteger(outDim) || outDim < 1 || outDim > dim) throw new Error(`PCA: outDim must be in 1..${dim}, got ${outDim}`);
+  if (n < 2) throw new Error('PCA needs at least two rows');
+  const iterations = options.iterations ?? 12;
+  const mean = new Float32Array(dim);
+  for (let i = 0; i < n; i++) for (let d = 0; d < dim; d++) mean[d] += data[i * dim + d];
+  for (let d = 0; d < dim; d++) mean[d] /= n;
+  const cov = tf.tidy(() => {
+    const x = tf.sub(tf.tensor2d(data.subarray(0, n * dim), [n, dim]), tf.tensor1d(mean));
+    return tf.div(tf.matMul(tf.transpose(x), x), n - 1) as tf.Tensor2D;
+  });
+  try {
+    let total = 0;
+    const covValues = cov.dataSync();
+    for (let d = 0; d < dim; d++) total += covValues[d * dim + d];
+    // Basis as outDim rows of dim values (C is symmetric, so Q C gives the rows of (C Q^T)^T).
+    let basis: Float32Array = new Float32Array(outDim * dim);
+    for (let i = 0; i < basis.length; i++) basis[i] = random() - 0.5;
+    orthonormalizeRows(basis, outDim, dim);
+    for (let it = 0; it < iterations; it++) {
+      basis = timesCov(cov, basis, outDim, dim);
+      orthonormalizeRows(basis, outDim, dim);
+    }
+    // Rayleigh-Ritz: small = Q C Q^T (outDim x outDim); its eigenvectors rotate Q onto the components.
+    const qc = timesCov(cov, basis, outDim, dim);
+    const smallT = tf.tidy(() => tf.matMul(tf.tensor2d(qc, [outDim, dim]), tf.transpose(tf.tensor2d(basis, [outDim, dim]))));
+    const small = Float64Array.from(smallT.dataSync());
+    smallT.dispose();
+    for (let a = 0; a < outDim; a++) for (let b = a + 1; b < outDim; b++) small[a * outDim + b] = small[b * outDim + a] = (small[a * outDim + b] + small[b * outDim + a]) / 2;
+    const { values, vectors } = jacobiEigen(small, outDim);
+    const order = Array.from(values.keys()).sort((a, b) => values[b] - values[a]);
+    const components = new Float32Array(outDim * dim);
+    const variances = new Float32Array(outDim);
+    let kept = 0;
+    order.forEach((col, r) => {
+      variances[r] = values[col];
+      kept += values[col];
+      const row = components.subarray(r * dim, (r + 1) * dim);
+      for (let a = 0; a < outDim; a++) {
+        const w = vectors[a * outDim + col];
+        const o = a * dim;
+        for (let d = 0; d < dim; d++) row[d] += w * basis[o + d];
+      }
+      // A deterministic sign: the largest-magnitude coordinate positive.
+      let best = 0;
+      for (let d = 1; d < dim; d++) if (Math.abs(row[d]) > Math.abs(row[best])) best = d;
+      if (row[best] < 0) for (let d = 0; d < dim; d++) row[d] = -row[d];
+    });
+    return { inputDim: dim, outDim, mean, components, variances, explained: total > 0 ? kept / total : 0 };
+  } finally {
+    cov.dispose();
+  }
+}
+
+/** (x - mean) projected on the components: n x outDim. */
+export function projectPca(basis: PcaBasis, data: Float32Array, n: number): Float32Array {
+  const { inputDim: dim, outDim } = basis;
+  if (data.length < n * dim) throw new Error(`data has ${data.length} values, expected ${n} x ${dim}`);
+  if (n === 0) return new Float32Array(0);
+  const out = tf.tidy(() => {
+    const x = tf.sub(tf.tensor2d(data.subarray(0, n * dim), [n, dim]), tf.tensor1d(basis.mean));
+    return tf.matMul(x, tf.transpose(tf.tensor2d(basis.components, [outDim, dim])));
+  });
+  const values = Float32Array.from(out.dataSync());
+  out.dispose();
+  return values;
+}
+
+function timesCov(cov: tf.Tensor2D, rows: Float32Array, m: number, dim: number): Float32Array {
+  const t = tf.tidy(() => tf.matMul(tf.tensor2d(rows, [m, dim]), cov));
+  const v = Float32Array.from(t.dataSync());
+  t.dispose();
+  return v;
+}
+
+/** Modified Gram-Schmidt on the rows of an m x dim row-major matrix. */
+function orthonormalizeRows(a: Float32Array, m: number, dim: number): void {
+  let fresh = 0;
+  for (let j = 0; j < m; j++) {
+    const row = a.subarray(j * dim, (j + 1) * dim);
+    for (let p = 0; p < j; p++) {
+      const prev = a.subarray(p * dim, (p + 1) * dim);
+      let dot = 0;
+      for (let d = 0; d < dim; d++) dot += row[d] * prev[d];
+      for (let d = 0; d < dim; d++) row[d] -= dot * prev[d];
+    }
+    let norm = 0;
+    for (let d = 0; d < dim; d++) norm += row[d] * row[d];
+    norm = Math.sqrt(norm);
+    if (norm < 1e-6) {
+      // Rank-deficient data: restart this row from a unit vector and orthogonalise it again.
+      if (fresh >= dim) throw new Error('PCA: could not complete an orthonormal basis');
+      row.fill(0);
+      row[fresh++] = 1;
+      j--;
+      continue;
+    }
+    for (let d = 0; d < dim; d++) row[d] /= norm;
+  }
+}
+
+/** Eigen-decomposition of a small symmetric matrix by cyclic Jacobi rotations. vectors: columns. */
+export function jacobiEigen(matrix: Float64Array, m: number, options: { sweeps?: number; tol?: number } = {}): { values: Float64Array; vectors: Float64Array } {
+  const a = Float64Array.from(matrix);
+  const v = new Float64Array(m * m);
+  for (let i = 0; i < m; i++) v[i * m + i] = 1;
+  const sweeps = options.sweeps ?? 30;
+  const tol = options.tol ?? 1e-12;
+  for (let sweep = 0; sweep < sweeps; sweep++) {
+    let off = 0;
+    let diag = 0;
+    for (let p = 0; p < m; p++) {
+      diag += a[p * m + p] * a[p * m + p];
+      for (let q = p + 1; q < m; q++) off += a[p * m + q] * a[p * m + q];
+    }
+    if (off <= tol * tol * Math.max(diag, 1e-300)) break;
+    for (let p = 0; p < m - 1; p++) {
+      for (let q = p + 1; q < m; q++) {
+        const apq = a[p * m + q];
+        if (Math.abs(apq) < 1e-300) continue;
+        const theta = (a[q * m + q] - a[p * m + p]) / (2 * apq);
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1);
+        const s = t * c;
+        for (let r = 0; r < m; r++) {
+          const arp = a[r * m + p];
+          const arq = a[r * m + q];
+          a[r * m + p] = c * arp - s * arq;
+          a[r * m + q] = s * arp + c * arq;
+        }
+        for (let r = 0; r < m; r++) {
+          const apr = a[p * m + r];
+          const aqr = a[q * m + r];
+          a[p * m + r] = c * apr - s * aqr;
+          a[q * m + r] = s * apr + c * aqr;
+        }
+        for (let r = 0; r < m; r++) {
+          const vrp = v[r * m + p];
+          const vrq = v[r * m + q];
+          v[r * m + p] = c * vrp - s * vrq;
+          v[r * m + q] = s * vrp + c * vrq;
+        }
+      }
+    }
+  }
+  const values = new Float64Array(m);
+  for (let i = 0; i < m; i++) values[i] = a[i * m + i];
+  return { values, vectors: v };
+}
+
+function throwIfAborted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : Object.assign(new Error('aborted'), { name: 'AbortError' });
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((r) => setImmediate(r));
+}
+
+/** a (n x dim) times b (m x dim) transposed: n x m dot products, on the tfjs backend. */
+export function rowDots(a: Float32Array, n: number, b: Float32Array, m: number, dim: number): Float32Array {
+  if (a.length < n * dim || b.length < m * dim) throw new Error('rowDots: inputs are shorter than their shapes');
+  if (n === 0 || m === 0) return new Float32Array(n * m);
+  const t = tf.tidy(() => tf.matMul(tf.tensor2d(a.subarray(0, n * dim), [n, dim]), tf.transpose(tf.tensor2d(b.subarray(0, m * dim), [m, dim]))));
+  const v = Float32Array.from(t.dataSync());
+  t.dispose();
+  return v;
+}

@@ -1,0 +1,54 @@
+// What the SPICE stages train on: the frozen-backbone embeddings of every image (plain view) and of the
+// view bank (weak, strong), projected for the heads, plus the cosine k-NN graph of the plain view.
+import type { KnnResult } from '../../ml/spice-linalg.ts';
+
+export interface SpiceBank {
+  n: number;
+  /** Width of the vectors the heads read (the PCA projection of the embeddings). */
+  dim: number;
+  /** Plain view, n x dim. */
+  plain: Float32Array;
+  /** Views used where SPICE takes a weak augmentation: the plain view first, then weak/0, weak/1, ... */
+  weak: Float32Array[];
+  /** Strong views (strong/0, ...); the weak list when the bank has none. */
+  strong: Float32Array[];
+  weakNames: string[];
+  strongNames: string[];
+  /** The original L2-normalised plain embeddings, n x embDim (prototypes are means of these). */
+  embeddings: Float32Array;
+  embDim: number;
+  knn: KnnResult;
+}
+
+/** Copies rows `rows` of an n x dim matrix (optionally each from its own view) into out at row `at`. */
+export function gatherRows(views: readonly Float32Array[], viewOf: Int32Array | null, rows: ArrayLike<number>, dim: number, out: Float32Array, at: number): void {
+  for (let r = 0; r < rows.length; r++) {
+    const src = views[viewOf ? viewOf[r] : 0];
+    const i = rows[r];
+    out.set(src.subarray(i * dim, (i + 1) * dim), (at + r) * dim);
+  }
+}
+
+/** A uniformly random view index per row. */
+export function randomViews(count: number, views: number, int: (n: number) => number): Int32Array {
+  const out = new Int32Array(count);
+  for (let r = 0; r < count; r++) out[r] = int(views);
+  return out;
+}
+
+/** Fisher-Yates permutation of 0..n-1. */
+export function permutation(n: number, int: (n: number) => number): Int32Array {
+  const p = new Int32Array(n);
+  for (let i = 0; i < n; i++) p[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = int(i + 1);
+    const t = p[i];
+    p[i] = p[j];
+    p[j] = t;
+  }
+  return p;
+}
+
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
