@@ -21,7 +21,7 @@ export interface SpiceSelfOptions {
   heads: number;
   hidden: number;
   epochs: number;
-  /** Images per step. */
+  /** Images per step (at most n*repeat/10, but at least 32, so a small project still gets ~10 steps an epoch). */
   batchSize: number;
   /** Adam learning rate. */
   lr: number;
@@ -38,6 +38,8 @@ export interface SpiceSelfOptions {
   prototypeRatio: number;
   /** Steps per batch of pseudo-labels (reference num_repeat = 8). */
   repeat: number;
+  /** Train at least this many steps: a small project gets more epochs than `epochs` (0 = off). */
+  minSteps: number;
 }
 
 export interface SpiceSelfHooks {
@@ -63,6 +65,9 @@ export interface SpiceSelfResult {
   /** The selected head's weights (one-head set). */
   weights: MlpHeadsWeights;
   steps: number;
+  /** Epochs and batch size used (small projects: more epochs, smaller batches than asked). */
+  epochs: number;
+  batchSize: number;
 }
 
 export async function trainSpiceSelf(bank: SpiceBank, k: number, options: SpiceSelfOptions, hooks: SpiceSelfHooks = {}): Promise<SpiceSelfResult> {
@@ -73,16 +78,18 @@ export async function trainSpiceSelf(bank: SpiceBank, k: number, options: SpiceS
   const rng = createRng(o.seed);
   const heads = MlpHeads.create({ inputDim: dim, hidden: o.hidden, k, heads: o.heads }, rng.next);
   const H = o.heads;
-  const B = Math.min(o.batchSize, n);
+  // Small projects: at least ~10 steps per epoch (counting repeats), so an epoch still means learning.
+  const B = Math.min(o.batchSize, Math.max(32, Math.floor((n * o.repeat) / 10)), n);
   const batchesPerEpoch = Math.ceil(n / B);
-  const totalSteps = o.epochs * batchesPerEpoch * o.repeat;
+  const epochs = Math.max(o.epochs, Math.ceil(o.minSteps / (batchesPerEpoch * o.repeat)));
+  const totalSteps = epochs * batchesPerEpoch * o.repeat;
   const nbK = Math.min(o.neighbourK, bank.knn.k);
   const useProto = o.prototypeWeight > 0;
   const useNb = o.neighbourWeight > 0;
   const lossHistory: number[][] = [];
   let step = 0;
   try {
-    for (let epoch = 0; epoch < o.epochs; epoch++) {
+    for (let epoch = 0; epoch < epochs; epoch++) {
       const perm = permutation(n, rng.int);
       const epochLoss = new Float64Array(H);
       let epochSteps = 0;
@@ -132,7 +139,7 @@ export async function trainSpiceSelf(bank: SpiceBank, k: number, options: SpiceS
       }
       const losses = Array.from(epochLoss, (v) => v / epochSteps);
       lossHistory.push(losses);
-      hooks.onEpoch?.(epoch, o.epochs, losses);
+      hooks.onEpoch?.(epoch, epochs, losses);
     }
     const headLosses = lossHistory[lossHistory.length - 1] ?? new Array<number>(H).fill(0);
     let selectedHead = 0;
@@ -152,6 +159,8 @@ export async function trainSpiceSelf(bank: SpiceBank, k: number, options: SpiceS
       allProbs: all,
       weights: heads.weights({ head: selectedHead }),
       steps: step,
+      epochs,
+      batchSize: B,
     };
   } finally {
     heads.dispose();

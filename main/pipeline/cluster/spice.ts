@@ -67,6 +67,7 @@ export const SPICE_DEFAULTS = {
     neighbourK: 20,
     prototypeRatio: 0.5,
     repeat: 1,
+    minSteps: 600,
   } satisfies Omit<SpiceSelfOptions, 'seed'>,
   reliable: {
     neighbours: 100,
@@ -94,6 +95,8 @@ export const SPICE_DEFAULTS = {
 } as const;
 
 const QUICK = { heads: 3, epochs: 8, semiEpochs: 5 };
+/** SPICE-Semi runs at least this many steps, however few the images. */
+const SEMI_MIN_STEPS = 200;
 
 /** The settings a run uses, all resolved (stored in the run's params). */
 export interface ResolvedSpiceSettings {
@@ -213,6 +216,7 @@ async function spiceJob(project: Project, ctx: JobContext, backbone: { id: numbe
         signal: ctx.signal,
         onEpoch: (epoch, epochs, losses) => {
           const best = Math.min(...losses);
+          if (epoch === 0 && epochs !== selfOptions.epochs) ctx.stage('SPICE-Self', epochs, 'epochs');
           ctx.progress(epoch + 1, `epoch ${epoch + 1}/${epochs}, lowest head loss ${best.toFixed(4)}`);
         },
       });
@@ -237,7 +241,7 @@ async function spiceJob(project: Project, ctx: JobContext, backbone: { id: numbe
     let semi: SpiceSemiResult | null = null;
     let semiSteps = 0;
     if (settings.semiEpochs > 0) {
-      semiSteps = Math.max(1, Math.ceil((settings.semiEpochs * n) / (settings.semi.labeledBatch * settings.semi.unlabeledRatio)));
+      semiSteps = Math.max(SEMI_MIN_STEPS, Math.ceil((settings.semiEpochs * n) / (settings.semi.labeledBatch * settings.semi.unlabeledRatio)));
       const { warmStart, ...semiRest } = settings.semi;
       // A warm start keeps the SPICE-Self head's width.
       const semiOptions: SpiceSemiOptions = { ...semiRest, hidden: warmStart ? settings.self.hidden : semiRest.hidden, steps: semiSteps, seed: rng.int(2 ** 31) };
@@ -388,6 +392,8 @@ function selfReport(self: SpiceSelfResult) {
     headLosses: self.headLosses.map((l) => round(l, 5)),
     headClusterSizes: self.headSizes,
     steps: self.steps,
+    epochs: self.epochs,
+    batchSize: self.batchSize,
   };
 }
 
@@ -438,6 +444,7 @@ function checkSettings(s: ResolvedSpiceSettings): void {
   posInt('hidden', s.self.hidden);
   posInt('neighbourK', s.self.neighbourK);
   posInt('repeat', s.self.repeat);
+  if (!Number.isInteger(s.self.minSteps) || s.self.minSteps < 0) throw new Error(`minSteps must be 0 or more, got ${s.self.minSteps}`);
   posInt('reliable.neighbours', s.reliable.neighbours);
   posInt('semi.labeledBatch', s.semi.labeledBatch);
   posInt('semi.unlabeledRatio', s.semi.unlabeledRatio);
