@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { crossEntropy, meanEntropyPenalty, neighbourConsistency, softmaxRows } from '../../main/pipeline/cluster/spice-losses.ts';
 import { DEFAULT_RELAX_SCHEDULE, selectReliable, type ReliableOptions } from '../../main/pipeline/cluster/reliable.ts';
 import { doubtScores } from '../../main/pipeline/cluster/doubt.ts';
+import { headConsensus } from '../../main/pipeline/cluster/spice-self.ts';
 import { createRng } from '../../main/pipeline/cluster/prng.ts';
 import { initTfBackend } from '../../main/ml/tf-backend.ts';
 import { MlpHeads, predictWithWeights, sliceHead } from '../../main/ml/mlp-heads.ts';
@@ -205,4 +206,16 @@ test('doubt: low confidence and a disagreeing neighbourhood both raise it', () =
   assert.ok(d.doubt[3] > d.doubt[0], 'confident but surrounded by another cluster');
   assert.equal(d.agreement[3], 0);
   for (const v of d.doubt) assert.ok(v >= 0 && v <= 1);
+});
+
+test('head consensus renumbers every head onto the reference head before averaging', () => {
+  // Head 1 is head 0 with clusters 0 and 1 swapped, and less sure.
+  const n = 3;
+  const k = 2;
+  const head0 = [0.9, 0.1, 0.2, 0.8, 0.7, 0.3];
+  const head1 = [0.4, 0.6, 0.6, 0.4, 0.45, 0.55];
+  const all = Float32Array.from([...head0, ...head1]);
+  const c = headConsensus(all, 2, n, k, 0);
+  const expected = [0.75, 0.25, 0.3, 0.7, 0.625, 0.375];
+  expected.forEach((v, i) => assert.ok(Math.abs(c[i] - v) < 1e-6, `${i}: ${c[i]} vs ${v}`));
 });

@@ -18,7 +18,7 @@ import { DEFAULT_RELAX_SCHEDULE, selectReliable, type ReliableOptions, type Reli
 import { saveRunModel } from './run-model.ts';
 import { createRun, finishRun, markStaleRuns, saveAssignments, type Assignment } from './runs-repo.ts';
 import type { SpiceBank } from './spice-bank.ts';
-import { trainSpiceSelf, type SpiceSelfOptions, type SpiceSelfResult } from './spice-self.ts';
+import { headConsensus, trainSpiceSelf, type SpiceSelfOptions, type SpiceSelfResult } from './spice-self.ts';
 import { trainSpiceSemi, type SpiceSemiOptions, type SpiceSemiResult } from './spice-semi.ts';
 
 export interface SpiceOptions {
@@ -45,6 +45,11 @@ export interface SpiceOptions {
   semi?: Partial<SemiSettings>;
   /** Neighbours of the doubt score. */
   doubtNeighbours?: number;
+  /**
+   * What SPICE-Self hands on: 'lowest-loss' (the reference: the selected head's clusters) or
+   * 'consensus' (every head renumbered onto the selected one and averaged).
+   */
+  selfOutput?: 'lowest-loss' | 'consensus';
 }
 
 export const DEFAULT_SEED = 0;
@@ -92,6 +97,7 @@ export const SPICE_DEFAULTS = {
     warmStart: true,
   } satisfies SemiSettings,
   doubtNeighbours: 20,
+  selfOutput: 'lowest-loss',
 } as const;
 
 const QUICK = { heads: 3, epochs: 8, semiEpochs: 5 };
@@ -106,6 +112,7 @@ export interface ResolvedSpiceSettings {
   semiEpochs: number;
   semi: SemiSettings;
   doubtNeighbours: number;
+  selfOutput: 'lowest-loss' | 'consensus';
 }
 
 export function resolveSpiceSettings(options: Omit<SpiceOptions, 'backbone' | 'k' | 'seed' | 'signal'>): ResolvedSpiceSettings {
@@ -123,6 +130,7 @@ export function resolveSpiceSettings(options: Omit<SpiceOptions, 'backbone' | 'k
     semiEpochs: options.semiEpochs ?? quick?.semiEpochs ?? SPICE_DEFAULTS.semiEpochs,
     semi: { ...SPICE_DEFAULTS.semi, ...options.semi },
     doubtNeighbours: options.doubtNeighbours ?? SPICE_DEFAULTS.doubtNeighbours,
+    selfOutput: options.selfOutput ?? SPICE_DEFAULTS.selfOutput,
   };
   checkSettings(settings);
   return settings;
@@ -221,8 +229,12 @@ async function spiceJob(project: Project, ctx: JobContext, backbone: { id: numbe
         },
       });
     });
-    const selfLabels = argmaxLabels(self.probs, n, k);
     ctx.log(`SPICE-Self: head ${self.selectedHead} has the lowest loss (${self.headLosses.map((l) => l.toFixed(4)).join(', ')})`);
+    if (settings.selfOutput === 'consensus') {
+      self.probs = headConsensus(self.allProbs, self.headLosses.length, n, k, self.selectedHead);
+      ctx.log(`SPICE-Self: the consensus of all ${self.headLosses.length} heads (numbered as head ${self.selectedHead}) is handed on`);
+    }
+    const selfLabels = argmaxLabels(self.probs, n, k);
 
     // ---- reliable samples
     const reliable = await timed('reliable', () => {
@@ -287,7 +299,7 @@ async function spiceJob(project: Project, ctx: JobContext, backbone: { id: numbe
         views: { weak: bank.weakNames, strong: bank.strongNames, missingViewVectors: missingViews },
         pca: projection ? { dim: projection.outDim, explained: round(projection.explained, 4) } : null,
         spiceSelfRun: selfRunId,
-        self: selfReport(self),
+        self: selfReport(self, settings.selfOutput),
         reliable: reliableReport(reliable),
         semi: semi
           ? { steps: semiSteps, labeled: semi.labeled, warmStart: settings.semi.warmStart, finalLoss: round(semi.finalLoss, 4), finalMaskRate: round(semi.finalMaskRate, 4) }
@@ -366,7 +378,14 @@ function saveSelfRun(
   graph: { indices: Int32Array; k: number },
 ): number {
   const db = project.db;
-  const id = createRun(db, { method: 'spice-self', backboneId, k, seed, params: { pcaDim: settings.pcaDim, self: settings.self, reliable: settings.reliable }, jobId: ctx.jobId });
+  const id = createRun(db, {
+    method: 'spice-self',
+    backboneId,
+    k,
+    seed,
+    params: { pcaDim: settings.pcaDim, self: settings.self, output: settings.selfOutput, reliable: settings.reliable },
+    jobId: ctx.jobId,
+  });
   const doubt = doubtScores(labels, self.probs, k, graph, { neighbours: settings.doubtNeighbours });
   saveAssignments(
     db,
@@ -380,15 +399,16 @@ function saveSelfRun(
       probs: self.probs.subarray(i * k, (i + 1) * k),
     })),
   );
-  finishRun(db, id, { state: 'done', report: { ...selfReport(self), reliable: reliableReport(reliable), clusterSizes: clusterSizes(labels, k) } });
+  finishRun(db, id, { state: 'done', report: { ...selfReport(self, settings.selfOutput), reliable: reliableReport(reliable), clusterSizes: clusterSizes(labels, k) } });
   return id;
 }
 
-function selfReport(self: SpiceSelfResult) {
+function selfReport(self: SpiceSelfResult, output: ResolvedSpiceSettings['selfOutput']) {
   return {
     heads: self.headLosses.length,
     selectedHead: self.selectedHead,
     selection: 'lowest loss over the last epoch',
+    output,
     headLosses: self.headLosses.map((l) => round(l, 5)),
     headClusterSizes: self.headSizes,
     steps: self.steps,
@@ -452,6 +472,7 @@ function checkSettings(s: ResolvedSpiceSettings): void {
   if (!Number.isInteger(s.pcaDim) || s.pcaDim < 0) throw new Error(`pcaDim must be 0 (off) or a positive integer, got ${s.pcaDim}`);
   if (!(s.semiEpochs >= 0) || !Number.isFinite(s.semiEpochs)) throw new Error(`semiEpochs must be 0 or more, got ${s.semiEpochs}`);
   if (s.self.prototypeWeight <= 0 && s.self.neighbourWeight <= 0) throw new Error('SPICE-Self needs a prototype or a neighbour loss');
+  if (s.selfOutput !== 'lowest-loss' && s.selfOutput !== 'consensus') throw new Error(`selfOutput must be 'lowest-loss' or 'consensus', got ${s.selfOutput}`);
   if (!(s.reliable.consistency >= 0 && s.reliable.consistency <= 1)) throw new Error('reliable.consistency must be in [0, 1]');
   if (!(s.reliable.confidence >= 0 && s.reliable.confidence < 1)) throw new Error('reliable.confidence must be in [0, 1)');
   if (!(s.semi.emaDecay >= 0 && s.semi.emaDecay < 1)) throw new Error('semi.emaDecay must be in [0, 1)');
