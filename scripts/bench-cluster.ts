@@ -18,7 +18,7 @@ import { embedProject } from '../main/pipeline/embed/index.ts';
 import { runKmeans } from '../main/pipeline/cluster/run-kmeans.ts';
 import { runSpice, type SpiceOptions } from '../main/pipeline/cluster/spice.ts';
 import { evaluateRun } from '../main/pipeline/cluster/evaluate.ts';
-import { getRun } from '../main/pipeline/cluster/runs-repo.ts';
+import { getRun, loadAssignments } from '../main/pipeline/cluster/runs-repo.ts';
 import { activeTfBackend } from '../main/ml/tf-backend.ts';
 import { createProgressPrinter } from '../main/cli/progress-printer.ts';
 
@@ -110,6 +110,7 @@ try {
   for (const [stage, s] of Object.entries(run.timings ?? {})) if (stage !== 'total') seconds[`spice/${stage}`] = s;
   const report = run.report as { spiceSelfRun?: number; reliable?: { total: number; relaxations: Array<{ message: string }> }; self?: { selectedHead: number; headLosses: number[] } };
   const spiceScores = scores(project, spiceRun);
+  const doubt = doubtAuroc(project, spiceRun);
   const selfScores = report.spiceSelfRun ? scores(project, report.spiceSelfRun) : null;
 
   console.log('');
@@ -121,6 +122,9 @@ try {
     console.log(`reliable samples: ${report.reliable.total}`);
     for (const r of report.reliable.relaxations) console.log(`  relaxed: ${r.message}`);
   }
+  console.log(
+    `doubt ranks the SPICE run's errors (ACC mapping) with AUROC ${doubt.doubt} (confidence alone ${doubt.confidence}, neighbour agreement alone ${doubt.neighbours})`,
+  );
   console.log('method       ACC     NMI     ARI');
   for (const [name, s] of [['k-means', kmeansScores], ['SPICE-Self', selfScores], ['SPICE', spiceScores]] as const) {
     if (s) console.log(`${name.padEnd(12)} ${s.acc.toFixed(4)}  ${s.nmi.toFixed(4)}  ${s.ari.toFixed(4)}`);
@@ -134,6 +138,7 @@ try {
     spice: spiceScores,
   };
   if (selfScores) json.spice_self = selfScores;
+  json.doubt_auroc = doubt;
   console.log(JSON.stringify(json));
 } finally {
   stopPrinting();
@@ -151,6 +156,37 @@ interface Scores {
 function scores(p: Project, runId: number): Scores {
   const m = evaluateRun(p.db, runId).metrics;
   return { acc: round(m.acc, 4), nmi: round(m.nmi, 4), ari: round(m.ari, 4) };
+}
+
+/**
+ * How well a score ranks the run's misassigned images first (evaluation only): AUROC of doubt, of
+ * 1 - confidence, and of 1 - neighbour agreement (recovered as 2 (1 - doubt) - confidence).
+ */
+function doubtAuroc(p: Project, runId: number): { doubt: number; confidence: number; neighbours: number } {
+  const e = evaluateRun(p.db, runId);
+  const label = new Map((p.db.prepare('SELECT id, label FROM images').all() as Array<{ id: number; label: string | null }>).map((r) => [r.id, r.label]));
+  const rows = loadAssignments(p.db, runId).filter((r) => label.get(r.imageId) !== null);
+  const wrong = rows.map((r) => e.metrics.mapping.get(r.cluster) !== label.get(r.imageId));
+  const auroc = (score: number[]) => {
+    const order = score.map((s, i) => [s, i] as const).sort((a, b) => a[0] - b[0]);
+    let rankSum = 0;
+    let positives = 0;
+    // Average ranks over ties.
+    for (let start = 0; start < order.length; ) {
+      let end = start;
+      while (end + 1 < order.length && order[end + 1][0] === order[start][0]) end++;
+      const rank = (start + end) / 2 + 1;
+      for (let j = start; j <= end; j++) if (wrong[order[j][1]]) (rankSum += rank), positives++;
+      start = end + 1;
+    }
+    const negatives = order.length - positives;
+    return positives && negatives ? round((rankSum - (positives * (positives + 1)) / 2) / (positives * negatives), 4) : NaN;
+  };
+  return {
+    doubt: auroc(rows.map((r) => r.doubt)),
+    confidence: auroc(rows.map((r) => 1 - r.confidence)),
+    neighbours: auroc(rows.map((r) => 1 - (2 * (1 - r.doubt) - r.confidence))),
+  };
 }
 
 function round(v: number, digits = 2): number {

@@ -243,7 +243,9 @@ async function spiceJob(project: Project, ctx: JobContext, backbone: { id: numbe
       for (let i = 0; i < n; i++) confidence[i] = self.probs[i * k + selfLabels[i]];
       return selectReliable(selfLabels, confidence, graph, k, { ...settings.reliable, seed });
     });
-    for (const c of reliable.emptyAtDefault) ctx.log(`cluster ${c} has no reliable sample at the reference thresholds`, 'warn');
+    for (const c of reliable.emptyAtDefault) {
+      ctx.log(`cluster ${c} has no reliable sample at consistency >= ${settings.reliable.consistency} and confidence > ${settings.reliable.confidence}`, 'warn');
+    }
     for (const r of reliable.relaxations) ctx.log(`reliable samples: ${r.message}`, 'warn');
     ctx.log(`reliable samples: ${reliable.total} (${reliable.perCluster.map((p) => p.selected).join(' / ')} per cluster)`);
 
