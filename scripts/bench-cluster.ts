@@ -21,6 +21,7 @@ import { evaluateRun } from '../main/pipeline/cluster/evaluate.ts';
 import { getRun, loadAssignments } from '../main/pipeline/cluster/runs-repo.ts';
 import { activeTfBackend } from '../main/ml/tf-backend.ts';
 import { createProgressPrinter } from '../main/cli/progress-printer.ts';
+import { DEFAULT_BANK_VIEWS } from '../main/app/full-pipeline.ts';
 
 const { values } = parseArgs({
   options: {
@@ -88,7 +89,7 @@ try {
     seconds.import = round((performance.now() - t) / 1000);
     console.log(`import: ${imported.added} images, ${imported.errors.length} errors, ${seconds.import} s`);
     t = performance.now();
-    const embedded = await embedProject(project, { backbone: values.model!, views: { weak: 4, strong: 4 }, seed });
+    const embedded = await embedProject(project, { backbone: values.model!, views: DEFAULT_BANK_VIEWS, seed });
     seconds.embed = round((performance.now() - t) / 1000);
     backbone = embedded.backboneName;
     console.log(`embed: ${embedded.computed} vectors (${embedded.views.join(', ')}) at ${embedded.inputSize} px, ${seconds.embed} s`);

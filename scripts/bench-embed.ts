@@ -1,7 +1,7 @@
 // Imports a folder into a throw-away project, embeds it, and compares the end-to-end embedding rate with
 // onnxruntime's own rate on ready-made tensors of the same shape (the ceiling).
 // Usage: npm run bench:embed -- --images <folder> --model <onnx|registry-name> [--size <px>] [--limit N]
-//        [--batch N] [--workers N] [--views weak=4,strong=4]
+//        [--batch N] [--workers N] [--views weak=4,strong=4,fixed=4]
 // The last line printed is one JSON object.
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';

@@ -147,7 +147,7 @@ const id = () => int({ min: 1 });
 const runId = id;
 const imageIds = () => array(id(), { min: 1, max: MAX_IDS });
 const clusterIndex = () => int({ min: 0, max: 100_000 });
-const viewCounts = () => object({ weak: int({ min: 0, max: 64 }), strong: int({ min: 0, max: 64 }) });
+const viewCounts = () => object({ weak: int({ min: 0, max: 64 }), strong: int({ min: 0, max: 64 }), fixed: optional(int({ min: 0, max: 4 })) });
 const spiceSettings = () =>
   object({
     quick: optional(bool()),

@@ -1,7 +1,7 @@
 // Stored embeddings (one float32 vector per image, backbone and view) and the specs of the views.
 import type { Db } from './connection.ts';
 
-export type ViewKind = 'plain' | 'weak' | 'strong';
+export type ViewKind = 'plain' | 'weak' | 'strong' | 'fixed';
 
 export interface EmbeddingRow {
   imageId: number;
@@ -138,13 +138,18 @@ export function saveViewSpec(db: Db, backboneId: number, spec: ViewSpec): void {
   ).run(backboneId, spec.view, spec.kind, spec.seed, spec.inputSize, JSON.stringify(spec.params));
 }
 
-/** plain < weak/0 < weak/1 < ... < strong/0 < ...; other names last, alphabetically. */
+/** The fixed views in the order an embed run plans them (FIXED_VIEWS in pipeline/embed/fixed-views.ts). */
+const FIXED_VIEW_ORDER: readonly string[] = ['gray', 'flip', 'zoom', 'gray-zoom'];
+
+/** plain < weak/0 < weak/1 < ... < strong/0 < ... < fixed/gray < fixed/flip < fixed/zoom < fixed/gray-zoom; other names last, alphabetically. */
 export function compareViews(a: string, b: string): number {
   const rank = (v: string): [number, number, string] => {
     if (v === 'plain') return [0, 0, v];
     const m = /^(weak|strong)\/(\d+)$/.exec(v);
     if (m) return [m[1] === 'weak' ? 1 : 2, Number(m[2]), v];
-    return [3, 0, v];
+    const f = v.startsWith('fixed/') ? FIXED_VIEW_ORDER.indexOf(v.slice(6)) : -1;
+    if (f >= 0) return [3, f, v];
+    return [4, 0, v];
   };
   const [ka, na, sa] = rank(a);
   const [kb, nb, sb] = rank(b);

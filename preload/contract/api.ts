@@ -164,6 +164,11 @@ export interface ViewCounts {
   weak: number;
   /** Augmented strong views per image (weak + RandAugment-style ops + cutout). */
   strong: number;
+  /**
+   * Deterministic views per image, 0..4, taken in this order: greyscale, mirror (left-right), centre
+   * zoom (the central 75 %), greyscale zoom. Omitted = 0.
+   */
+  fixed?: number;
 }
 
 export interface StartedJob {
@@ -181,7 +186,7 @@ export interface StartEmbedParams {
   backbone: string;
   /** Input size in pixels (multiple of 32); default from the backbone. */
   size?: number;
-  /** Augmented views to add to the bank; omitted = plain view only. */
+  /** Augmented and fixed views to add to the bank; omitted = plain view only. */
   views?: ViewCounts;
 }
 
@@ -214,6 +219,7 @@ export interface StartAllParams {
   labelsFromFolders?: boolean;
   backbone?: string;
   size?: number;
+  /** The view bank; omitted = the default bank (2 weak, 2 strong, 4 fixed). */
   views?: ViewCounts;
   k: number;
   seed?: number;

@@ -139,15 +139,27 @@ test('a cluster without reliable samples is reported, logged and relaxed in the 
   assert.ok(report.reliable.total > 0);
 });
 
-test('SPICE matches or beats k-means on a small real subset', async () => {
+test('with fixed views SPICE pulls together the neighbours the views agree on, and matches or beats k-means', async () => {
   // Four classes, 100 images each (SPICE needs some data: on 30 images a class it trails k-means).
-  const subset = await getEmbeddedProject({ perClass: 100, classes: ['airplane', 'automobile', 'frog', 'horse'], views: { weak: 2, strong: 2 } });
+  const subset = await getEmbeddedProject({ perClass: 100, classes: ['airplane', 'automobile', 'frog', 'horse'], views: { weak: 2, strong: 2, fixed: 4 } });
   const { project: p, cleanup: done } = subset.copy();
   try {
-    const kmeansAcc = evaluateRun(p.db, await runKmeans(p, { k: 4, seed: 0 })).metrics.acc;
-    const spiceAcc = evaluateRun(p.db, await runSpice(p, { heads: 5, epochs: 25, semiEpochs: 15, pcaDim: 64, k: 4, seed: 0 })).metrics.acc;
-    // Measured: k-means 0.902; SPICE 0.907, 0.915, 0.915 for seeds 0, 1, 2. One image of slack.
-    assert.ok(spiceAcc >= kmeansAcc - 1 / 400, `SPICE ACC ${spiceAcc} vs k-means ${kmeansAcc}`);
+    const kmeansRun = await runKmeans(p, { k: 4, seed: 0 });
+    const kmeansAcc = evaluateRun(p.db, kmeansRun).metrics.acc;
+    // predictWithRunModel also answers for a k-means run (its centroids).
+    const plain = loadEmbeddingMatrix(p.db, subset.backboneId, 'plain');
+    const { probs } = predictWithRunModel(p.db, kmeansRun, plain.data.subarray(0, 3 * plain.dim), 3, plain.dim);
+    assert.equal(probs.length, 3 * 4);
+    const { logs, stop } = collectLogs(p);
+    const spiceRun = await runSpice(p, { heads: 5, semiEpochs: 15, pcaDim: 64, k: 4, seed: 0 });
+    stop();
+    const views = (getRun(p.db, spiceRun)!.report as { views: { consistency: string[] } }).views;
+    assert.deepEqual(views.consistency, ['plain', 'fixed/gray', 'fixed/flip', 'fixed/zoom', 'fixed/gray-zoom']);
+    assert.ok(logs.some((l) => /consistency neighbours: pairs among each other's 50 nearest in >= 3 of 5 views/.test(l.message)));
+    const spiceAcc = evaluateRun(p.db, spiceRun).metrics.acc;
+    // Measured: k-means 0.9025; SPICE 0.915, 0.8975, 0.91 for seeds 0, 1, 2 (on four easy classes the two
+    // are close; the gain shows on all ten classes, docs/spice.md). One point of slack.
+    assert.ok(spiceAcc >= kmeansAcc - 0.01, `SPICE ACC ${spiceAcc} vs k-means ${kmeansAcc}`);
   } finally {
     done();
   }

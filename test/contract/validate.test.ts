@@ -19,6 +19,8 @@ test('valid params pass through typed; class names are trimmed', () => {
   assert.equal(validateCall('app.info', {}), undefined);
   assert.equal(validateCall('pipeline.jobs', undefined), undefined);
   assert.deepEqual(validateCall('mapping.setClusterName', { runId: 1, cluster: 2, className: null }), { runId: 1, cluster: 2, className: null });
+  assert.deepEqual(validateCall('pipeline.startEmbed', { backbone: 'b', views: { weak: 1, strong: 0, fixed: 4 } }), { backbone: 'b', views: { weak: 1, strong: 0, fixed: 4 } });
+  assert.deepEqual(validateCall('pipeline.startEmbed', { backbone: 'b', views: { weak: 1, strong: 0 } }), { backbone: 'b', views: { weak: 1, strong: 0 } }, 'fixed may be left out');
 });
 
 test('wrong types, ranges, unknown keys and selector mix-ups are refused with the path of the fault', () => {
@@ -33,6 +35,8 @@ test('wrong types, ranges, unknown keys and selector mix-ups are refused with th
   refuse('projects.create', { dir: '/tmp/x\0y' }, /dir/);
   refuse('pipeline.startAll', { k: 1 }, /k/);
   refuse('pipeline.startAll', { k: 10, views: { weak: -1, strong: 0 } }, /views\.weak/);
+  refuse('pipeline.startAll', { k: 10, views: { weak: 0, strong: 0, fixed: 5 } }, /views\.fixed/);
+  refuse('pipeline.startEmbed', { backbone: 'x', views: { weak: 0, strong: 0, fixed: 1.5 } }, /views\.fixed/);
   refuse('image.detail', { imageId: 1, runId: 1, neighbours: 1e9 }, /neighbours/);
   refuse('export.labels', { runId: 1, format: 'xml' }, /format/);
   refuse('projects.open', { dir: '/tmp', constructor: 1 }, /unknown parameter/);

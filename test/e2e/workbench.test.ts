@@ -128,10 +128,11 @@ describe('workbench in the browser', { skip, timeout: 240_000 }, () => {
     const backbone = backbones.find((v) => v === MOBILENET_V1) ?? backbones.find((v) => v.startsWith('mobilenet_v1')) ?? backbones[0];
     assert.ok(backbone, 'no backbone offered');
     await page.selectOption('#p-backbone', backbone);
-    // Small and quick: 64-px input, one weak and one strong view.
+    // Small and quick: 64-px input, one weak, one strong and one fixed view.
     await page.selectOption('#p-size', '64');
     await page.fill('#p-weak', '1');
     await page.fill('#p-strong', '1');
+    await page.fill('#p-fixed', '1');
     await page.fill('#p-k', String(K));
     await page.fill('#p-seed', '0');
     // Start the embedding alone and cancel it: the job ends 'cancelled' and the stored rows stay usable.

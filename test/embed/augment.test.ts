@@ -101,19 +101,19 @@ test('normalisation writes (p/255 - mean)/std in the model channel order and lay
 });
 
 test('view counts parse and plan into specs that detect changed settings', () => {
-  assert.deepEqual(parseViewCounts('weak=4,strong=4'), { weak: 4, strong: 4 });
-  assert.deepEqual(parseViewCounts('strong=2'), { weak: 0, strong: 2 });
-  assert.deepEqual(parseViewCounts('none'), { weak: 0, strong: 0 });
+  assert.deepEqual(parseViewCounts('weak=4,strong=4'), { weak: 4, strong: 4, fixed: 0 });
+  assert.deepEqual(parseViewCounts('strong=2'), { weak: 0, strong: 2, fixed: 0 });
+  assert.deepEqual(parseViewCounts('none'), { weak: 0, strong: 0, fixed: 0 });
   assert.throws(() => parseViewCounts('weak:4'), /weak=4,strong=4/);
   assert.throws(() => parseViewCounts('weak=1000'), /from 0 to 64/);
-  const a = planViews({ weak: 2, strong: 1 }, 5, 128, FILL).views;
+  const a = planViews({ weak: 2, strong: 1, fixed: 0 }, 5, 128, FILL).views;
   assert.deepEqual(a.map((v) => v.view), ['plain', 'weak/0', 'weak/1', 'strong/0']);
   assert.deepEqual(a.map((v) => v.kind), ['plain', 'weak', 'weak', 'strong']);
   const roundTrip = JSON.parse(JSON.stringify(a[3]));
   assert.ok(sameViewSpec(a[3], roundTrip));
-  const otherSeed = planViews({ weak: 2, strong: 1 }, 6, 128, FILL).views;
+  const otherSeed = planViews({ weak: 2, strong: 1, fixed: 0 }, 6, 128, FILL).views;
   assert.ok(!sameViewSpec(a[1], otherSeed[1]));
   assert.ok(sameViewSpec(a[0], otherSeed[0]), 'the plain view does not depend on the seed');
-  const otherSize = planViews({ weak: 2, strong: 1 }, 5, 160, FILL).views;
+  const otherSize = planViews({ weak: 2, strong: 1, fixed: 0 }, 5, 160, FILL).views;
   assert.ok(!sameViewSpec(a[1], otherSize[1]));
 });

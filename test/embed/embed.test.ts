@@ -22,7 +22,7 @@ before(async () => {
   project = openProject(projectDir.dir);
   const imported = await importFolder(project, images.dir, { labelsFromFolders: true });
   assert.equal(imported.added, 40);
-  const summary = await embedProject(project, { backbone: MOBILENET_V1, views: { weak: 2, strong: 2 }, seed: 3 });
+  const summary = await embedProject(project, { backbone: MOBILENET_V1, views: { weak: 2, strong: 2, fixed: 0 }, seed: 3 });
   assert.equal(summary.computed, 200);
   assert.equal(summary.failed.length, 0);
   assert.equal(summary.inputSize, 128, '32-px images get the small-image size from the JSON beside the model');
@@ -105,7 +105,7 @@ test('augmented views are reproducible: recomputed with another batch size and w
   const views = ['weak/0', 'weak/1', 'strong/0', 'strong/1'];
   const before = views.map((v) => loadEmbeddingMatrix(project.db, backboneId, v));
   deleteEmbeddings(project.db, backboneId, views);
-  const again = await embedProject(project, { backbone: MOBILENET_V1, views: { weak: 2, strong: 2 }, seed: 3, batchSize: 7, workers: 2 });
+  const again = await embedProject(project, { backbone: MOBILENET_V1, views: { weak: 2, strong: 2, fixed: 0 }, seed: 3, batchSize: 7, workers: 2 });
   assert.equal(again.computed, 160);
   assert.equal(again.alreadyPresent, 40);
   views.forEach((v, k) => {
@@ -118,12 +118,12 @@ test('augmented views are reproducible: recomputed with another batch size and w
 });
 
 test('a rerun computes nothing; another seed is refused unless --replace, which recomputes the views', async () => {
-  const rerun = await embedProject(project, { backbone: MOBILENET_V1, views: { weak: 2, strong: 2 }, seed: 3 });
+  const rerun = await embedProject(project, { backbone: MOBILENET_V1, views: { weak: 2, strong: 2, fixed: 0 }, seed: 3 });
   assert.equal(rerun.computed, 0);
   assert.equal(rerun.alreadyPresent, 200);
-  await assert.rejects(embedProject(project, { backbone: MOBILENET_V1, views: { weak: 2, strong: 2 }, seed: 4 }), /weak\/0, weak\/1, strong\/0, strong\/1 .*other settings.*--replace/);
+  await assert.rejects(embedProject(project, { backbone: MOBILENET_V1, views: { weak: 2, strong: 2, fixed: 0 }, seed: 4 }), /weak\/0, weak\/1, strong\/0, strong\/1 .*other settings.*--replace/);
   const oldWeak = loadEmbeddingMatrix(project.db, backboneId, 'weak/0');
-  const replaced = await embedProject(project, { backbone: MOBILENET_V1, views: { weak: 1, strong: 0 }, seed: 4, replace: true });
+  const replaced = await embedProject(project, { backbone: MOBILENET_V1, views: { weak: 1, strong: 0, fixed: 0 }, seed: 4, replace: true });
   assert.equal(replaced.computed, 40, 'only weak/0 is recomputed');
   const newWeak = loadEmbeddingMatrix(project.db, backboneId, 'weak/0');
   assert.ok(dot(oldWeak.data, 0, newWeak.data, 0, 1024) < 0.99999);

@@ -22,8 +22,8 @@ export interface EmbeddedProjectOptions {
   size?: number;
   /** Backbone spec passed to embedProject (default the shared MobileNet v1 file). */
   backbone?: string;
-  /** Augmented view bank (default none: plain view only). */
-  views?: { weak: number; strong: number };
+  /** View bank (default none: plain view only); fixed views left out = none. */
+  views?: { weak: number; strong: number; fixed?: number };
   seed?: number;
 }
 
@@ -50,7 +50,8 @@ export async function getEmbeddedProject(options: EmbeddedProjectOptions = {}): 
     offset: options.offset ?? 0,
     size: options.size ?? 128,
     backbone: options.backbone ?? MOBILENET_V1,
-    views: options.views ?? { weak: 0, strong: 0 },
+    // fixed only when asked for, so the cache keys of banks without fixed views stay as they were.
+    views: bankKey(options.views ?? { weak: 0, strong: 0 }),
     seed: options.seed ?? 0,
     // A changed model file must not reuse embeddings of the old one.
     backboneStamp: existsSync(options.backbone ?? MOBILENET_V1) ? statSync(options.backbone ?? MOBILENET_V1).size : 0,
@@ -95,9 +96,13 @@ type BuildParams = {
   offset: number;
   size: number;
   backbone: string;
-  views: { weak: number; strong: number };
+  views: { weak: number; strong: number; fixed?: number };
   seed: number;
 };
+
+function bankKey(v: { weak: number; strong: number; fixed?: number }): { weak: number; strong: number; fixed?: number } {
+  return v.fixed ? { weak: v.weak, strong: v.strong, fixed: v.fixed } : { weak: v.weak, strong: v.strong };
+}
 
 /**
  * Builds everything in a scratch folder and renames it into place at the end, so a concurrent builder
@@ -119,7 +124,7 @@ async function build(cacheDir: string, params: BuildParams): Promise<void> {
     try {
       const summary = await importFolder(project, scratchImages, { labelsFromFolders: true });
       if (summary.errors.length > 0) throw new Error(`test project import failed: ${JSON.stringify(summary.errors.slice(0, 3))}`);
-      const embedded = await embedProject(project, { backbone: params.backbone, size: params.size, views: params.views, seed: params.seed });
+      const embedded = await embedProject(project, { backbone: params.backbone, size: params.size, views: { ...params.views, fixed: params.views.fixed ?? 0 }, seed: params.seed });
       if (embedded.failed.length > 0) throw new Error(`test project embedding failed: ${JSON.stringify(embedded.failed.slice(0, 3))}`);
       const count = (project.db.prepare('SELECT COUNT(*) AS n FROM images').get() as { n: number }).n;
       ready = { backboneId: embedded.backboneId, backboneName: embedded.backboneName, count };

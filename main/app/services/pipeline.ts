@@ -1,6 +1,6 @@
 // pipeline.*: starts the long stages as jobs and answers at once with the job id; progress, logs and
 // the end of each job reach clients as pushed job events.
-import type { PipelineApi, StartedJob, StartImportParams } from '../../../preload/contract/api.ts';
+import type { PipelineApi, StartedJob, StartImportParams, ViewCounts } from '../../../preload/contract/api.ts';
 import type { JobKind } from '../../../preload/contract/jobs.ts';
 import { JobCancelledError } from '../../jobs/runner.ts';
 import { chooseEmbeddedBackbone } from '../../pipeline/cluster/backbone-choice.ts';
@@ -11,6 +11,11 @@ import { ApiError } from './errors.ts';
 import { requireFolder } from './projects.ts';
 import { runEvaluation } from './summary.ts';
 import { DEFAULT_SEED } from '../full-pipeline.ts';
+
+/** The contract's view counts as the embed stage takes them: fixed views left out = none. */
+function bankViews(views: ViewCounts | undefined): { weak: number; strong: number; fixed: number } | undefined {
+  return views && { weak: views.weak, strong: views.strong, fixed: views.fixed ?? 0 };
+}
 
 /** What other services may start (projects.create starts an import). */
 export interface PipelineControl {
@@ -35,7 +40,7 @@ export function createPipelineService(ctx: ServiceContext): PipelineApi & Pipeli
     async startEmbed({ backbone, size, views }) {
       const project = session.requireProject();
       const { embedProject } = await loadEmbed();
-      return launch(project, 'embed', () => embedProject(project, { backbone, size, views, seed: DEFAULT_SEED }));
+      return launch(project, 'embed', () => embedProject(project, { backbone, size, views: bankViews(views), seed: DEFAULT_SEED }));
     },
 
     async startCluster({ method, k, seed, backbone, spice }) {
@@ -60,6 +65,7 @@ export function createPipelineService(ctx: ServiceContext): PipelineApi & Pipeli
           job.stage('pipeline', PIPELINE_STAGES.length, 'stages');
           const result = await runFullPipeline(project, {
             ...params,
+            views: bankViews(params.views),
             imageFolder: folder,
             signal: job.signal,
             onStage: (stage, index) => job.progress(index, stage),

@@ -8,13 +8,13 @@ import { embedProject, type EmbedSummary } from '../../pipeline/embed/index.ts';
 import { parseViewCounts } from '../../pipeline/embed/views.ts';
 
 const usage =
-  'spice-workbench embed --project <dir> --model <onnx-file|registry-name|project:name> [--size <px>] [--views weak=4,strong=4] ' +
+  'spice-workbench embed --project <dir> --model <onnx-file|registry-name|project:name> [--size <px>] [--views weak=4,strong=4,fixed=4] ' +
   '[--seed N] [--batch N] [--replace] [--name NAME] [--mean r,g,b --std r,g,b] [--workers N]';
 
 export const embedCommand: Command = {
   name: 'embed',
   usage,
-  summary: 'Embed every image (and an augmented view bank) with a backbone; rerun to resume, only missing vectors are computed.',
+  summary: 'Embed every image (and a view bank: random weak/strong views, fixed=0..4 deterministic ones) with a backbone; rerun to resume, only missing vectors are computed.',
   options: {
     project: { type: 'string' },
     model: { type: 'string' },

@@ -12,7 +12,7 @@ import { evaluateRun, hasGroundTruth } from '../../pipeline/cluster/evaluate.ts'
 import { getRun } from '../../pipeline/cluster/runs-repo.ts';
 
 const usage =
-  'spice-workbench run <image-folder> --project <dir> --model <onnx-file-or-registry-name> --k <n> [--labels-from-folders] [--size <px>] [--views weak=4,strong=4] [--seed <n>]';
+  'spice-workbench run <image-folder> --project <dir> --model <onnx-file-or-registry-name> --k <n> [--labels-from-folders] [--size <px>] [--views weak=2,strong=2,fixed=4] [--seed <n>]';
 
 export const runCommand: Command = {
   name: 'run',

@@ -1,6 +1,8 @@
 // What the SPICE stages train on: the frozen-backbone embeddings of every image (plain view) and of the
-// view bank (weak, strong), projected for the heads, plus the cosine k-NN graph of the plain view.
+// view bank (weak, strong, fixed), projected for the heads, plus the cosine k-NN graph of the plain view
+// and the neighbours the consistency term uses.
 import type { KnnResult } from '../../ml/spice-linalg.ts';
+import type { NeighbourLists } from './view-agreement.ts';
 
 export interface SpiceBank {
   n: number;
@@ -18,6 +20,11 @@ export interface SpiceBank {
   embeddings: Float32Array;
   embDim: number;
   knn: KnnResult;
+  /** Views the neighbour-consistency term reads: plain + the fixed views when the bank has them, else the weak list. */
+  consistencyViews: Float32Array[];
+  consistencyViewNames: string[];
+  /** Whose predictions the consistency term pulls together (view-agreement.ts). */
+  neighbours: NeighbourLists;
 }
 
 /** Copies rows `rows` of an n x dim matrix (optionally each from its own view) into out at row `at`. */

@@ -7,14 +7,16 @@
 //    of their ORIGINAL embeddings; the B/k rows nearest to it (cosine) get pseudo-label c (a row that two
 //    prototypes pick keeps the nearer one); cross-entropy of head(strong view) against those labels;
 //    each batch's labels serve `repeat` steps (the reference's num_repeat);
-//  - neighbour consistency (SCAN-like): -log <head(weak view of i), head(weak view of j)> for a random
-//    j among i's `neighbourK` nearest neighbours, which puts the k-NN graph into the heads;
+//  - neighbour consistency (SCAN-like): -log <head(view of i), head(view of j)> for a random neighbour j
+//    of i (bank.neighbours: the views' agreed neighbours, or the plain view's nearest) and random views
+//    from bank.consistencyViews, which puts the neighbourhoods into the heads;
 //  - a balance term, the negative entropy of the batch's mean prediction (weight `entropyWeight`).
 import { MlpHeads, type MlpHeadsWeights } from '../../ml/mlp-heads.ts';
 import { rowDots } from '../../ml/spice-linalg.ts';
 import { maxWeightAssignment } from './hungarian.ts';
 import { createRng } from './prng.ts';
 import { gatherRows, permutation, randomViews, yieldToEventLoop, type SpiceBank } from './spice-bank.ts';
+import { randomNeighbour } from './view-agreement.ts';
 import { crossEntropy, meanEntropyPenalty, neighbourConsistency, softmaxRows } from './spice-losses.ts';
 
 export interface SpiceSelfOptions {
@@ -32,7 +34,7 @@ export interface SpiceSelfOptions {
   neighbourWeight: number;
   /** Weight of the balance (negative mean entropy) term. */
   entropyWeight: number;
-  /** Neighbours are drawn from the `neighbourK` nearest. */
+  /** Without fixed views, neighbours are drawn from the `neighbourK` nearest (the caller builds bank.neighbours). */
   neighbourK: number;
   /** Share of B/k top-scoring rows averaged into a prototype (reference 0.5). */
   prototypeRatio: number;
@@ -83,7 +85,6 @@ export async function trainSpiceSelf(bank: SpiceBank, k: number, options: SpiceS
   const batchesPerEpoch = Math.ceil(n / B);
   const epochs = Math.max(o.epochs, Math.ceil(o.minSteps / (batchesPerEpoch * o.repeat)));
   const totalSteps = epochs * batchesPerEpoch * o.repeat;
-  const nbK = Math.min(o.neighbourK, bank.knn.k);
   const useProto = o.prototypeWeight > 0;
   const useNb = o.neighbourWeight > 0;
   const lossHistory: number[][] = [];
@@ -99,17 +100,18 @@ export async function trainSpiceSelf(bank: SpiceBank, k: number, options: SpiceS
         const protoTargets = useProto ? prototypeTargets(bank, heads, batch, k, o.prototypeRatio, rng.int) : null;
         for (let rep = 0; rep < o.repeat; rep++) {
           throwIfAborted(hooks.signal);
-          // Rows of the forward pass: [anchors (weak) | neighbours (weak) | anchors (strong)].
+          // Rows of the forward pass: [anchors | neighbours | anchors (strong)].
           const blocks = 1 + (useNb ? 1 : 0) + (useProto ? 1 : 0);
           const rows = blocks * b;
           const x = new Float32Array(rows * dim);
-          gatherRows(bank.weak, randomViews(b, bank.weak.length, rng.int), batch, dim, x, 0);
+          const views = bank.consistencyViews;
+          gatherRows(views, randomViews(b, views.length, rng.int), batch, dim, x, 0);
           let at = b;
           const nbOffset = at;
           if (useNb) {
             const nb = new Int32Array(b);
-            for (let r = 0; r < b; r++) nb[r] = bank.knn.indices[batch[r] * bank.knn.k + rng.int(nbK)];
-            gatherRows(bank.weak, randomViews(b, bank.weak.length, rng.int), nb, dim, x, at);
+            for (let r = 0; r < b; r++) nb[r] = randomNeighbour(bank.neighbours, batch[r], rng.int);
+            gatherRows(views, randomViews(b, views.length, rng.int), nb, dim, x, at);
             at += b;
           }
           const strongOffset = at;

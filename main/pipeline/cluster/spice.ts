@@ -12,12 +12,13 @@ import { initTfBackend } from '../../ml/tf-backend.ts';
 import { chooseEmbeddedBackbone } from './backbone-choice.ts';
 import { argmaxLabels, doubtScores } from './doubt.ts';
 import { ClusteringInputError } from './errors.ts';
-import { knn } from './knn.ts';
+import { knn, type KnnResult } from './knn.ts';
 import { createRng } from './prng.ts';
 import { DEFAULT_RELAX_SCHEDULE, selectReliable, type ReliableOptions, type ReliableResult } from './reliable.ts';
 import { saveRunModel } from './run-model.ts';
 import { createRun, finishRun, markStaleRuns, saveAssignments, type Assignment } from './runs-repo.ts';
 import type { SpiceBank } from './spice-bank.ts';
+import { agreedNeighbourLists, nearestNeighbourLists, type AgreementOptions } from './view-agreement.ts';
 import { headConsensus, trainSpiceSelf, type SpiceSelfOptions, type SpiceSelfResult } from './spice-self.ts';
 import { trainSpiceSemi, type SpiceSemiOptions, type SpiceSemiResult } from './spice-semi.ts';
 
@@ -43,6 +44,8 @@ export interface SpiceOptions {
   self?: Partial<Omit<SpiceSelfOptions, 'seed'>>;
   reliable?: Partial<Omit<ReliableOptions, 'seed'>>;
   semi?: Partial<SemiSettings>;
+  /** How the views' agreed neighbours are found when the bank has fixed views. */
+  agreement?: Partial<AgreementSettings>;
   /** Neighbours of the doubt score. */
   doubtNeighbours?: number;
   /**
@@ -57,14 +60,17 @@ export const DEFAULT_SEED = 0;
 /** SPICE-Semi settings; warmStart: the classifier starts as the selected SPICE-Self head. */
 export type SemiSettings = Omit<SpiceSemiOptions, 'seed' | 'steps'> & { warmStart: boolean };
 
+/** Agreed neighbours (view-agreement.ts): each view's `perViewK` nearest, kept where `minAgree` views agree. */
+export type AgreementSettings = AgreementOptions & { perViewK: number };
+
 /** Defaults (docs/spice.md gives the measurement behind each change from the reference). */
 export const SPICE_DEFAULTS = {
   pcaDim: 128,
   self: {
     heads: 10,
-    hidden: 256,
-    epochs: 25,
-    batchSize: 250,
+    hidden: 128,
+    epochs: 100,
+    batchSize: 500,
     lr: 0.001,
     prototypeWeight: 0,
     neighbourWeight: 1,
@@ -82,6 +88,7 @@ export const SPICE_DEFAULTS = {
     relaxSchedule: DEFAULT_RELAX_SCHEDULE,
     balance: 'none',
   } satisfies Omit<ReliableOptions, 'seed'>,
+  agreement: { perViewK: 50, minAgree: 3, minNeighbours: 3, fallbackK: 5 } satisfies AgreementSettings,
   semiEpochs: 60,
   semi: {
     hidden: 256,
@@ -109,6 +116,7 @@ export interface ResolvedSpiceSettings {
   pcaDim: number;
   self: Omit<SpiceSelfOptions, 'seed'>;
   reliable: Omit<ReliableOptions, 'seed'>;
+  agreement: AgreementSettings;
   semiEpochs: number;
   semi: SemiSettings;
   doubtNeighbours: number;
@@ -127,6 +135,7 @@ export function resolveSpiceSettings(options: Omit<SpiceOptions, 'backbone' | 'k
     pcaDim: options.pcaDim ?? SPICE_DEFAULTS.pcaDim,
     self,
     reliable: { ...SPICE_DEFAULTS.reliable, ...options.reliable },
+    agreement: { ...SPICE_DEFAULTS.agreement, ...options.agreement },
     semiEpochs: options.semiEpochs ?? quick?.semiEpochs ?? SPICE_DEFAULTS.semiEpochs,
     semi: { ...SPICE_DEFAULTS.semi, ...options.semi },
     doubtNeighbours: options.doubtNeighbours ?? SPICE_DEFAULTS.doubtNeighbours,
@@ -199,20 +208,32 @@ async function spiceJob(project: Project, ctx: JobContext, backbone: { id: numbe
       return buildProjection(plain, n, embDim, settings.pcaDim, rng.next);
     });
     const project1 = (x: Float32Array) => (projection ? projectPca(projection, x, n) : x);
-    const weak = [project1(plain), ...views.filter((v) => v.name.startsWith('weak/')).map((v) => project1(v.data))];
-    const strongList = views.filter((v) => v.name.startsWith('strong/')).map((v) => project1(v.data));
+    const ofKind = (kind: string) => views.filter((v) => v.name.startsWith(`${kind}/`));
+    const weak = [project1(plain), ...ofKind('weak').map((v) => project1(v.data))];
+    const strongList = ofKind('strong').map((v) => project1(v.data));
+    const fixed = ofKind('fixed').map((v) => ({ name: v.name, data: project1(v.data) }));
     for (const v of views) v.data = new Float32Array(0); // the raw bank is no longer needed
+    const dim = projection ? projection.outDim : embDim;
+    const consistency = fixed.length
+      ? await timed('agreement', () => {
+          ctx.stage('neighbours the views agree on', fixed.length + 1, 'views');
+          return agreedNeighbours(weak[0], fixed, n, dim, graph, settings.agreement, ctx);
+        })
+      : { views: weak, names: ['plain', ...ofKind('weak').map((v) => v.name)], lists: nearestNeighbourLists(graph, n, settings.self.neighbourK) };
     const bank: SpiceBank = {
       n,
-      dim: projection ? projection.outDim : embDim,
+      dim,
       plain: weak[0],
       weak,
       strong: strongList.length ? strongList : weak,
-      weakNames: ['plain', ...views.filter((v) => v.name.startsWith('weak/')).map((v) => v.name)],
-      strongNames: strongList.length ? views.filter((v) => v.name.startsWith('strong/')).map((v) => v.name) : ['(weak views)'],
+      weakNames: ['plain', ...ofKind('weak').map((v) => v.name)],
+      strongNames: strongList.length ? ofKind('strong').map((v) => v.name) : ['(weak views)'],
       embeddings: plain,
       embDim,
       knn: graph,
+      consistencyViews: consistency.views,
+      consistencyViewNames: consistency.names,
+      neighbours: consistency.lists,
     };
     if (projection) ctx.log(`PCA ${embDim} -> ${projection.outDim} keeps ${(projection.explained * 100).toFixed(1)}% of the variance`);
 
@@ -249,7 +270,8 @@ async function spiceJob(project: Project, ctx: JobContext, backbone: { id: numbe
     for (const r of reliable.relaxations) ctx.log(`reliable samples: ${r.message}`, 'warn');
     ctx.log(`reliable samples: ${reliable.total} (${reliable.perCluster.map((p) => p.selected).join(' / ')} per cluster)`);
 
-    selfRunId = await timed('save-self', () => saveSelfRun(project, ctx, backbone.id, k, seed, settings, imageIds, self, selfLabels, reliable, graph));
+    const selfTimings = Object.fromEntries(['load', 'knn', 'pca', 'self', 'reliable'].map((s) => [s, timings[s]]));
+    selfRunId = await timed('save-self', () => saveSelfRun(project, ctx, backbone.id, k, seed, settings, imageIds, self, selfLabels, reliable, graph, runId, selfTimings));
 
     // ---- SPICE-Semi
     let semi: SpiceSemiResult | null = null;
@@ -298,7 +320,8 @@ async function spiceJob(project: Project, ctx: JobContext, backbone: { id: numbe
         backend: tfInfo.description,
         n,
         embeddingDim: embDim,
-        views: { weak: bank.weakNames, strong: bank.strongNames, missingViewVectors: missingViews },
+        views: { weak: bank.weakNames, strong: bank.strongNames, consistency: bank.consistencyViewNames, missingViewVectors: missingViews },
+        neighbours: { meanPerImage: round(bank.neighbours.indices.length / n, 2) },
         pca: projection ? { dim: projection.outDim, explained: round(projection.explained, 4) } : null,
         spiceSelfRun: selfRunId,
         self: selfReport(self, settings.selfOutput),
@@ -333,10 +356,10 @@ interface LoadedViews {
   missingViews: number;
 }
 
-/** Plain view plus every weak/strong view, aligned on the plain view's images (a missing vector: the plain one). */
+/** Plain view plus every weak/strong/fixed view, aligned on the plain view's images (a missing vector: the plain one). */
 async function loadViews(project: Project, backboneId: number, ctx: JobContext): Promise<LoadedViews> {
   const plain = loadEmbeddingMatrix(project.db, backboneId, 'plain');
-  const names = listViews(project.db, backboneId).filter((v) => /^(weak|strong)\/\d+$/.test(v));
+  const names = listViews(project.db, backboneId).filter((v) => /^(weak|strong)\/\d+$/.test(v) || v.startsWith('fixed/'));
   const row = new Map<number, number>();
   plain.imageIds.forEach((id, i) => row.set(id, i));
   const views: LoadedViews['views'] = [];
@@ -361,6 +384,47 @@ async function loadViews(project: Project, backboneId: number, ctx: JobContext):
   return { imageIds: plain.imageIds, dim: plain.dim, plain: plain.data, views, missingViews: missing };
 }
 
+/**
+ * The consistency term's views (plain + fixed) and the neighbours they agree on: each view's cosine k-NN
+ * on its projected, re-normalised vectors (the k-NN of a 128-d projection costs an eighth of the
+ * full-width one), then view-agreement.ts.
+ */
+async function agreedNeighbours(
+  plainProjected: Float32Array,
+  fixed: Array<{ name: string; data: Float32Array }>,
+  n: number,
+  dim: number,
+  plainGraph: KnnResult,
+  settings: AgreementSettings,
+  ctx: JobContext,
+) {
+  const views = [plainProjected, ...fixed.map((f) => f.data)];
+  const graphs: KnnResult[] = [];
+  for (const v of views) {
+    ctx.throwIfCancelled();
+    graphs.push(await knn(normalisedRows(v, n, dim), n, dim, settings.perViewK, { signal: ctx.signal }));
+    ctx.progress(graphs.length);
+  }
+  const minAgree = Math.min(settings.minAgree, views.length);
+  const { lists, stats } = agreedNeighbourLists(graphs, plainGraph, n, { ...settings, minAgree });
+  ctx.log(
+    `consistency neighbours: pairs among each other's ${settings.perViewK} nearest in >= ${minAgree} of ${views.length} views (plain, ${fixed.map((f) => f.name).join(', ')}): ` +
+      `${stats.meanNeighbours.toFixed(1)} per image; ${stats.fallbackImages} images had fewer than ${settings.minNeighbours} and got their ${settings.fallbackK} nearest plain-view neighbours`,
+  );
+  return { views, names: ['plain', ...fixed.map((f) => f.name)], lists };
+}
+
+function normalisedRows(data: Float32Array, n: number, dim: number): Float32Array {
+  const out = new Float32Array(n * dim);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let d = 0; d < dim; d++) s += data[i * dim + d] ** 2;
+    const f = 1 / (Math.sqrt(s) || 1);
+    for (let d = 0; d < dim; d++) out[i * dim + d] = data[i * dim + d] * f;
+  }
+  return out;
+}
+
 function buildProjection(plain: Float32Array, n: number, dim: number, pcaDim: number, random: () => number): PcaBasis | null {
   if (pcaDim <= 0 || pcaDim >= dim) return null;
   return pca(plain, n, dim, Math.min(pcaDim, n - 1), random);
@@ -378,6 +442,8 @@ function saveSelfRun(
   labels: Int32Array,
   reliable: ReliableResult,
   graph: { indices: Int32Array; k: number },
+  spiceRunId: number,
+  selfTimings: Record<string, number>,
 ): number {
   const db = project.db;
   const id = createRun(db, {
@@ -401,7 +467,11 @@ function saveSelfRun(
       probs: self.probs.subarray(i * k, (i + 1) * k),
     })),
   );
-  finishRun(db, id, { state: 'done', report: { ...selfReport(self, settings.selfOutput), reliable: reliableReport(reliable), clusterSizes: clusterSizes(labels, k) } });
+  finishRun(db, id, {
+    state: 'done',
+    report: { ...selfReport(self, settings.selfOutput), reliable: reliableReport(reliable), clusterSizes: clusterSizes(labels, k), spiceRun: spiceRunId },
+    timings: selfTimings,
+  });
   return id;
 }
 
@@ -466,6 +536,10 @@ function checkSettings(s: ResolvedSpiceSettings): void {
   posInt('hidden', s.self.hidden);
   posInt('neighbourK', s.self.neighbourK);
   posInt('repeat', s.self.repeat);
+  posInt('agreement.perViewK', s.agreement.perViewK);
+  posInt('agreement.minAgree', s.agreement.minAgree);
+  posInt('agreement.fallbackK', s.agreement.fallbackK);
+  if (!Number.isInteger(s.agreement.minNeighbours) || s.agreement.minNeighbours < 0) throw new Error(`agreement.minNeighbours must be 0 or more, got ${s.agreement.minNeighbours}`);
   if (!Number.isInteger(s.self.minSteps) || s.self.minSteps < 0) throw new Error(`minSteps must be 0 or more, got ${s.self.minSteps}`);
   posInt('reliable.neighbours', s.reliable.neighbours);
   posInt('semi.labeledBatch', s.semi.labeledBatch);

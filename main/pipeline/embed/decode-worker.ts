@@ -2,11 +2,12 @@
 // augmentation and normalisation run beside inference instead of before it.
 import { parentPort, workerData } from 'node:worker_threads';
 import { augmentImage, viewRng, type AugmentConfig } from './augment.ts';
+import { fixedViewImage, fixedViewName } from './fixed-views.ts';
 import { decodeResized, decodeWorking, resizeRgb, writeNormalised, type PreprocessSpec, type RgbImage } from './preprocess.ts';
 
 export interface DecodeWorkerInit {
   spec: PreprocessSpec;
-  /** Null when only plain views are computed. */
+  /** Null when no weak or strong views are computed (plain and fixed views need none). */
   augment: AugmentConfig | null;
   seed: number;
   /** Items of one request decoded at once (sharp runs them on libuv's pool). */
@@ -16,7 +17,7 @@ export interface DecodeWorkerInit {
 export interface DecodeItem {
   path: string;
   imageId: number;
-  /** 'plain', 'weak/<n>' or 'strong/<n>'. */
+  /** 'plain', 'weak/<n>', 'strong/<n>' or 'fixed/<name>'. */
   view: string;
 }
 
@@ -41,7 +42,7 @@ export async function decodeBatch(init: DecodeWorkerInit, req: DecodeRequest): P
   const need = req.items.length * per;
   const tensor = req.buffer && req.buffer.length >= need ? req.buffer.subarray(0, need) : new Float32Array(need);
   const failed: DecodeResult['failed'] = [];
-  // One decode of the source per image, shared by all its augmented views in this request.
+  // One decode of the source per image, shared by all its augmented and fixed views in this request.
   const working = new Map<number, Promise<RgbImage>>();
   let next = 0;
   const runOne = async (index: number) => {
@@ -64,15 +65,22 @@ export async function decodeBatch(init: DecodeWorkerInit, req: DecodeRequest): P
 async function viewImage(init: DecodeWorkerInit, item: DecodeItem, working: Map<number, Promise<RgbImage>>): Promise<RgbImage> {
   const { size } = init.spec;
   if (item.view === 'plain') return decodeResized(item.path, size);
+  const workingImage = (): Promise<RgbImage> => {
+    let source = working.get(item.imageId);
+    if (!source) {
+      source = decodeWorking(item.path, size);
+      working.set(item.imageId, source);
+    }
+    return source;
+  };
+  if (item.view.startsWith('fixed/')) {
+    const name = fixedViewName(item.view);
+    return resizeRgb(fixedViewImage(await workingImage(), name), size);
+  }
   const kind = item.view.startsWith('weak/') ? 'weak' : item.view.startsWith('strong/') ? 'strong' : null;
   if (kind === null) throw new Error(`unknown view '${item.view}'`);
   if (!init.augment) throw new Error(`view '${item.view}' asked for without augmentation settings`);
-  let source = working.get(item.imageId);
-  if (!source) {
-    source = decodeWorking(item.path, size);
-    working.set(item.imageId, source);
-  }
-  const augmented = augmentImage(await source, kind, init.augment, viewRng(init.seed, item.imageId, item.view));
+  const augmented = augmentImage(await workingImage(), kind, init.augment, viewRng(init.seed, item.imageId, item.view));
   return resizeRgb(augmented, size);
 }
 

@@ -24,7 +24,7 @@ export interface EmbedOptions {
   backbone: string;
   /** Input size in pixels; default chosen from the model and the images. */
   size?: number;
-  /** Augmented views besides 'plain'; default none. */
+  /** Augmented (weak, strong) and fixed views besides 'plain'; default none. */
   views?: ViewCounts;
   /** Seeds the augmented views; default 0. */
   seed?: number;
@@ -74,7 +74,7 @@ export function activeExecutionProvider(): string | null {
 }
 
 export async function embedProject(project: Project, options: EmbedOptions): Promise<EmbedSummary> {
-  const views = options.views ?? { weak: 0, strong: 0 };
+  const views = options.views ?? { weak: 0, strong: 0, fixed: 0 };
   validateViewCounts(views);
   const seed = options.seed ?? 0;
   if (!Number.isInteger(seed) || seed < 0 || seed > 0x7fffffff) throw new Error(`seed must be an integer from 0 to 2147483647, got ${seed}`);
@@ -138,7 +138,8 @@ async function embedInJob(project: Project, options: EmbedOptions & { views: Vie
     return summary;
   }
 
-  const augment: AugmentConfig | null = plan.views.length > 1 ? { weak: plan.weak, strong: plan.strong, fill } : null;
+  // Only weak and strong views need augmentation settings; plain and fixed views take none.
+  const augment: AugmentConfig | null = options.views.weak + options.views.strong > 0 ? { weak: plan.weak, strong: plan.strong, fill } : null;
   const extractor = await createExtractor(project, backbone, { log: (m, level) => ctx.log(m, level), provider: options.provider, signal: ctx.signal });
   lastProvider = extractor.provider;
   summary.provider = extractor.provider;

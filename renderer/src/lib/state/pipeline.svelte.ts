@@ -1,5 +1,5 @@
 // The pipeline screen: stage parameters (remembered per project), starting and cancelling jobs.
-import type { AvailableBackbone, SpiceSettings, StartAllParams } from '$contract/api.ts';
+import type { AvailableBackbone, SpiceSettings, StartAllParams, ViewCounts } from '$contract/api.ts';
 import type { AppState } from './app.svelte.ts';
 import { errorMessage } from '../util/format.ts';
 
@@ -8,6 +8,8 @@ export interface PipelineParams {
   size: number;
   weakViews: number;
   strongViews: number;
+  /** Deterministic views (greyscale, mirror, centre zoom, greyscale zoom), the first 0..4 of them. */
+  fixedViews: number;
   k: number;
   seed: number;
   method: 'spice' | 'kmeans';
@@ -24,6 +26,7 @@ export const DEFAULT_PARAMS: PipelineParams = {
   size: 128,
   weakViews: 2,
   strongViews: 2,
+  fixedViews: 4,
   k: 10,
   seed: 0,
   method: 'spice',
@@ -49,6 +52,13 @@ function optionalInt(v: number | null | undefined, min: number, max: number): bo
   return v == null || (Number.isInteger(v) && v >= min && v <= max);
 }
 export const INPUT_SIZES = [32, 64, 96, 128, 160, 192, 224, 256];
+/** greyscale, mirror, centre zoom, greyscale zoom (main/pipeline/embed/fixed-views.ts). */
+export const MAX_FIXED_VIEWS = 4;
+
+/** The view bank the embed stage gets from the screen's fields. */
+export function viewCounts(p: PipelineParams): ViewCounts {
+  return { weak: p.weakViews, strong: p.strongViews, fixed: p.fixedViews };
+}
 
 export function validateParams(p: PipelineParams): Partial<Record<keyof PipelineParams, string>> {
   const e: Partial<Record<keyof PipelineParams, string>> = {};
@@ -58,6 +68,7 @@ export function validateParams(p: PipelineParams): Partial<Record<keyof Pipeline
   if (!Number.isInteger(p.seed) || p.seed < 0) e.seed = 'A whole number ≥ 0';
   if (!Number.isInteger(p.weakViews) || p.weakViews < 0 || p.weakViews > 16) e.weakViews = '0 to 16';
   if (!Number.isInteger(p.strongViews) || p.strongViews < 0 || p.strongViews > 16) e.strongViews = '0 to 16';
+  if (!Number.isInteger(p.fixedViews) || p.fixedViews < 0 || p.fixedViews > MAX_FIXED_VIEWS) e.fixedViews = `0 to ${MAX_FIXED_VIEWS}`;
   if (p.method === 'spice' && (p.weakViews < 1 || p.strongViews < 1)) e.strongViews = 'SPICE needs at least 1 weak and 1 strong view';
   if (!optionalInt(p.spiceEpochs, 1, 10_000)) e.spiceEpochs = '1 to 10,000, or empty';
   if (!optionalInt(p.spiceHeads, 1, 100)) e.spiceHeads = '1 to 100, or empty';
@@ -140,7 +151,7 @@ export class PipelineState {
     const params: StartAllParams = {
       backbone: p.backbone,
       size: p.size,
-      views: { weak: p.weakViews, strong: p.strongViews },
+      views: viewCounts(p),
       k: p.k,
       seed: p.seed,
     };
@@ -157,7 +168,7 @@ export class PipelineState {
   runEmbed(): Promise<number | null> {
     const p = this.params;
     return this.start('Embed', () =>
-      this.app.bridge.call('pipeline.startEmbed', { backbone: p.backbone, size: p.size, views: { weak: p.weakViews, strong: p.strongViews } }),
+      this.app.bridge.call('pipeline.startEmbed', { backbone: p.backbone, size: p.size, views: viewCounts(p) }),
     );
   }
 
