@@ -1,5 +1,6 @@
 // SPICE on a backbone's stored embeddings, as one cancellable 'cluster' job:
-//   load plain view + view bank -> cosine k-NN -> PCA -> SPICE-Self (heads, lowest loss kept; stored as
+//   load plain view + view bank -> cosine k-NN -> PCA -> the neighbours the views agree on (with fixed
+//   views) -> SPICE-Self (heads, lowest loss kept; stored as
 //   a 'spice-self' run) -> reliable samples (relaxed in the open when a cluster has none) -> SPICE-Semi
 //   (FixMatch classifier) -> doubt -> the 'spice' run with assignments, report, timings and its
 //   classifier (run-model.ts). The defaults and why they differ from the reference: docs/spice.md.
@@ -270,7 +271,7 @@ async function spiceJob(project: Project, ctx: JobContext, backbone: { id: numbe
     for (const r of reliable.relaxations) ctx.log(`reliable samples: ${r.message}`, 'warn');
     ctx.log(`reliable samples: ${reliable.total} (${reliable.perCluster.map((p) => p.selected).join(' / ')} per cluster)`);
 
-    const selfTimings = Object.fromEntries(['load', 'knn', 'pca', 'self', 'reliable'].map((s) => [s, timings[s]]));
+    const selfTimings = Object.fromEntries(['load', 'knn', 'pca', 'agreement', 'self', 'reliable'].filter((s) => s in timings).map((s) => [s, timings[s]]));
     selfRunId = await timed('save-self', () => saveSelfRun(project, ctx, backbone.id, k, seed, settings, imageIds, self, selfLabels, reliable, graph, runId, selfTimings));
 
     // ---- SPICE-Semi
