@@ -9,6 +9,7 @@
 // The reference (SCAN/SPICE 'scan' strong augmentation) draws 4 ops and cuts out up to 16 px of a
 // 32-px image; the op ranges below follow it (enhance factors 0.05-0.95, rotate +-30 deg, shear and
 // translate +-0.1, posterize 4-8 bits, solarize threshold 0-256).
+import { createRng } from '../cluster/prng.ts';
 import type { RgbImage } from './preprocess.ts';
 
 export type AugOp =
@@ -110,39 +111,14 @@ export interface Rng {
 
 /** A generator for one (seed, image, view): independent of batch order and of other views. */
 export function viewRng(seed: number, imageId: number, view: string): Rng {
-  // FNV-1a over the key, then SplitMix32 expands it into xoshiro128** state.
+  // FNV-1a over the key seeds the project's generator (SplitMix32 into xoshiro128**).
   let h = 0x811c9dc5;
   for (const ch of `${seed}|${imageId}|${view}`) {
     h ^= ch.charCodeAt(0);
     h = Math.imul(h, 0x01000193) >>> 0;
   }
-  let s = h;
-  const splitmix = () => {
-    s = (s + 0x9e3779b9) >>> 0;
-    let z = s;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-    return (z ^ (z >>> 16)) >>> 0;
-  };
-  let a = splitmix();
-  let b = splitmix();
-  let c = splitmix();
-  let d = splitmix();
-  if ((a | b | c | d) === 0) a = 1;
-  const rotl = (x: number, k: number) => ((x << k) | (x >>> (32 - k))) >>> 0;
-  const nextU32 = () => {
-    const result = Math.imul(rotl(Math.imul(b, 5) >>> 0, 7), 9) >>> 0;
-    const t = (b << 9) >>> 0;
-    c ^= a;
-    d ^= b;
-    b ^= c;
-    a ^= d;
-    c ^= t;
-    d = rotl(d, 11);
-    return result;
-  };
-  const next = () => nextU32() / 4294967296;
-  return { next, int: (n) => Math.floor(next() * n), range: (lo, hi) => lo + next() * (hi - lo) };
+  const { next, int } = createRng(h);
+  return { next, int, range: (lo, hi) => lo + next() * (hi - lo) };
 }
 
 // ------------------------------------------------------------------------------------------ views
