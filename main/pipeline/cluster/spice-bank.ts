@@ -25,6 +25,22 @@ export interface SpiceBank {
   consistencyViewNames: string[];
   /** Whose predictions the consistency term pulls together (view-agreement.ts). */
   neighbours: NeighbourLists;
+  /**
+   * Views the final predictions average over: plain + the fixed views (deterministic, so every run
+   * averages the same vectors), or just plain. Random weak/strong views are training noise, not part of this.
+   */
+  predictionViews: Float32Array[];
+}
+
+/** The mean of predict(view) over the views (element-wise; every call returns the same layout). */
+export function predictOverViews(views: readonly Float32Array[], predict: (x: Float32Array) => Float32Array): Float32Array {
+  const out = predict(views[0]);
+  for (let v = 1; v < views.length; v++) {
+    const p = predict(views[v]);
+    for (let i = 0; i < out.length; i++) out[i] += p[i];
+  }
+  if (views.length > 1) for (let i = 0; i < out.length; i++) out[i] /= views.length;
+  return out;
 }
 
 /** Copies rows `rows` of an n x dim matrix (optionally each from its own view) into out at row `at`. */

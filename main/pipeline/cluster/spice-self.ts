@@ -15,7 +15,7 @@ import { MlpHeads, type MlpHeadsWeights } from '../../ml/mlp-heads.ts';
 import { rowDots } from '../../ml/spice-linalg.ts';
 import { maxWeightAssignment } from './hungarian.ts';
 import { createRng } from './prng.ts';
-import { gatherRows, permutation, randomViews, yieldToEventLoop, type SpiceBank } from './spice-bank.ts';
+import { gatherRows, permutation, predictOverViews, randomViews, yieldToEventLoop, type SpiceBank } from './spice-bank.ts';
 import { randomNeighbour } from './view-agreement.ts';
 import { crossEntropy, meanEntropyPenalty, neighbourConsistency, softmaxRows } from './spice-losses.ts';
 
@@ -58,11 +58,11 @@ export interface SpiceSelfResult {
   headLosses: number[];
   /** headLosses of every epoch. */
   lossHistory: number[][];
-  /** Cluster sizes per head on the plain view. */
+  /** Cluster sizes per head averaged over bank.predictionViews. */
   headSizes: number[][];
-  /** n x k probabilities of the selected head on the plain view. */
+  /** n x k probabilities of the selected head averaged over bank.predictionViews. */
   probs: Float32Array;
-  /** heads x n x k: every head's probabilities on the plain view (for reports and ablations). */
+  /** heads x n x k: every head's probabilities averaged over bank.predictionViews (for reports and ablations). */
   allProbs: Float32Array;
   /** The selected head's weights (one-head set). */
   weights: MlpHeadsWeights;
@@ -146,7 +146,7 @@ export async function trainSpiceSelf(bank: SpiceBank, k: number, options: SpiceS
     const headLosses = lossHistory[lossHistory.length - 1] ?? new Array<number>(H).fill(0);
     let selectedHead = 0;
     for (let h = 1; h < H; h++) if (headLosses[h] < headLosses[selectedHead]) selectedHead = h;
-    const all = heads.predict(bank.plain, n);
+    const all = predictOverViews(bank.predictionViews, (x) => heads.predict(x, n));
     const headSizes = Array.from({ length: H }, (_, h) => {
       const sizes = new Array<number>(k).fill(0);
       for (let i = 0; i < n; i++) sizes[argmax(all, (h * n + i) * k, k)]++;

@@ -7,7 +7,7 @@
 //   an exponential moving average of the weights (decay 0.999) is the final classifier.
 import { MlpHeads, type MlpHeadsWeights } from '../../ml/mlp-heads.ts';
 import { createRng } from './prng.ts';
-import { gatherRows, randomViews, yieldToEventLoop, type SpiceBank } from './spice-bank.ts';
+import { gatherRows, predictOverViews, randomViews, yieldToEventLoop, type SpiceBank } from './spice-bank.ts';
 import { crossEntropy, meanEntropyPenalty, softmaxRows } from './spice-losses.ts';
 
 export interface SpiceSemiOptions {
@@ -137,7 +137,7 @@ export async function trainSpiceSemi(
       if (step % 4 === 3) await yieldToEventLoop();
     }
     return {
-      probs: model.predict(bank.plain, n, { useEma: true }),
+      probs: predictOverViews(bank.predictionViews, (x) => model.predict(x, n, { useEma: true })),
       weights: model.weights({ useEma: true }),
       steps: o.steps,
       finalLoss: tailLoss,

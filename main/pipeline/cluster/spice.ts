@@ -235,6 +235,7 @@ async function spiceJob(project: Project, ctx: JobContext, backbone: { id: numbe
       consistencyViews: consistency.views,
       consistencyViewNames: consistency.names,
       neighbours: consistency.lists,
+      predictionViews: [weak[0], ...fixed.map((f) => f.data)],
     };
     if (projection) ctx.log(`PCA ${embDim} -> ${projection.outDim} keeps ${(projection.explained * 100).toFixed(1)}% of the variance`);
 
