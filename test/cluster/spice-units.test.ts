@@ -9,7 +9,8 @@ import { headConsensus } from '../../main/pipeline/cluster/spice-self.ts';
 import { createRng } from '../../main/pipeline/cluster/prng.ts';
 import { initTfBackend } from '../../main/ml/tf-backend.ts';
 import { MlpHeads, predictWithWeights, sliceHead } from '../../main/ml/mlp-heads.ts';
-import { cosineKnn, jacobiEigen, pca } from '../../main/ml/spice-linalg.ts';
+import { cosineKnn, pca } from '../../main/ml/spice-linalg.ts';
+import { jacobiEigen } from '../../main/ml/jacobi-eigen.ts';
 
 const K = 4;
 const N = 6;

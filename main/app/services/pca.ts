@@ -1,6 +1,7 @@
 // Randomized PCA (range finder with power iterations, Halko et al. 2011): the top principal
 // components of a tall matrix without forming its dim x dim covariance. Used to bring 1024-d
 // embeddings down to a few dozen dimensions before UMAP's neighbour search, which is far faster there.
+import { jacobiEigen } from '../../ml/jacobi-eigen.ts';
 import { createRng } from '../../pipeline/cluster/prng.ts';
 
 export interface PcaOptions {
@@ -43,7 +44,7 @@ export function randomizedPca(data: Float32Array, n: number, dim: number, compon
       gram[j * l + i] = s;
     }
   }
-  const { values, vectors } = symmetricEigen(gram, l);
+  const { values, vectors } = jacobiEigen(gram, l, { sweeps: 100 });
   const order = Array.from({ length: l }, (_, i) => i).sort((p, q) => values[q] - values[p]);
   // Scores = (X - mean) V = Y U Sigma.
   const out = new Float32Array(n * c);
@@ -118,45 +119,3 @@ function orthonormalize(cols: Float64Array[]): void {
   }
 }
 
-/** Cyclic Jacobi eigen-decomposition of a small symmetric matrix (row-major m x m). Columns of `vectors` are eigenvectors. */
-export function symmetricEigen(matrix: Float64Array, m: number): { values: Float64Array; vectors: Float64Array } {
-  const a = Float64Array.from(matrix);
-  const v = new Float64Array(m * m);
-  for (let i = 0; i < m; i++) v[i * m + i] = 1;
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    for (let p = 0; p < m; p++) for (let q = p + 1; q < m; q++) off += a[p * m + q] ** 2;
-    if (off < 1e-22) break;
-    for (let p = 0; p < m; p++) {
-      for (let q = p + 1; q < m; q++) {
-        const apq = a[p * m + q];
-        if (Math.abs(apq) < 1e-300) continue;
-        const theta = (a[q * m + q] - a[p * m + p]) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const cos = 1 / Math.sqrt(t * t + 1);
-        const sin = t * cos;
-        for (let k = 0; k < m; k++) {
-          const akp = a[k * m + p];
-          const akq = a[k * m + q];
-          a[k * m + p] = cos * akp - sin * akq;
-          a[k * m + q] = sin * akp + cos * akq;
-        }
-        for (let k = 0; k < m; k++) {
-          const apk = a[p * m + k];
-          const aqk = a[q * m + k];
-          a[p * m + k] = cos * apk - sin * aqk;
-          a[q * m + k] = sin * apk + cos * aqk;
-        }
-        for (let k = 0; k < m; k++) {
-          const vkp = v[k * m + p];
-          const vkq = v[k * m + q];
-          v[k * m + p] = cos * vkp - sin * vkq;
-          v[k * m + q] = sin * vkp + cos * vkq;
-        }
-      }
-    }
-  }
-  const values = new Float64Array(m);
-  for (let i = 0; i < m; i++) values[i] = a[i * m + i];
-  return { values, vectors: v };
-}
