@@ -1,8 +1,7 @@
 import type { Command } from '../command.ts';
 import { CliError, optionalInt, requireString } from '../command.ts';
-import { createProgressPrinter } from '../progress-printer.ts';
+import { withJobSession } from '../job-session.ts';
 import type { Project } from '../../app/project.ts';
-import { JobCancelledError } from '../../jobs/runner.ts';
 import { ClusteringInputError } from '../../pipeline/cluster/errors.ts';
 import { evaluateRun, hasGroundTruth } from '../../pipeline/cluster/evaluate.ts';
 import { parseKRange, runKScan, type KScanResult } from '../../pipeline/cluster/kscan.ts';
@@ -50,10 +49,10 @@ export const clusterCommand: Command = {
     const json = Boolean(args.values.json);
 
     const project = openExistingProject(dir);
-    const stopPrinting = project.jobs.onEvent(createProgressPrinter());
-    const onSigint = () => project.jobs.cancelAll();
-    process.once('SIGINT', onSigint);
-    try {
+    return withJobSession(project, {
+      cancelled: 'clustering cancelled: nothing was stored for the unfinished run',
+      toCliError: (err) => (err instanceof ClusteringInputError ? new CliError(err.message) : undefined),
+    }, async () => {
       let k = range.kMin;
       let scan: KScanResult | null = null;
       if (range.kMax > range.kMin) {
@@ -69,18 +68,7 @@ export const clusterCommand: Command = {
       const summary = describeRun(project, runId);
       console.log(json ? JSON.stringify({ ...(scan ? { scan } : {}), ...summary }) : formatRun(summary));
       return 0;
-    } catch (err) {
-      if (err instanceof JobCancelledError) {
-        console.error('clustering cancelled: nothing was stored for the unfinished run');
-        return 130;
-      }
-      if (err instanceof ClusteringInputError) throw new CliError(err.message);
-      throw err;
-    } finally {
-      process.off('SIGINT', onSigint);
-      stopPrinting();
-      project.close();
-    }
+    });
   },
 };
 

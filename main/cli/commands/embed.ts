@@ -1,8 +1,7 @@
 import type { Command, ParsedArgs } from '../command.ts';
 import { CliError, optionalInt, requireString } from '../command.ts';
-import { createProgressPrinter } from '../progress-printer.ts';
+import { withJobSession } from '../job-session.ts';
 import { openProject, projectExists } from '../../app/project.ts';
-import { JobCancelledError } from '../../jobs/runner.ts';
 import type { Triple } from '../../models/registry.ts';
 import { embedProject, type EmbedSummary } from '../../pipeline/embed/index.ts';
 import { parseViewCounts } from '../../pipeline/embed/views.ts';
@@ -49,10 +48,10 @@ export const embedCommand: Command = {
     if (!projectExists(projectDir)) throw new CliError(`no project at ${projectDir} (create it with \`spice-workbench import <folder> --project ${projectDir}\`)`);
 
     const project = openProject(projectDir);
-    const stopPrinting = project.jobs.onEvent(createProgressPrinter());
-    const onSigint = () => project.jobs.cancelAll();
-    process.once('SIGINT', onSigint);
-    try {
+    return withJobSession(project, {
+      cancelled: 'embed cancelled: stored vectors are kept; run the same command again to finish',
+      toCliError: (err) => new CliError((err as Error).message),
+    }, async () => {
       const summary = await embedProject(project, {
         backbone: model,
         size,
@@ -67,17 +66,7 @@ export const embedCommand: Command = {
       });
       console.log(formatEmbedSummary(summary));
       return summary.failed.length > 0 ? 1 : 0;
-    } catch (err) {
-      if (err instanceof JobCancelledError) {
-        console.error('embed cancelled: stored vectors are kept; run the same command again to finish');
-        return 130;
-      }
-      throw new CliError((err as Error).message);
-    } finally {
-      process.off('SIGINT', onSigint);
-      stopPrinting();
-      project.close();
-    }
+    });
   },
 };
 

@@ -1,7 +1,6 @@
 import type { Command } from '../command.ts';
 import { CliError, optionalInt, requireString } from '../command.ts';
-import { createProgressPrinter } from '../progress-printer.ts';
-import { JobCancelledError } from '../../jobs/runner.ts';
+import { withJobSession } from '../job-session.ts';
 import { EXPORT_FORMATS, ExportError, exportLabels, type ExportFormat } from '../../pipeline/cluster/export.ts';
 import { ClassNameError } from '../../pipeline/cluster/classes-repo.ts';
 import { openExistingProject } from '../cluster-shared.ts';
@@ -28,10 +27,10 @@ export const exportCommand: Command = {
     if (args.values.symlink && format !== 'folders') throw new CliError('--symlink only applies to --format folders', 2);
 
     const project = openExistingProject(dir);
-    const stopPrinting = project.jobs.onEvent(createProgressPrinter());
-    const onSigint = () => project.jobs.cancelAll();
-    process.once('SIGINT', onSigint);
-    try {
+    return withJobSession(project, {
+      cancelled: 'export cancelled: nothing was written',
+      toCliError: (err) => (err instanceof ExportError || err instanceof ClassNameError ? new CliError(err.message) : undefined),
+    }, async () => {
       const s = await exportLabels(project, { runId, format: format as ExportFormat, out, folderMode: args.values.symlink ? 'symlink' : 'copy' });
       const classes = Object.entries(s.perClass)
         .sort((a, b) => b[1] - a[1])
@@ -46,17 +45,6 @@ export const exportCommand: Command = {
         return 1;
       }
       return 0;
-    } catch (err) {
-      if (err instanceof ExportError || err instanceof ClassNameError) throw new CliError(err.message);
-      if (err instanceof JobCancelledError) {
-        console.error('export cancelled: nothing was written');
-        return 130;
-      }
-      throw err;
-    } finally {
-      process.off('SIGINT', onSigint);
-      stopPrinting();
-      project.close();
-    }
+    });
   },
 };

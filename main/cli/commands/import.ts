@@ -1,8 +1,7 @@
 import type { Command } from '../command.ts';
 import { CliError, optionalInt, requireString } from '../command.ts';
-import { createProgressPrinter } from '../progress-printer.ts';
+import { withJobSession } from '../job-session.ts';
 import { openProject } from '../../app/project.ts';
-import { JobCancelledError } from '../../jobs/runner.ts';
 import { importFolder, ImportInputError, type ImportSummary } from '../../pipeline/import/index.ts';
 
 const usage = 'spice-workbench import <image-folder> --project <dir> [--labels-from-folders] [--max-pixels N]';
@@ -24,28 +23,17 @@ export const importCommand: Command = {
     if (maxPixels !== undefined && maxPixels < 1) throw new CliError('--max-pixels must be at least 1', 2);
 
     const project = openProject(projectDir);
-    const stopPrinting = project.jobs.onEvent(createProgressPrinter());
-    const onSigint = () => project.jobs.cancelAll();
-    process.once('SIGINT', onSigint);
-    try {
+    return withJobSession(project, {
+      cancelled: 'import cancelled: what was imported is kept; run the same command again to finish',
+      toCliError: (err) => (err instanceof ImportInputError ? new CliError(err.message) : undefined),
+    }, async () => {
       const summary = await importFolder(project, args.positionals[0], {
         labelsFromFolders: Boolean(args.values['labels-from-folders']),
         maxPixels,
       });
       console.log(formatSummary(summary));
       return 0;
-    } catch (err) {
-      if (err instanceof ImportInputError) throw new CliError(err.message);
-      if (err instanceof JobCancelledError) {
-        console.error('import cancelled: what was imported is kept; run the same command again to finish');
-        return 130;
-      }
-      throw err;
-    } finally {
-      process.off('SIGINT', onSigint);
-      stopPrinting();
-      project.close();
-    }
+    });
   },
 };
 

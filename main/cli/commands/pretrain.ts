@@ -1,8 +1,7 @@
 import type { Command, ParsedArgs } from '../command.ts';
 import { CliError, optionalInt, requireString } from '../command.ts';
-import { createProgressPrinter } from '../progress-printer.ts';
+import { withJobSession } from '../job-session.ts';
 import { openProject, projectExists } from '../../app/project.ts';
-import { JobCancelledError } from '../../jobs/runner.ts';
 import { PretrainConfigError, RESNET_BLOCKS, type ResNetArch } from '../../ml/moco/config.ts';
 import { pretrainProject, type PretrainSummary } from '../../ml/moco/pretrain-job.ts';
 import type { TfBackendName } from '../../ml/tf-backend.ts';
@@ -50,10 +49,10 @@ export const pretrainCommand: Command = {
     if (!projectExists(projectDir)) throw new CliError(`no project at ${projectDir} (create it with \`spice-workbench import <folder> --project ${projectDir}\`)`);
 
     const project = openProject(projectDir);
-    const stopPrinting = project.jobs.onEvent(createProgressPrinter());
-    const onSigint = () => project.jobs.cancelAll();
-    process.once('SIGINT', onSigint);
-    try {
+    return withJobSession(project, {
+      cancelled: 'pretrain cancelled: the last finished epoch is checkpointed; run the same command again to continue',
+      toCliError: (err) => (err instanceof PretrainConfigError ? new CliError(err.message, 2) : new CliError((err as Error).message)),
+    }, async () => {
       const summary = await pretrainProject(project, {
         epochs,
         arch: arch as ResNetArch | undefined,
@@ -72,18 +71,7 @@ export const pretrainCommand: Command = {
       });
       console.log(formatPretrainSummary(summary));
       return 0;
-    } catch (err) {
-      if (err instanceof JobCancelledError) {
-        console.error('pretrain cancelled: the last finished epoch is checkpointed; run the same command again to continue');
-        return 130;
-      }
-      if (err instanceof PretrainConfigError) throw new CliError(err.message, 2);
-      throw new CliError((err as Error).message);
-    } finally {
-      process.off('SIGINT', onSigint);
-      stopPrinting();
-      project.close();
-    }
+    });
   },
 };
 

@@ -1,11 +1,10 @@
 import type { Command } from '../command.ts';
 import { CliError, optionalInt, requireString } from '../command.ts';
-import { createProgressPrinter } from '../progress-printer.ts';
+import { withJobSession } from '../job-session.ts';
 import { formatMetric, formatTable } from '../cluster-shared.ts';
 import { formatSummary as formatImportSummary } from './import.ts';
 import { openProject, type Project } from '../../app/project.ts';
 import { runFullPipeline, DEFAULT_BANK_VIEWS } from '../../app/full-pipeline.ts';
-import { JobCancelledError } from '../../jobs/runner.ts';
 import { ImportInputError } from '../../pipeline/import/index.ts';
 import { parseViewCounts } from '../../pipeline/embed/views.ts';
 import { evaluateRun, hasGroundTruth } from '../../pipeline/cluster/evaluate.ts';
@@ -58,42 +57,33 @@ export const runCommand: Command = {
 
 /** Runs the full pipeline with progress on stderr, then prints stage times and the evaluation table. */
 export async function runAndReport(project: Project, options: Omit<Parameters<typeof runFullPipeline>[1], 'signal'>): Promise<number> {
-  const stopPrinting = project.jobs.onEvent(createProgressPrinter());
-  const controller = new AbortController();
-  const onSigint = () => {
-    controller.abort();
-    project.jobs.cancelAll();
-  };
-  process.once('SIGINT', onSigint);
-  try {
-    const result = await runFullPipeline(project, { ...options, signal: controller.signal });
-    if (result.imported) console.log(formatImportSummary(result.imported));
-    const e = result.embedded;
-    console.log(`embedded with ${e.backboneName} at ${e.inputSize} px (${e.views.length} views) on ${e.provider ?? 'nothing new to compute'}: ${e.computed} new vectors, ${e.alreadyPresent} already stored`);
-    if (e.failed.length) console.log(`  ${e.failed.length} vectors failed; first: ${e.failed[0].path}: ${e.failed[0].reason}`);
-    console.log(`stage times: ${Object.entries(result.seconds).map(([s, t]) => `${s} ${t.toFixed(1)} s`).join(', ')}`);
-    const runIds = [result.kmeansRunId, ...withSelfRun(project, result.spiceRunId)];
-    if (hasGroundTruth(project.db)) {
-      const rows = runIds.map((id) => {
-        const ev = evaluateRun(project.db, id);
-        return [String(id), ev.run.method, String(ev.run.k), formatMetric(ev.metrics.acc), formatMetric(ev.metrics.nmi), formatMetric(ev.metrics.ari)];
-      });
-      console.log(formatTable(['run', 'method', 'k', 'ACC', 'NMI', 'ARI'], rows));
-    } else {
-      console.log(`runs ${runIds.join(', ')} stored; no folder labels, so no evaluation (name the clusters in the app, or import with --labels-from-folders)`);
-    }
-    return 0;
-  } catch (err) {
-    if (err instanceof ImportInputError) throw new CliError(err.message);
-    if (err instanceof JobCancelledError) {
-      console.error('cancelled: finished stages are kept; run the same command again to continue');
-      return 130;
-    }
-    throw err;
-  } finally {
-    process.off('SIGINT', onSigint);
-    stopPrinting();
-  }
+  return withJobSession(
+    project,
+    {
+      cancelled: 'cancelled: finished stages are kept; run the same command again to continue',
+      toCliError: (err) => (err instanceof ImportInputError ? new CliError(err.message) : undefined),
+      closeProject: false,
+    },
+    async (signal) => {
+      const result = await runFullPipeline(project, { ...options, signal });
+      if (result.imported) console.log(formatImportSummary(result.imported));
+      const e = result.embedded;
+      console.log(`embedded with ${e.backboneName} at ${e.inputSize} px (${e.views.length} views) on ${e.provider ?? 'nothing new to compute'}: ${e.computed} new vectors, ${e.alreadyPresent} already stored`);
+      if (e.failed.length) console.log(`  ${e.failed.length} vectors failed; first: ${e.failed[0].path}: ${e.failed[0].reason}`);
+      console.log(`stage times: ${Object.entries(result.seconds).map(([s, t]) => `${s} ${t.toFixed(1)} s`).join(', ')}`);
+      const runIds = [result.kmeansRunId, ...withSelfRun(project, result.spiceRunId)];
+      if (hasGroundTruth(project.db)) {
+        const rows = runIds.map((id) => {
+          const ev = evaluateRun(project.db, id);
+          return [String(id), ev.run.method, String(ev.run.k), formatMetric(ev.metrics.acc), formatMetric(ev.metrics.nmi), formatMetric(ev.metrics.ari)];
+        });
+        console.log(formatTable(['run', 'method', 'k', 'ACC', 'NMI', 'ARI'], rows));
+      } else {
+        console.log(`runs ${runIds.join(', ')} stored; no folder labels, so no evaluation (name the clusters in the app, or import with --labels-from-folders)`);
+      }
+      return 0;
+    },
+  );
 }
 
 /** The SPICE run, preceded by the SPICE-Self run it grew from when that one was stored as a run of its own. */
