@@ -225,9 +225,10 @@ async function spiceJob(project: Project, ctx: JobContext, backbone: { id: numbe
       n,
       dim,
       plain: weak[0],
-      weak,
+      // Fixed views keep the image as it is, so SPICE-Semi may use them wherever it takes a weak view.
+      weak: [...weak, ...fixed.map((f) => f.data)],
       strong: strongList.length ? strongList : weak,
-      weakNames: ['plain', ...ofKind('weak').map((v) => v.name)],
+      weakNames: ['plain', ...ofKind('weak').map((v) => v.name), ...fixed.map((f) => f.name)],
       strongNames: strongList.length ? ofKind('strong').map((v) => v.name) : ['(weak views)'],
       embeddings: plain,
       embDim,
