@@ -5,10 +5,10 @@ import assert from 'node:assert/strict';
 import { crossEntropy, meanEntropyPenalty, neighbourConsistency, softmaxRows } from '../../main/pipeline/cluster/spice-losses.ts';
 import { DEFAULT_RELAX_SCHEDULE, selectReliable, type ReliableOptions } from '../../main/pipeline/cluster/reliable.ts';
 import { doubtScores } from '../../main/pipeline/cluster/doubt.ts';
-import { headConsensus } from '../../main/pipeline/cluster/spice-self.ts';
+import { alignHeadOutputs, headConsensus } from '../../main/pipeline/cluster/spice-self.ts';
 import { createRng } from '../../main/pipeline/cluster/prng.ts';
 import { initTfBackend } from '../../main/ml/tf-backend.ts';
-import { MlpHeads, predictWithWeights, sliceHead } from '../../main/ml/mlp-heads.ts';
+import { MlpHeads, predictWithWeights, sliceHead, type MlpHeadsWeights } from '../../main/ml/mlp-heads.ts';
 import { cosineKnn, pca } from '../../main/ml/spice-linalg.ts';
 import { jacobiEigen } from '../../main/ml/jacobi-eigen.ts';
 
@@ -216,7 +216,26 @@ test('head consensus renumbers every head onto the reference head before averagi
   const head0 = [0.9, 0.1, 0.2, 0.8, 0.7, 0.3];
   const head1 = [0.4, 0.6, 0.6, 0.4, 0.45, 0.55];
   const all = Float32Array.from([...head0, ...head1]);
-  const c = headConsensus(all, 2, n, k, 0);
+  const { probs: c, rowToCol } = headConsensus(all, 2, n, k, 0);
   const expected = [0.75, 0.25, 0.3, 0.7, 0.625, 0.375];
   expected.forEach((v, i) => assert.ok(Math.abs(c[i] - v) < 1e-6, `${i}: ${c[i]} vs ${v}`));
+  assert.deepEqual(Array.from(rowToCol[1]), [1, 0]);
+});
+
+test('aligned head weights give each head\'s outputs in the reference numbering', () => {
+  // Two heads, 2 inputs, 2 hidden units, 3 clusters; head 1's clusters map 0->2, 1->0, 2->1.
+  const spec = { inputDim: 2, hidden: 2, k: 3, heads: 2 };
+  const w: MlpHeadsWeights = {
+    spec,
+    w1: Float32Array.from([0.5, -0.2, 0.3, 0.8, 0.1, 0.4, -0.6, 0.9]),
+    b1: Float32Array.from([0.1, 0.2, 0, 0.05]),
+    w2: Float32Array.from([1, 0, -1, 0.5, 0.2, 0, 0.3, -0.4, 0.9, 0, 1, 0.2]),
+    b2: Float32Array.from([0, 0.1, 0.2, 0.3, 0, -0.1]),
+  };
+  const x = Float32Array.from([0.7, 0.2, -0.3, 0.9]);
+  const aligned = alignHeadOutputs(w, [[0, 1, 2], [2, 0, 1]]);
+  const before = predictWithWeights(sliceHead(w, 1), x, 2);
+  const after = predictWithWeights(sliceHead(aligned, 1), x, 2);
+  for (let i = 0; i < 2; i++) [2, 0, 1].forEach((to, c) => assert.ok(Math.abs(after[i * 3 + to] - before[i * 3 + c]) < 1e-6));
+  assert.deepEqual(predictWithWeights(sliceHead(aligned, 0), x, 2), predictWithWeights(sliceHead(w, 0), x, 2));
 });

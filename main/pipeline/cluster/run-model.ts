@@ -3,7 +3,7 @@
 // embeddings and one MLP (dim-hidden-k). k-means runs store their centroids (run-kmeans.ts);
 // predictWithRunModel answers for both.
 import type { Db } from '../../db/connection.ts';
-import { predictWithWeights, projectPcaJs, type MlpHeadsWeights, type PcaBasis } from '../../ml/mlp-infer.ts';
+import { predictWithWeights, projectPcaJs, sliceHead, type MlpHeadsWeights, type PcaBasis } from '../../ml/mlp-infer.ts';
 import { predictKmeans } from './run-kmeans.ts';
 
 export const SPICE_MODEL_KIND = 'spice-mlp';
@@ -22,6 +22,8 @@ interface StoredSpec {
   k: number;
   hidden: number;
   inputDim: number;
+  /** Heads whose softmax outputs are averaged (absent in models stored before: 1). */
+  heads?: number;
   pca: { outDim: number; explained: number } | null;
   /** Float32 arrays in `data`, in this order, with their lengths. */
   layout: Array<{ name: string; length: number }>;
@@ -29,7 +31,6 @@ interface StoredSpec {
 
 export function saveRunModel(db: Db, runId: number, model: SpiceRunModel): void {
   const { mlp, pca } = model;
-  if (mlp.spec.heads !== 1) throw new Error('a run model holds one head');
   if (pca && pca.inputDim !== model.embeddingDim) throw new Error(`PCA reads ${pca.inputDim}-d vectors, embeddings are ${model.embeddingDim}-d`);
   const expectedInput = pca ? pca.outDim : model.embeddingDim;
   if (mlp.spec.inputDim !== expectedInput) throw new Error(`MLP reads ${mlp.spec.inputDim}-d inputs, expected ${expectedInput}`);
@@ -41,6 +42,7 @@ export function saveRunModel(db: Db, runId: number, model: SpiceRunModel): void 
     k: mlp.spec.k,
     hidden: mlp.spec.hidden,
     inputDim: mlp.spec.inputDim,
+    heads: mlp.spec.heads,
     pca: pca ? { outDim: pca.outDim, explained: pca.explained } : null,
     layout: parts.map(([name, a]) => ({ name, length: a.length })),
   };
@@ -92,7 +94,7 @@ export function loadRunModel(db: Db, runId: number): SpiceRunModel {
   return {
     embeddingDim: spec.embeddingDim,
     pca,
-    mlp: { spec: { inputDim: spec.inputDim, hidden: spec.hidden, k: spec.k, heads: 1 }, w1: get('w1'), b1: get('b1'), w2: get('w2'), b2: get('b2') },
+    mlp: { spec: { inputDim: spec.inputDim, hidden: spec.hidden, k: spec.k, heads: spec.heads ?? 1 }, w1: get('w1'), b1: get('b1'), w2: get('w2'), b2: get('b2') },
   };
 }
 
@@ -108,5 +110,13 @@ export function predictWithRunModel(db: Db, runId: number, data: Float32Array, n
   if (dim !== model.embeddingDim) throw new Error(`run ${runId} was trained on ${model.embeddingDim}-d embeddings, got ${dim}-d vectors`);
   if (data.length !== n * dim) throw new Error(`data has ${data.length} values, expected ${n} x ${dim}`);
   const input = model.pca ? projectPcaJs(model.pca, data, n) : data;
-  return { probs: predictWithWeights(model.mlp, input, n) };
+  const heads = model.mlp.spec.heads;
+  if (heads === 1) return { probs: predictWithWeights(model.mlp, input, n) };
+  // Several heads (a consensus run): their outputs are numbered alike when stored; average them.
+  const probs = new Float32Array(n * model.mlp.spec.k);
+  for (let h = 0; h < heads; h++) {
+    const p = predictWithWeights(sliceHead(model.mlp, h), input, n);
+    for (let i = 0; i < probs.length; i++) probs[i] += p[i] / heads;
+  }
+  return { probs };
 }

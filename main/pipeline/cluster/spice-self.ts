@@ -66,6 +66,8 @@ export interface SpiceSelfResult {
   allProbs: Float32Array;
   /** The selected head's weights (one-head set). */
   weights: MlpHeadsWeights;
+  /** Every head's weights. */
+  allWeights: MlpHeadsWeights;
   steps: number;
   /** Epochs and batch size used (small projects: more epochs, smaller batches than asked). */
   epochs: number;
@@ -160,6 +162,7 @@ export async function trainSpiceSelf(bank: SpiceBank, k: number, options: SpiceS
       probs: all.slice(selectedHead * n * k, (selectedHead + 1) * n * k),
       allProbs: all,
       weights: heads.weights({ head: selectedHead }),
+      allWeights: heads.weights(),
       steps: step,
       epochs,
       batchSize: B,
@@ -246,7 +249,7 @@ function throwIfAborted(signal?: AbortSignal): void {
  * The heads' consensus: every head's clusters renumbered onto the reference head's (Hungarian matching
  * on how many images they share), then the probabilities averaged. Uses no ground truth.
  */
-export function headConsensus(allProbs: Float32Array, heads: number, n: number, k: number, reference: number): Float32Array {
+export function headConsensus(allProbs: Float32Array, heads: number, n: number, k: number, reference: number): { probs: Float32Array; rowToCol: ArrayLike<number>[] } {
   const labelsOf = (h: number) => {
     const l = new Int32Array(n);
     for (let i = 0; i < n; i++) l[i] = argmax(allProbs, (h * n + i) * k, k);
@@ -254,15 +257,32 @@ export function headConsensus(allProbs: Float32Array, heads: number, n: number, 
   };
   const ref = labelsOf(reference);
   const out = new Float32Array(n * k);
+  const perHead: ArrayLike<number>[] = [];
   for (let h = 0; h < heads; h++) {
     const own = labelsOf(h);
     const overlap = Array.from({ length: k }, () => new Array<number>(k).fill(0));
     for (let i = 0; i < n; i++) overlap[own[i]][ref[i]]++;
     const { rowToCol } = maxWeightAssignment(overlap);
+    perHead.push(rowToCol);
     for (let i = 0; i < n; i++) {
       const o = (h * n + i) * k;
       for (let c = 0; c < k; c++) out[i * k + rowToCol[c]] += allProbs[o + c] / heads;
     }
   }
-  return out;
+  return { probs: out, rowToCol: perHead };
+}
+
+/** All heads' weights with head h's output c moved to rowToCol[h][c], so every head numbers clusters alike. */
+export function alignHeadOutputs(w: MlpHeadsWeights, rowToCol: ArrayLike<number>[]): MlpHeadsWeights {
+  const { hidden: hid, k, heads: H } = w.spec;
+  const w2 = new Float32Array(w.w2.length);
+  const b2 = new Float32Array(w.b2.length);
+  for (let h = 0; h < H; h++) {
+    for (let c = 0; c < k; c++) {
+      const to = rowToCol[h][c];
+      b2[h * k + to] = w.b2[h * k + c];
+      for (let j = 0; j < hid; j++) w2[(h * hid + j) * k + to] = w.w2[(h * hid + j) * k + c];
+    }
+  }
+  return { ...w, spec: { ...w.spec }, w2, b2 };
 }

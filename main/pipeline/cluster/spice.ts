@@ -20,7 +20,7 @@ import { saveRunModel } from './run-model.ts';
 import { createRun, finishRun, markStaleRuns, saveAssignments, type Assignment } from './runs-repo.ts';
 import type { SpiceBank } from './spice-bank.ts';
 import { agreedNeighbourLists, nearestNeighbourLists, type AgreementOptions } from './view-agreement.ts';
-import { headConsensus, trainSpiceSelf, type SpiceSelfOptions, type SpiceSelfResult } from './spice-self.ts';
+import { alignHeadOutputs, headConsensus, trainSpiceSelf, type SpiceSelfOptions, type SpiceSelfResult } from './spice-self.ts';
 import { trainSpiceSemi, type SpiceSemiOptions, type SpiceSemiResult } from './spice-semi.ts';
 
 export interface SpiceOptions {
@@ -90,7 +90,7 @@ export const SPICE_DEFAULTS = {
     balance: 'none',
   } satisfies Omit<ReliableOptions, 'seed'>,
   agreement: { perViewK: 50, minAgree: 3, minNeighbours: 3, fallbackK: 5 } satisfies AgreementSettings,
-  semiEpochs: 60,
+  semiEpochs: 0,
   semi: {
     hidden: 256,
     labeledBatch: 64,
@@ -105,7 +105,7 @@ export const SPICE_DEFAULTS = {
     warmStart: true,
   } satisfies SemiSettings,
   doubtNeighbours: 20,
-  selfOutput: 'lowest-loss',
+  selfOutput: 'consensus',
 } as const;
 
 const QUICK = { heads: 3, epochs: 8, semiEpochs: 5 };
@@ -253,9 +253,13 @@ async function spiceJob(project: Project, ctx: JobContext, backbone: { id: numbe
         },
       });
     });
+    let selfModel: MlpHeadsWeights = self.weights;
     ctx.log(`SPICE-Self: head ${self.selectedHead} has the lowest loss (${self.headLosses.map((l) => l.toFixed(4)).join(', ')})`);
     if (settings.selfOutput === 'consensus') {
-      self.probs = headConsensus(self.allProbs, self.headLosses.length, n, k, self.selectedHead);
+      const consensus = headConsensus(self.allProbs, self.headLosses.length, n, k, self.selectedHead);
+      self.probs = consensus.probs;
+      // The stored classifier is then all heads, renumbered alike and averaged, so `classify` agrees with the run.
+      selfModel = alignHeadOutputs(self.allWeights, consensus.rowToCol);
       ctx.log(`SPICE-Self: the consensus of all ${self.headLosses.length} heads (numbered as head ${self.selectedHead}) is handed on`);
     }
     const selfLabels = argmaxLabels(self.probs, n, k);
@@ -309,7 +313,7 @@ async function spiceJob(project: Project, ctx: JobContext, backbone: { id: numbe
       probs: probs.subarray(i * k, (i + 1) * k),
     }));
     saveAssignments(db, runId, rows);
-    const model: MlpHeadsWeights = semi ? semi.weights : self.weights;
+    const model: MlpHeadsWeights = semi ? semi.weights : selfModel;
     saveRunModel(db, runId, { embeddingDim: embDim, pca: projection, mlp: model });
     ctx.progress(n);
     timings.save = round((performance.now() - t) / 1000, 2);
