@@ -196,10 +196,10 @@ export interface SpiceSettings {
   quick?: boolean;
   /** SPICE-Self training epochs. */
   epochs?: number;
-  /** Clustering heads trained side by side (the best by loss is kept). */
+  /** Clustering heads trained side by side (their consensus, numbered as the lowest-loss head, is kept). */
   heads?: number;
   batchSize?: number;
-  /** SPICE-Semi epochs (0 skips SPICE-Semi). */
+  /** SPICE-Semi epochs; 0 (the default) skips SPICE-Semi. */
   semiEpochs?: number;
 }
 

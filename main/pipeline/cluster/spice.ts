@@ -1,9 +1,9 @@
 // SPICE on a backbone's stored embeddings, as one cancellable 'cluster' job:
 //   load plain view + view bank -> cosine k-NN -> PCA -> the neighbours the views agree on (with fixed
-//   views) -> SPICE-Self (heads, lowest loss kept; stored as
-//   a 'spice-self' run) -> reliable samples (relaxed in the open when a cluster has none) -> SPICE-Semi
-//   (FixMatch classifier) -> doubt -> the 'spice' run with assignments, report, timings and its
-//   classifier (run-model.ts). The defaults and why they differ from the reference: docs/spice.md.
+//   views) -> SPICE-Self (10 heads; their consensus numbered as the lowest-loss head; stored as a
+//   'spice-self' run) -> reliable samples (relaxed in the open when a cluster has none) -> SPICE-Semi
+//   (FixMatch classifier; off by default) -> doubt -> the 'spice' run with assignments, report, timings
+//   and its classifier (run-model.ts). The defaults and why they differ from the reference: docs/spice.md.
 import type { Project } from '../../app/project.ts';
 import { listViews, loadEmbeddingMatrix } from '../../db/embeddings-repo.ts';
 import { JobCancelledError, type JobContext } from '../../jobs/runner.ts';
