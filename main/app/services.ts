@@ -13,11 +13,13 @@ import { createCorrectionsService } from './services/corrections.ts';
 import { ApiError, toErrorShape } from './services/errors.ts';
 import { createExportService } from './services/export.ts';
 import { createImageService } from './services/image.ts';
+import { createLabelsService } from './services/labels.ts';
 import { createMapService, stopProjectionWorkers } from './services/map.ts';
 import { createMappingService } from './services/mapping.ts';
 import { createPipelineService } from './services/pipeline.ts';
 import { createProjectsService } from './services/projects.ts';
 import { defaultStateDir } from './services/recent.ts';
+import { createReviewService } from './services/review.ts';
 import { createRunsService } from './services/runs.ts';
 import { Session } from './services/session.ts';
 
@@ -57,6 +59,8 @@ export function createServices(options: ServicesOptions): Services {
     image: createImageService(ctx),
     mapping: createMappingService(ctx),
     corrections: createCorrectionsService(ctx),
+    labels: createLabelsService(ctx),
+    review: createReviewService(ctx),
     export: createExportService(ctx),
     map,
   };
@@ -101,6 +105,8 @@ const INPUT_ERROR_NAMES = new Set([
   'ImportInputError',
   'ClassNameError',
   'ClusteringInputError',
+  'LabelImportError',
+  'UnnamedClusterError',
   'BackboneChoiceError',
   'ExportError',
   'NoGroundTruthError',
@@ -113,6 +119,6 @@ function translateError(err: unknown): unknown {
   if (err instanceof JobCancelledError) return new ApiError('conflict', 'cancelled');
   if (err instanceof ClusteringInputError) return new ApiError('invalid-argument', err.message);
   if (err instanceof Error && INPUT_ERROR_NAMES.has(err.name)) return new ApiError('invalid-argument', err.message);
-  if (err instanceof Error && /^there is no image \d+/.test(err.message)) return new ApiError('not-found', err.message);
+  if (err instanceof Error && err.name === 'UnknownImageError') return new ApiError('not-found', err.message);
   return err;
 }

@@ -161,7 +161,8 @@ const seedValue = () => int({ min: 0, max: 2 ** 31 - 1 });
 const sizeValue = () => int({ min: 32, max: 1024 });
 const backboneSpec = () => str({ min: 1, max: MAX_PATH });
 const clusterNameEntry = () => object({ cluster: clusterIndex(), className: nullable(className()) });
-const correctionEntry = () => object({ imageId: id(), className: nullable(className()), outlier: bool() });
+const labelOrigin = () => oneOf('set', 'accepted', 'imported');
+const correctionEntry = () => object({ imageId: id(), className: nullable(className()), outlier: bool(), origin: optional(labelOrigin()) });
 
 export const validators: { [M in MethodName]: Check<ParamsOf<M>> } = {
   'app.info': none(),
@@ -193,6 +194,7 @@ export const validators: { [M in MethodName]: Check<ParamsOf<M>> } = {
     seed: optional(seedValue()),
     spice: optional(spiceSettings()),
   }),
+  'pipeline.startRefine': maybe(object({ runId: optional(runId()), seed: optional(seedValue()) })),
   'pipeline.cancel': object({ jobId: id() }),
   'pipeline.jobs': maybe(object({ limit: optional(int({ min: 1, max: 1000 })) })),
 
@@ -209,12 +211,14 @@ export const validators: { [M in MethodName]: Check<ParamsOf<M>> } = {
       cluster: optional(clusterIndex()),
       className: optional(className()),
       outliers: optional(bool()),
+      imageIds: optional(array(id(), { min: 1, max: 10_000 })),
+      hideReviewed: optional(bool()),
       sort: oneOf('confidence', 'doubt'),
       offset: int({ min: 0 }),
       limit: int({ min: 1, max: 2000 }),
     })(v, path);
-    const selectors = [p.cluster !== undefined, p.className !== undefined, p.outliers === true].filter(Boolean).length;
-    if (selectors !== 1) throw new ApiError('invalid-argument', 'give exactly one of cluster, className or outliers: true');
+    const selectors = [p.cluster !== undefined, p.className !== undefined, p.outliers === true, p.imageIds !== undefined].filter(Boolean).length;
+    if (selectors !== 1) throw new ApiError('invalid-argument', 'give exactly one of cluster, className, imageIds or outliers: true');
     return p;
   },
 
@@ -234,12 +238,32 @@ export const validators: { [M in MethodName]: Check<ParamsOf<M>> } = {
     }),
   }),
   'mapping.restore': object({ runId: runId(), entries: array(clusterNameEntry(), { max: 1000 }) }),
-  'mapping.classes': maybe(object({ runId: optional(runId()) })),
 
   'corrections.move': object({ imageIds: imageIds(), className: className() }),
   'corrections.markOutlier': object({ imageIds: imageIds() }),
   'corrections.clear': object({ imageIds: imageIds() }),
   'corrections.restore': object({ entries: array(correctionEntry(), { max: MAX_IDS }) }),
+
+  'labels.classes': maybe(object({ runId: optional(runId()) })),
+  'labels.createClass': object({ name: className() }),
+  'labels.renameClass': object({ from: className(), to: className() }),
+  'labels.mergeClasses': object({ from: array(className(), { min: 1, max: 1000 }), into: className() }),
+  'labels.deleteClass': object({ name: className() }),
+  'labels.setHotkey': object({ name: className(), hotkey: nullable(str({ min: 1, max: 1 })) }),
+  'labels.restoreClasses': object({
+    snapshot: object({
+      classes: array(object({ name: className(), exists: bool(), hotkey: nullable(str({ min: 1, max: 1 })) }), { max: 1000 }),
+      personLabels: array(object({ imageId: id(), className: className(), origin: labelOrigin() }), { max: MAX_IDS }),
+      clusterNames: array(object({ runId: runId(), cluster: clusterIndex(), className: className() }), { max: MAX_IDS }),
+    }),
+  }),
+  'labels.accept': object({ runId: runId(), imageIds: imageIds() }),
+  'labels.acceptRest': object({ runId: runId(), cluster: clusterIndex() }),
+  'labels.import': object({ csvFile: optional(absolutePath()), folder: optional(absolutePath()) }),
+  'labels.stats': object({ runId: runId() }),
+
+  'review.queue': object({ runId: runId(), offset: int({ min: 0 }), limit: int({ min: 1, max: 2000 }), hideReviewed: optional(bool()) }),
+  'review.similar': object({ runId: runId(), imageIds: imageIds(), limit: int({ min: 1, max: 2000 }), hideReviewed: optional(bool()) }),
 
   'export.labels': object({ runId: runId(), format: oneOf('csv', 'json') }),
   'export.folders': object({ runId: runId(), mode: oneOf('copy', 'link') }),

@@ -36,11 +36,20 @@ function migrate(db: Db): void {
   }
   for (const m of migrations) {
     if (m.version <= current) continue;
-    // Each migration and its version bump commit together: a kill leaves the old or the new schema.
-    db.transaction(() => {
-      db.exec(m.up);
-      db.pragma(`user_version = ${m.version}`);
-    }).immediate();
+    if (m.rebuildsReferencedTable) db.pragma('foreign_keys = OFF');
+    try {
+      // Each migration and its version bump commit together: a kill leaves the old or the new schema.
+      db.transaction(() => {
+        db.exec(m.up);
+        if (m.rebuildsReferencedTable) {
+          const broken = db.pragma('foreign_key_check') as unknown[];
+          if (broken.length > 0) throw new Error(`migration ${m.version} (${m.name}) would leave ${broken.length} broken references`);
+        }
+        db.pragma(`user_version = ${m.version}`);
+      }).immediate();
+    } finally {
+      if (m.rebuildsReferencedTable) db.pragma('foreign_keys = ON');
+    }
   }
 }
 

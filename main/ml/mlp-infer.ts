@@ -99,3 +99,23 @@ export function predictWithWeights(w: MlpHeadsWeights, x: Float32Array, n: numbe
   }
   return out;
 }
+
+/** ReLU activations of the hidden layer of a one-head set, n x hidden, in plain JavaScript. */
+export function hiddenActivations(w: MlpHeadsWeights, x: Float32Array, n: number): Float32Array {
+  const { inputDim: d, hidden: h, heads: H } = w.spec;
+  if (H !== 1) throw new Error('hiddenActivations takes one head; use sliceHead() first');
+  if (x.length < n * d) throw new Error(`input has ${x.length} values, expected ${n} x ${d}`);
+  const out = new Float32Array(n * h);
+  for (let i = 0; i < n; i++) {
+    const act = out.subarray(i * h, (i + 1) * h);
+    act.set(w.b1);
+    for (let r = 0; r < d; r++) {
+      const xv = x[i * d + r];
+      if (xv === 0) continue;
+      const row = r * h;
+      for (let j = 0; j < h; j++) act[j] += xv * w.w1[row + j];
+    }
+    for (let j = 0; j < h; j++) if (act[j] < 0) act[j] = 0;
+  }
+  return out;
+}

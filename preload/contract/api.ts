@@ -80,8 +80,10 @@ export interface BackboneSummary {
   views: EmbeddingCount[];
 }
 
-export type RunMethod = 'kmeans' | 'spice-self' | 'spice';
-export type RunState = 'running' | 'done' | 'failed' | 'cancelled';
+/** 'refine': SPICE-Semi trained on the person's labels, starting from an earlier run (labels.* below). */
+export type RunMethod = 'kmeans' | 'spice-self' | 'spice' | 'refine';
+/** 'interrupted': the process running it died (found so on the next open). */
+export type RunState = 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
 
 export interface ClusteringScores {
   acc: number;
@@ -108,6 +110,8 @@ export interface RunSummary {
   /** Seconds per stage. */
   timings: Record<string, number> | null;
   params: Record<string, unknown>;
+  /** The earlier run whose cluster names were carried over to this one (matched by shared members). */
+  namesFrom: number | null;
 }
 
 export interface ProjectSummary {
@@ -126,7 +130,8 @@ export interface ProjectSummary {
   /** The run the UI should show first: latest finished SPICE run, else latest finished run. */
   defaultRunId: number | null;
   classes: string[];
-  correctionCount: number;
+  /** Images a person labelled (moved, accepted, imported or marked as outlier). */
+  personLabelCount: number;
   runningJobs: JobRecord[];
 }
 
@@ -226,8 +231,16 @@ export interface StartAllParams {
   spice?: SpiceSettings;
 }
 
+export interface StartRefineParams {
+  /** The run to start from (its heads, classes and reliable samples); default: the project's default run. */
+  runId?: number;
+  seed?: number;
+}
+
 export interface PipelineApi {
   startImport(params?: StartImportParams): Promise<StartedJob>;
+  /** A 'refine' run learning from the person's labels (a 'cluster' job). */
+  startRefine(params?: StartRefineParams): Promise<StartedJob>;
   startEmbed(params: StartEmbedParams): Promise<StartedJob>;
   startCluster(params: StartClusterParams): Promise<StartedJob>;
   /** import -> embed plain + bank -> k-means -> SPICE -> evaluation, as one 'pipeline' job. */
@@ -300,6 +313,10 @@ export interface ClusterCard {
   className: string | null;
   /** The most confident images of the cluster, for a preview strip. */
   sampleImageIds: number[];
+  /** Unnamed, in a run whose other names were carried over from an earlier run: a cluster to look at. */
+  isNew: boolean;
+  /** Images of the cluster a person has labelled (any origin, outliers included). */
+  reviewed: number;
 }
 
 export interface ClusterOverview {
@@ -314,27 +331,44 @@ export type ImageSort = 'confidence' | 'doubt';
 
 export interface ClusterImagesParams {
   runId: number;
-  /** Exactly one of cluster, className or outliers selects the images. */
+  /** Exactly one of cluster, className, outliers or imageIds selects the images. */
   cluster?: number;
-  /** Images whose final label (correction, else the cluster's name) is this class. */
+  /** Images whose final label (person label, else the model's) is this class. */
   className?: string;
   /** Images marked as outliers. */
   outliers?: boolean;
+  /** These images (a lasso on the map, a pasted list), in the run's rows; unknown ids are left out. */
+  imageIds?: number[];
+  /** Leave out images a person has already labelled. */
+  hideReviewed?: boolean;
   /** 'confidence': most confident first; 'doubt': most doubtful first. */
   sort: ImageSort;
   offset: number;
   limit: number;
 }
 
+/** Where an image's final label comes from. */
+export type LabelSource = 'person' | 'model';
+/** How a person label came about: moved or marked in the app, accepted as shown, or imported. */
+export type LabelOrigin = 'set' | 'accepted' | 'imported';
+
 export interface ImageRow {
   imageId: number;
   cluster: number;
   confidence: number;
   doubt: number;
+  /** SPICE judged it a reliable sample. */
   reliable: boolean;
-  /** Final label: the correction's class, else the cluster's class name; null when neither. */
+  /** ...but only after its cluster's thresholds were relaxed (shown apart from truly reliable ones). */
+  relaxed: boolean;
+  /** Final label: the person's label, else the model's (the cluster's class name); null when neither. */
   className: string | null;
-  /** A person moved this image (its class comes from a correction). */
+  /** The model's label: the cluster's class name, null when the cluster is unnamed. */
+  predicted: string | null;
+  source: LabelSource;
+  /** How the person label came about; null when the label is the model's. */
+  origin: LabelOrigin | null;
+  /** A person gave this image a class other than the model's (moved, or imported against it). */
   corrected: boolean;
   outlier: boolean;
 }
@@ -348,6 +382,31 @@ export interface ImagePage {
 export interface ClustersApi {
   overview(params: { runId: number; samples?: number }): Promise<ClusterOverview>;
   images(params: ClusterImagesParams): Promise<ImagePage>;
+}
+
+// ---------------------------------------------------------------- review
+
+export interface ReviewQueueParams {
+  runId: number;
+  offset: number;
+  limit: number;
+  /** Leave out images a person has labelled (default true). */
+  hideReviewed?: boolean;
+}
+
+export interface ReviewPage extends ImagePage {
+  /** Images still without a person label in the run. */
+  unreviewed: number;
+}
+
+export interface ReviewApi {
+  /**
+   * Every image of the run across all clusters in the suggested order: most doubtful first, ahead of them
+   * the images most informative for refine (classes with few person labels, unnamed clusters).
+   */
+  queue(params: ReviewQueueParams): Promise<ReviewPage>;
+  /** Nearest neighbours of a selection (by the mean of its embeddings), as grid rows; the selection left out. */
+  similar(params: { runId: number; imageIds: number[]; limit: number; hideReviewed?: boolean }): Promise<ImagePage>;
 }
 
 // ---------------------------------------------------------------- image
@@ -402,6 +461,10 @@ export interface ClusterMapping {
 
 export interface MappingProposal {
   runId: number;
+  /**
+   * 'few-shot': from the person labels that are fair evidence of what a cluster holds (imported or
+   * accepted; images moved out of a cluster are not); 'ground-truth': from folder labels (evaluation).
+   */
   from: 'few-shot' | 'ground-truth';
   entries: Array<ClusterNameEntry & { /** Share of the evidence behind this name, 0..1. */ support: number }>;
   /** How many labelled images the proposal rests on. */
@@ -416,10 +479,14 @@ export interface MappingChange {
 
 export interface ClassSummary {
   name: string;
+  /** Key that moves the selection to this class in the grid; null = none assigned. */
+  hotkey: string | null;
   /** Clusters of the given run named so (0 without runId). */
   clusters: number;
-  /** Images corrected into this class. */
-  corrections: number;
+  /** Images a person labelled with this class. */
+  personLabels: number;
+  /** Images whose final label in the given run is this class (0 without runId). */
+  images: number;
 }
 
 export interface MappingApi {
@@ -430,16 +497,17 @@ export interface MappingApi {
   accept(params: { runId: number; proposal: MappingProposal }): Promise<MappingChange>;
   /** Puts entries back exactly (undo/redo); returns the entries it replaced. */
   restore(params: { runId: number; entries: ClusterNameEntry[] }): Promise<MappingChange>;
-  classes(params?: { runId?: number }): Promise<ClassSummary[]>;
 }
 
 // ---------------------------------------------------------------- corrections
 
-/** The correction state of one image. className null and outlier false = no correction. */
+/** The person label of one image. className null and outlier false = none (the model's label applies). */
 export interface CorrectionEntry {
   imageId: number;
   className: string | null;
   outlier: boolean;
+  /** How it came about; omitted = 'set'. Ignored when there is no label. */
+  origin?: LabelOrigin;
 }
 
 /** Every mutating correction call returns the states it replaced, for undo via corrections.restore. */
@@ -448,11 +516,87 @@ export interface CorrectionChange {
 }
 
 export interface CorrectionsApi {
+  /** Gives the images a person label (the class is created if new). */
   move(params: { imageIds: number[]; className: string }): Promise<CorrectionChange>;
   markOutlier(params: { imageIds: number[] }): Promise<CorrectionChange>;
   /** Removes corrections: the images follow their cluster's name again. */
   clear(params: { imageIds: number[] }): Promise<CorrectionChange>;
   restore(params: { entries: CorrectionEntry[] }): Promise<CorrectionChange>;
+}
+
+// ---------------------------------------------------------------- labels (classes, accepting, importing)
+
+/** The rows a class-list change touched, as they were; labels.restoreClasses puts them back. */
+export interface ClassSnapshot {
+  /** Every class the change involved; exists false = it did not exist. */
+  classes: Array<{ name: string; exists: boolean; hotkey: string | null }>;
+  /** Person labels naming one of those classes. */
+  personLabels: Array<{ imageId: number; className: string; origin: LabelOrigin }>;
+  /** Cluster names (of any run) naming one of those classes. */
+  clusterNames: Array<{ runId: number; cluster: number; className: string }>;
+}
+
+/** Every class-list change returns what it replaced, for undo (and the same again for redo). */
+export interface ClassListChange {
+  previous: ClassSnapshot;
+}
+
+export interface LabelImportRow {
+  /** 1-based line of the CSV, or 0 for a file of a labelled folder. */
+  line: number;
+  path: string;
+  reason: string;
+}
+
+export interface LabelImportReport {
+  /** Images that got a person label from the import. */
+  labelled: number;
+  /** Images that already carried the same person label. */
+  unchanged: number;
+  /** Images whose earlier person label the import replaced. */
+  replaced: number;
+  classesCreated: string[];
+  /** Rows or files left out, each with its reason; nothing else is lost. */
+  rejected: LabelImportRow[];
+  /** For undo through corrections.restore. */
+  change: CorrectionChange;
+}
+
+export interface LabelImportParams {
+  /** Absolute path of a CSV file with a header `path,class` (paths relative to the image folder, or absolute). */
+  csvFile?: string;
+  /** Absolute path of a folder with one sub-folder of images per class; files are matched by content. */
+  folder?: string;
+}
+
+export interface LabelStats {
+  runId: number;
+  /** Person labels with a class (outliers not counted). */
+  personLabels: number;
+  /** Of those, set since the run's model was trained: what a refine would newly learn from. */
+  newSinceRun: number;
+  /** The classes a refine of this run would predict, in output order (unnamed clusters as null). */
+  refineClasses: Array<string | null>;
+}
+
+export interface LabelsApi {
+  classes(params?: { runId?: number }): Promise<ClassSummary[]>;
+  createClass(params: { name: string }): Promise<ClassListChange>;
+  renameClass(params: { from: string; to: string }): Promise<ClassListChange>;
+  /** Moves every label and cluster name of `from` to `into`, then deletes `from`. */
+  mergeClasses(params: { from: string[]; into: string }): Promise<ClassListChange>;
+  /** Deletes a class: its person-labelled images go back to the model's label, its clusters become unnamed. */
+  deleteClass(params: { name: string }): Promise<ClassListChange>;
+  /** One printable key per class (not a digit-only limit: any letter, digit or symbol not used by the grid). */
+  setHotkey(params: { name: string; hotkey: string | null }): Promise<ClassListChange>;
+  restoreClasses(params: { snapshot: ClassSnapshot }): Promise<ClassListChange>;
+  /** The person confirms the label these images show (model's label becomes a person label, origin 'accepted'). */
+  accept(params: { runId: number; imageIds: number[] }): Promise<CorrectionChange>;
+  /** Accepts every image of a named cluster that has no person label yet: one action for the rest of a cluster. */
+  acceptRest(params: { runId: number; cluster: number }): Promise<CorrectionChange>;
+  /** Person labels from a CSV file or a labelled folder (used for training, unlike folder ground truth). */
+  import(params: LabelImportParams): Promise<LabelImportReport>;
+  stats(params: { runId: number }): Promise<LabelStats>;
 }
 
 // ---------------------------------------------------------------- export
@@ -468,12 +612,16 @@ export interface FoldersExport {
   /** Absolute folder written (display only). */
   dir: string;
   files: number;
+  /** Class folders written. */
   classes: number;
+  /** Every top-level folder written: the classes, `outlier` and `unassigned` where present. */
+  folders: string[];
   skipped: number;
   mode: 'copy' | 'link';
 }
 
 export interface ExportApi {
+  /** CSV columns `path,class,cluster,confidence,source`; an outlier's class is `outlier`. */
   labels(params: { runId: number; format: 'csv' | 'json' }): Promise<LabelsExport>;
   /**
    * One folder per class. Browser: <project>/exports/<timestamp>/. Electron: main first asks for the
@@ -517,6 +665,8 @@ export interface ServiceApi {
   image: ImageApi;
   mapping: MappingApi;
   corrections: CorrectionsApi;
+  labels: LabelsApi;
+  review: ReviewApi;
   export: ExportApi;
   map: MapApi;
 }

@@ -9,10 +9,10 @@ import {
   proposeMappingFromGroundTruth,
   restoreClusterNames,
   setClusterName,
-  setFewShotLabel,
   unnameCluster,
 } from '../../main/pipeline/cluster/mapping.ts';
-import { listClasses, renameClass } from '../../main/pipeline/cluster/classes-repo.ts';
+import { listClasses, renameClass } from '../../main/pipeline/label/classes.ts';
+import { labelImages } from '../../main/pipeline/label/person-labels.ts';
 import { addRun, withSeededDb } from './db-fixture.ts';
 
 const ex = (pairs: Array<[number, string]>) => pairs.map(([cluster, className]) => ({ cluster, className }));
@@ -61,7 +61,7 @@ test('mapping: rename, many-to-one, unname and undo', () => {
   });
 });
 
-test('mapping: proposals from few-shot labels and from folder labels', () => {
+test('mapping: proposals from imported or accepted person labels and from folder labels', () => {
   withSeededDb(8, (db) => {
     // Folder labels of the fixture: odd ids 'odd', even ids 'even'.
     const run = addRun(db, 3, [0, 1, 0, 1, 2, 1, 2, 1]);
@@ -70,9 +70,8 @@ test('mapping: proposals from few-shot labels and from folder labels', () => {
     // cluster 0: ids 1,3 (odd); cluster 1: ids 2,4,6,8 (even); cluster 2: ids 5,7 (odd) -> surplus, majority 'odd'.
     assert.deepEqual(truth.clusters.map((c) => [c.className, c.reason]), [['odd', 'matched'], ['even', 'matched'], ['odd', 'majority']]);
 
-    setFewShotLabel(db, 1, 'bird');
-    setFewShotLabel(db, 2, 'plane');
-    assert.equal(setFewShotLabel(db, 2, 'car'), 'plane');
+    labelImages(db, [1], 'bird', 'imported');
+    labelImages(db, [2], 'car', 'accepted');
     const fewShot = proposeMappingFromFewShot(db, run);
     assert.equal(fewShot.evidence, 2);
     assert.deepEqual(fewShot.clusters.map((c) => c.className), ['bird', 'car', null]);
@@ -80,6 +79,6 @@ test('mapping: proposals from few-shot labels and from folder labels', () => {
     assert.deepEqual(getClusterNames(db, run), ['bird', 'car', null]);
     restoreClusterNames(db, run, undo);
     assert.deepEqual(getClusterNames(db, run), [null, null, null]);
-    assert.throws(() => setFewShotLabel(db, 99, 'x'), /no image 99/);
+    assert.throws(() => labelImages(db, [99], 'x', 'imported'), /no image 99/);
   });
 });

@@ -8,9 +8,10 @@ import { makeTempDir } from '../helpers/cifar-subset.ts';
 import type { Project } from '../../main/app/project.ts';
 import { runKmeans } from '../../main/pipeline/cluster/run-kmeans.ts';
 import { mapClustersToClass, setClusterName } from '../../main/pipeline/cluster/mapping.ts';
-import { markOutliers, moveImagesToClass } from '../../main/pipeline/cluster/corrections.ts';
+import { labelImages, markOutliers } from '../../main/pipeline/label/person-labels.ts';
+import { csvField, parseCsv } from '../../main/base/csv.ts';
 import { finalLabels, type FinalLabel } from '../../main/pipeline/cluster/final-labels.ts';
-import { CSV_HEADER, csvField, exportLabels, folderFor } from '../../main/pipeline/cluster/export.ts';
+import { CSV_HEADER, exportLabels, folderFor, MANIFEST_FILE, MANIFEST_HEADER } from '../../main/pipeline/cluster/export.ts';
 
 let source: EmbeddedProject;
 let project: Project;
@@ -27,7 +28,8 @@ before(async () => {
   setClusterName(project.db, runId, 0, 'animals, mostly'); // a comma, to exercise CSV quoting
   mapClustersToClass(project.db, runId, [1, 2], 'vehicles'); // many-to-one; clusters 3..5 stay unnamed
   const ids = project.db.prepare('SELECT id FROM images ORDER BY id').pluck().all() as number[];
-  moveImagesToClass(project.db, [ids[0]], 'hand "picked"');
+  labelImages(project.db, [ids[0]], 'hand "picked"');
+  labelImages(project.db, [ids[2]], 'animals, mostly', 'accepted');
   markOutliers(project.db, [ids[1]]);
   labels = finalLabels(project.db, runId);
 });
@@ -36,50 +38,34 @@ after(() => {
   out.cleanup();
 });
 
-/** Splits CSV text into rows of fields (RFC 4180 quoting). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let field = '';
-  let row: string[] = [];
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') (field += '"'), i++;
-      else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') row.push(field), (field = '');
-    else if (ch === '\n') row.push(field), rows.push(row), (row = []), (field = '');
-    else field += ch;
-  }
-  return rows;
-}
-
 test('CSV export: exact header, one row per image matching the final labels, paths relative to the image folder', async () => {
   const file = join(out.dir, 'labels.csv');
   const summary = await exportLabels(project, { runId, format: 'csv', out: file });
   const text = readFileSync(file, 'utf8');
   assert.equal(text.split('\n')[0], CSV_HEADER);
-  assert.equal(CSV_HEADER, 'path,class,cluster,confidence');
-  const rows = parseCsv(text).slice(1);
+  assert.equal(CSV_HEADER, 'path,class,cluster,confidence,source');
+  const rows = parseCsv(text).slice(1).map((r) => r.fields);
   assert.equal(rows.length, source.count);
   assert.equal(summary.images, source.count);
   for (let i = 0; i < rows.length; i++) {
-    const [path, cls, cluster, confidence] = rows[i];
+    const [path, cls, cluster, confidence, src] = rows[i];
     const l = labels[i];
     assert.equal(path, l.relPath);
     assert.ok(existsSync(join(source.imagesDir, path)), `${path} is relative to the image folder`);
-    assert.equal(cls, l.className ?? '');
+    assert.equal(cls, l.outlier ? 'outlier' : (l.className ?? ''));
+    assert.equal(src, l.source);
     assert.equal(Number(cluster), l.cluster);
     assert.ok(Math.abs(Number(confidence) - l.confidence!) < 1e-6);
   }
-  assert.equal(rows[0][1], 'hand "picked"', 'a correction wins over the cluster name');
-  assert.equal(rows[1][1], '', 'an outlier has no class');
+  assert.equal(rows[0][1], 'hand "picked"', 'a person label wins over the cluster name');
+  assert.deepEqual([rows[0][4], rows[1][4], rows[2][4]], ['person', 'person', 'person'], 'moved, outlier and accepted labels are the person\'s');
+  assert.equal(rows[1][1], 'outlier', 'an outlier is named as such');
+  assert.equal(rows.filter((r) => r[4] === 'person').length, 3);
+  assert.ok(rows.filter((r) => r[4] === 'model').every((r) => r[1] === '' || r[1] === 'vehicles' || r[1] === 'animals, mostly'));
   assert.ok(rows.some((r) => r[1] === 'animals, mostly'));
   assert.ok(text.includes('"hand ""picked"""'));
   assert.equal(summary.outliers, 1);
-  assert.equal(summary.corrected, 2);
+  assert.equal(summary.byPerson, 3);
   assert.equal(summary.perClass['hand "picked"'], 1);
   assert.equal(csvField('a,b'), '"a,b"');
   assert.equal(csvField('plain'), 'plain');
@@ -100,12 +86,23 @@ test('JSON export: run info and one entry per image with the corrected flag', as
   );
 });
 
-test('folder export: one folder per class, unnamed clusters under unassigned/cluster-<n>, copies or symlinks', async () => {
+test('folder export: one folder per class, outliers in outlier/, unnamed clusters under unassigned/cluster-<n>, a manifest, copies or symlinks', async () => {
   const dir = join(out.dir, 'folders');
   const summary = await exportLabels(project, { runId, format: 'folders', out: dir });
   assert.deepEqual(summary.missing, []);
   const top = readdirSync(dir).sort();
-  assert.ok(top.includes('vehicles') && top.includes('animals, mostly') && top.includes('unassigned'));
+  assert.ok(top.includes('vehicles') && top.includes('animals, mostly') && top.includes('unassigned') && top.includes('outlier'));
+  // The summary names every folder it wrote (what the app reports), and nothing else is there but the manifest.
+  assert.deepEqual([...summary.folders, MANIFEST_FILE].sort(), top);
+  const manifest = parseCsv(readFileSync(join(dir, MANIFEST_FILE), 'utf8')).map((r) => r.fields);
+  assert.equal(manifest[0].join(','), MANIFEST_HEADER);
+  assert.equal(manifest.length - 1, source.count);
+  for (const [file, sourcePath, cls, src] of manifest.slice(1)) {
+    assert.deepEqual(readFileSync(join(dir, file)), readFileSync(join(source.imagesDir, sourcePath)), `${file} is a copy of ${sourcePath}`);
+    const l = labels.find((x) => x.relPath === sourcePath)!;
+    assert.equal(src, l.source);
+    assert.equal(cls, l.outlier ? 'outlier' : (l.className ?? ''));
+  }
   let files = 0;
   for (const l of labels) {
     const file = join(dir, folderFor(l), l.relPath.split('/').pop()!);
@@ -113,7 +110,7 @@ test('folder export: one folder per class, unnamed clusters under unassigned/clu
     files++;
   }
   assert.equal(files, source.count);
-  assert.ok(existsSync(join(dir, 'unassigned', 'outliers')));
+  assert.equal(readdirSync(join(dir, 'outlier')).length, 1);
   assert.ok(readdirSync(join(dir, 'unassigned')).some((n) => /^cluster-[3-5]$/.test(n)));
   // Same content as the original.
   const first = labels[2];

@@ -9,7 +9,7 @@ import { evaluateRun } from '../../main/pipeline/cluster/evaluate.ts';
 import { getRun, loadAssignments } from '../../main/pipeline/cluster/runs-repo.ts';
 import { applyProposal, getClusterNames, proposeMappingFromGroundTruth } from '../../main/pipeline/cluster/mapping.ts';
 import { finalLabels } from '../../main/pipeline/cluster/final-labels.ts';
-import { markOutliers, moveImagesToClass } from '../../main/pipeline/cluster/corrections.ts';
+import { labelImages as moveImagesToClass, markOutliers } from '../../main/pipeline/label/person-labels.ts';
 import { JobCancelledError } from '../../main/jobs/runner.ts';
 import { countAssignments, listRuns } from '../../main/pipeline/cluster/runs-repo.ts';
 

@@ -14,7 +14,7 @@ test('a new project database is migrated to the latest schema, in WAL mode, with
   assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
   assert.equal(db.pragma('foreign_keys', { simple: true }), 1);
   const strict = db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' AND sql LIKE '%STRICT%'`).all() as Array<{ name: string }>;
-  for (const table of ['images', 'embeddings', 'jobs', 'runs', 'assignments', 'corrections']) {
+  for (const table of ['images', 'embeddings', 'jobs', 'runs', 'assignments', 'person_labels', 'knn_graphs']) {
     assert.ok(strict.some((r) => r.name === table), `${table} is STRICT`);
   }
   db.close();
@@ -99,4 +99,59 @@ test('a version-5 database upgrades to allow fixed views and keeps its view spec
   assert.deepEqual(db.pragma('foreign_key_check'), []);
   db.prepare('DELETE FROM backbones WHERE id = ?').run(backboneId);
   assert.equal(rows().length, 0, 'deleting the backbone still deletes its view specs');
+});
+
+test('a version-6 database upgrades to person labels and keeps every run, assignment, name and label', (t) => {
+  const tmp = makeTempDir();
+  t.after(tmp.cleanup);
+  const file = join(tmp.dir, 'p.sqlite');
+  // A database as a build with migrations 1..6 left it, with a run, its assignments, model and names,
+  // a correction, an outlier and few-shot labels (one on an image that also has a correction).
+  const old = new Database(file);
+  old.pragma('foreign_keys = ON');
+  for (const m of migrations.filter((m) => m.version <= 6)) {
+    old.exec(m.up);
+    old.pragma(`user_version = ${m.version}`);
+  }
+  old.exec(`
+    INSERT INTO backbones (id, name, source, location, input_size, channel_order, mean, std, input_name, output_name, output_dim, added_at)
+      VALUES (1, 'bb', 'file', '/x.onnx', 128, 'RGB', '[0.5,0.5,0.5]', '[0.5,0.5,0.5]', 'input', 'features', 4, 0);
+    INSERT INTO images (id, rel_path, sha256, width, height, bytes, format, imported_at) VALUES
+      (1, 'a.jpg', 'h1', 32, 32, 10, 'jpeg', 0), (2, 'b.jpg', 'h2', 32, 32, 10, 'jpeg', 0),
+      (3, 'c.jpg', 'h3', 32, 32, 10, 'jpeg', 0), (4, 'd.jpg', 'h4', 32, 32, 10, 'jpeg', 0);
+    INSERT INTO runs (id, method, backbone_id, k, seed, params, state, created_at) VALUES (1, 'spice', 1, 2, 0, '{}', 'done', 5);
+    INSERT INTO assignments (run_id, image_id, cluster, confidence, doubt, reliable, probs) VALUES
+      (1, 1, 0, 0.9, 0.1, 1, x'0000803f00000000'), (1, 2, 1, 0.8, 0.2, 0, x'000000000000803f'),
+      (1, 3, 1, 0.7, 0.3, 0, x'000000000000803f'), (1, 4, 0, 0.6, 0.4, 0, x'0000803f00000000');
+    INSERT INTO run_models (run_id, kind, spec, data) VALUES (1, 'spice-mlp', '{}', x'00');
+    INSERT INTO classes (name, created_at) VALUES ('cat', 0), ('dog', 0);
+    INSERT INTO cluster_names (run_id, cluster, class_name) VALUES (1, 0, 'cat'), (1, 1, 'dog');
+    INSERT INTO corrections (image_id, class_name, outlier, updated_at) VALUES (2, 'cat', 0, 7), (3, NULL, 1, 8);
+    INSERT INTO few_shot_labels (image_id, class_name) VALUES (2, 'dog'), (4, 'dog');
+  `);
+  old.close();
+
+  const db = openDatabase(file);
+  t.after(() => db.close());
+  assert.equal(schemaVersion(db), SCHEMA_VERSION);
+  assert.equal(db.prepare('SELECT COUNT(*) FROM assignments').pluck().get(), 4, 'rebuilding runs did not cascade into assignments');
+  assert.equal(db.prepare('SELECT COUNT(*) FROM run_models').pluck().get(), 1);
+  assert.equal(db.prepare('SELECT COUNT(*) FROM cluster_names').pluck().get(), 2);
+  assert.deepEqual(db.prepare('SELECT image_id, class_name, outlier, origin FROM person_labels ORDER BY image_id').all(), [
+    { image_id: 2, class_name: 'cat', outlier: 0, origin: 'set' }, // the correction wins over the few-shot label
+    { image_id: 3, class_name: null, outlier: 1, origin: 'set' },
+    { image_id: 4, class_name: 'dog', outlier: 0, origin: 'imported' },
+  ]);
+  assert.deepEqual(
+    db.prepare('SELECT image_id, final_label, person FROM run_labels WHERE run_id = 1 ORDER BY image_id').raw().all(),
+    [[1, 'cat', 0], [2, 'cat', 1], [3, null, 1], [4, 'dog', 1]],
+  );
+  assert.equal(db.prepare(`SELECT COUNT(*) FROM sqlite_schema WHERE name IN ('corrections', 'few_shot_labels', 'runs_new')`).pluck().get(), 0);
+  // The new run method and state are accepted; the foreign keys still hold.
+  db.prepare(`INSERT INTO runs (method, backbone_id, k, seed, params, state, names_from, created_at) VALUES ('refine', 1, 2, 0, '{}', 'interrupted', 1, 9)`).run();
+  assert.deepEqual(db.pragma('foreign_key_check'), []);
+  assert.equal(db.pragma('foreign_keys', { simple: true }), 1);
+  db.prepare('DELETE FROM runs WHERE id = 1').run();
+  assert.equal(db.prepare('SELECT COUNT(*) FROM assignments').pluck().get(), 0, 'deleting a run still deletes its assignments');
+  assert.equal(db.prepare('SELECT names_from FROM runs').pluck().get(), null, 'a run whose names came from a deleted run keeps going');
 });

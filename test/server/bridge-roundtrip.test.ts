@@ -121,7 +121,7 @@ test('naming clusters from ground truth, correcting images, undoing both', async
   assert.deepEqual(after.items.map((r) => r.imageId).sort(), [...victims].sort());
   assert.ok(after.items.every((r) => r.corrected));
   const outlier = await client.call('corrections.markOutlier', { imageIds: [victims[0]] });
-  assert.deepEqual(outlier.previous, [{ imageId: victims[0], className: 'my new class', outlier: false }]);
+  assert.deepEqual(outlier.previous, [{ imageId: victims[0], className: 'my new class', outlier: false, origin: 'set' }]);
   const outliers = await client.call('clusters.images', { runId: run.id, outliers: true, sort: 'doubt', offset: 0, limit: 10 });
   assert.deepEqual(outliers.items.map((r) => r.imageId), [victims[0]]);
   // Undo in reverse order restores the exact earlier states.
@@ -130,8 +130,8 @@ test('naming clusters from ground truth, correcting images, undoing both', async
   const restored = await client.call('clusters.images', { runId: run.id, className: named.className!, sort: 'confidence', offset: 0, limit: 2000 });
   assert.deepEqual(restored.items, byClass.items);
 
-  const classes = await client.call('mapping.classes', { runId: run.id });
-  assert.ok(classes.some((c) => c.name === 'my new class' && c.corrections === 0));
+  const classes = await client.call('labels.classes', { runId: run.id });
+  assert.ok(classes.some((c) => c.name === 'my new class' && c.personLabels === 0));
   const undone = await client.call('mapping.restore', { runId: run.id, entries: accepted.previous });
   assert.equal(undone.previous.length, accepted.previous.length);
   assert.ok((await client.call('mapping.get', { runId: run.id })).clusters.every((c) => c.className === null));
@@ -148,7 +148,7 @@ test('labels export as CSV with one row per image', async () => {
   const csv = await client.call('export.labels', { runId: run.id, format: 'csv' });
   assert.equal(csv.fileName, `labels-run${run.id}.csv`);
   const lines = csv.content.trim().split('\n');
-  assert.equal(lines[0], 'path,class,cluster,confidence');
+  assert.equal(lines[0], 'path,class,cluster,confidence,source');
   assert.equal(lines.length, count + 1);
   assert.ok(lines.filter((l) => l.split(',')[1] === 'pair').length > 0);
   const json = await client.call('export.labels', { runId: run.id, format: 'json' });

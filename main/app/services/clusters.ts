@@ -1,10 +1,12 @@
-// clusters.*: the cluster grid. Pure reads on indexed SQL, so a 10,000-image run pages in milliseconds.
+// clusters.*: the cluster grid. Pure reads on indexed SQL (the run_labels view over assignments, person
+// labels and cluster names), so a 10,000-image run pages in milliseconds.
 import type { ClusterCard, ClusterImagesParams, ClustersApi, ImagePage, ImageRow } from '../../../preload/contract/api.ts';
 import type { Db } from '../../db/connection.ts';
 import { getRun, type RunRecord } from '../../pipeline/cluster/runs-repo.ts';
+import { selectRows, type RowSelector, type RunLabelRow } from '../../pipeline/label/run-label-rows.ts';
 import type { ServiceContext } from './context.ts';
 import { ApiError } from './errors.ts';
-import { FINAL_LABEL, FINAL_LABEL_JOINS } from './final-label-sql.ts';
+import type { Session } from './session.ts';
 
 const DEFAULT_SAMPLES = 8;
 
@@ -16,10 +18,10 @@ export function createClustersService(ctx: ServiceContext): ClustersApi {
       const run = requireRun(db, runId);
       const stats = db
         .prepare(
-          `SELECT cluster, COUNT(*) AS size, AVG(confidence) AS mean_confidence, AVG(reliable) AS reliable_share
-           FROM assignments WHERE run_id = ? GROUP BY cluster`,
+          `SELECT cluster, COUNT(*) AS size, AVG(confidence) AS mean_confidence, AVG(reliable) AS reliable_share, SUM(person) AS reviewed
+           FROM run_labels WHERE run_id = ? GROUP BY cluster`,
         )
-        .all(runId) as Array<{ cluster: number; size: number; mean_confidence: number; reliable_share: number }>;
+        .all(runId) as Array<{ cluster: number; size: number; mean_confidence: number; reliable_share: number; reviewed: number }>;
       const byCluster = new Map(stats.map((s) => [s.cluster, s]));
       const names = clusterNames(db, runId);
       const sampleStmt = db.prepare('SELECT image_id FROM assignments WHERE run_id = ? AND cluster = ? ORDER BY confidence DESC, image_id LIMIT ?').pluck();
@@ -29,13 +31,16 @@ export function createClustersService(ctx: ServiceContext): ClustersApi {
       for (let cluster = 0; cluster < run.k; cluster++) {
         const s = byCluster.get(cluster);
         total += s?.size ?? 0;
+        const className = names.get(cluster) ?? null;
         cards.push({
           cluster,
           size: s?.size ?? 0,
           meanConfidence: s?.mean_confidence ?? 0,
           reliableShare: s?.reliable_share ?? 0,
-          className: names.get(cluster) ?? null,
+          className,
           sampleImageIds: n > 0 && s ? (sampleStmt.all(runId, cluster, n) as number[]) : [],
+          isNew: run.namesFrom !== null && className === null,
+          reviewed: s?.reviewed ?? 0,
         });
       }
       return { runId, method: run.method, k: run.k, total, cards };
@@ -43,8 +48,10 @@ export function createClustersService(ctx: ServiceContext): ClustersApi {
 
     async images(params) {
       const db = session.requireProject().db;
-      requireRun(db, params.runId);
-      return imagePage(db, params);
+      const run = requireRun(db, params.runId);
+      const relaxed = relaxedClusters(session, run);
+      const page = selectRows(db, run.id, selectorOf(params), params);
+      return { total: page.total, offset: params.offset, items: page.rows.map((r) => toImageRow(r, relaxed)) };
     },
   };
 }
@@ -63,49 +70,36 @@ export function clusterNames(db: Db, runId: number): Map<number, string> {
   return new Map(rows.map((r) => [r.cluster, r.class_name]));
 }
 
-interface ImageRowSql {
-  image_id: number;
-  cluster: number;
-  confidence: number;
-  doubt: number;
-  reliable: number;
-  final_label: string | null;
-  corrected: number;
-  outlier: number;
+/** Clusters whose reliable samples were taken at relaxed thresholds (from the run's report). */
+export function relaxedClusters(session: Session, run: RunRecord): ReadonlySet<number> {
+  return session.cached(`relaxed:${run.id}`, ['runs'], () => {
+    const perCluster = (run.report?.reliable as { perCluster?: Array<{ cluster: number; rule: string }> } | undefined)?.perCluster ?? [];
+    return new Set(perCluster.filter((c) => c.rule !== 'default').map((c) => c.cluster));
+  });
 }
 
-export const IMAGE_ROW_COLUMNS = `a.image_id, a.cluster, a.confidence, a.doubt, a.reliable, ${FINAL_LABEL} AS final_label,
-  (c.image_id IS NOT NULL AND c.outlier = 0) AS corrected, COALESCE(c.outlier, 0) AS outlier`;
-
-export function toImageRow(r: ImageRowSql): ImageRow {
+/** A run_labels row as the contract's grid row. */
+export function toImageRow(r: RunLabelRow, relaxed: ReadonlySet<number>): ImageRow {
+  const reliable = r.reliable === 1;
   return {
     imageId: r.image_id,
     cluster: r.cluster,
     confidence: r.confidence,
     doubt: r.doubt,
-    reliable: r.reliable === 1,
+    reliable,
+    relaxed: reliable && relaxed.has(r.cluster),
     className: r.final_label,
+    predicted: r.predicted,
+    source: r.person === 1 ? 'person' : 'model',
+    origin: r.person === 1 ? r.origin : null,
     corrected: r.corrected === 1,
     outlier: r.outlier === 1,
   };
 }
 
-function imagePage(db: Db, p: ClusterImagesParams): ImagePage {
-  let where: string;
-  const args: Array<number | string> = [p.runId];
-  if (p.cluster !== undefined) {
-    where = 'a.cluster = ?';
-    args.push(p.cluster);
-  } else if (p.className !== undefined) {
-    where = `${FINAL_LABEL} = ?`;
-    args.push(p.className);
-  } else {
-    where = 'c.outlier = 1';
-  }
-  // The (run_id, cluster, confidence) index serves the cluster grid sorted by confidence directly.
-  const order = p.sort === 'confidence' ? 'a.confidence DESC, a.image_id' : 'a.doubt DESC, a.image_id';
-  const from = `FROM assignments a ${FINAL_LABEL_JOINS} WHERE a.run_id = ? AND ${where}`;
-  const total = (db.prepare(`SELECT COUNT(*) AS n ${from}`).get(...args) as { n: number }).n;
-  const rows = db.prepare(`SELECT ${IMAGE_ROW_COLUMNS} ${from} ORDER BY ${order} LIMIT ? OFFSET ?`).all(...args, p.limit, p.offset) as ImageRowSql[];
-  return { total, offset: p.offset, items: rows.map(toImageRow) };
+function selectorOf(p: ClusterImagesParams): RowSelector {
+  if (p.cluster !== undefined) return { cluster: p.cluster };
+  if (p.className !== undefined) return { className: p.className };
+  if (p.imageIds !== undefined) return { imageIds: p.imageIds };
+  return { outliers: true };
 }

@@ -21,3 +21,4 @@ export const loadEmbed = () => import('../../pipeline/embed/index.ts').catch(not
 export const loadKmeans = () => import('../../pipeline/cluster/run-kmeans.ts').catch(notAvailable('k-means clustering'));
 export const loadSpice = () =>
   (import(new URL('../../pipeline/cluster/spice.ts', import.meta.url).href) as Promise<SpiceModule>).catch(notAvailable('SPICE clustering'));
+export const loadRefine = () => import('../../pipeline/label/refine.ts').catch(notAvailable('refine'));

@@ -1,4 +1,4 @@
-// export.*: final labels (corrections applied) as a file the renderer saves, or as class folders.
+// export.*: final labels (person labels applied) as a file the renderer saves, or as class folders.
 // Both run the export stage as a job, so every export is recorded and leaves a copy in
 // <project>/exports/<timestamp>/.
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -37,7 +37,7 @@ export function createExportService(ctx: ServiceContext): ExportApi {
       }
       const summary = await exportLabels(project, { runId, format: 'folders', out, folderMode: mode === 'link' ? 'symlink' : 'copy' });
       const classes = Object.keys(summary.perClass).length;
-      return { dir: summary.out, files: summary.images - summary.missing.length, classes, skipped: summary.missing.length, mode };
+      return { dir: summary.out, files: summary.images - summary.missing.length, classes, folders: summary.folders, skipped: summary.missing.length, mode };
     },
   };
 }

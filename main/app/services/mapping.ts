@@ -1,8 +1,7 @@
 // mapping.*: which class each cluster of a run stands for. Every change returns the entries it
 // replaced, so the renderer's undo stack can put them back exactly with mapping.restore.
-import type { ClassSummary, ClusterMapping, ClusterNameEntry, MappingApi, MappingChange, MappingProposal } from '../../../preload/contract/api.ts';
-import type { Db } from '../../db/connection.ts';
-import { proposeMapping, proposeMappingFromGroundTruth, setClusterNames, type MappingProposal as StageProposal } from '../../pipeline/cluster/mapping.ts';
+import type { ClusterMapping, ClusterNameEntry, MappingApi, MappingChange, MappingProposal } from '../../../preload/contract/api.ts';
+import { proposeMappingFromFewShot, proposeMappingFromGroundTruth, setClusterNames, type MappingProposal as StageProposal } from '../../pipeline/cluster/mapping.ts';
 import type { RunRecord } from '../../pipeline/cluster/runs-repo.ts';
 import { clusterNames, requireRun } from './clusters.ts';
 import type { ServiceContext } from './context.ts';
@@ -44,7 +43,7 @@ export function createMappingService(ctx: ServiceContext): MappingApi {
     async propose({ runId, from }): Promise<MappingProposal> {
       const db = session.requireProject().db;
       const run = requireRun(db, runId);
-      return toContractProposal(run, from === 'ground-truth' ? proposeMappingFromGroundTruth(db, runId) : proposeFromPersonLabels(db, run));
+      return toContractProposal(run, from === 'ground-truth' ? proposeMappingFromGroundTruth(db, runId) : proposeMappingFromFewShot(db, runId));
     },
 
     async accept({ runId, proposal }) {
@@ -59,36 +58,7 @@ export function createMappingService(ctx: ServiceContext): MappingApi {
     async restore({ runId, entries }) {
       return apply(runId, entries);
     },
-
-    async classes(params): Promise<ClassSummary[]> {
-      const db = session.requireProject().db;
-      const runId = params?.runId ?? null;
-      const rows = db
-        .prepare(
-          `SELECT k.name AS name,
-             (SELECT COUNT(*) FROM cluster_names n WHERE n.class_name = k.name AND n.run_id = ?) AS clusters,
-             (SELECT COUNT(*) FROM corrections c WHERE c.class_name = k.name) AS corrections
-           FROM classes k ORDER BY k.name`,
-        )
-        .all(runId) as ClassSummary[];
-      return rows;
-    },
   };
-}
-
-/**
- * Few-shot evidence is every image a person labelled: few-shot labels and corrections to a class
- * (a correction wins where both exist).
- */
-function proposeFromPersonLabels(db: Db, run: RunRecord): StageProposal {
-  const examples = db
-    .prepare(
-      `SELECT a.cluster AS cluster, COALESCE(c.class_name, f.class_name) AS className
-       FROM assignments a LEFT JOIN corrections c ON c.image_id = a.image_id LEFT JOIN few_shot_labels f ON f.image_id = a.image_id
-       WHERE a.run_id = ? AND COALESCE(c.class_name, f.class_name) IS NOT NULL`,
-    )
-    .all(run.id) as Array<{ cluster: number; className: string }>;
-  return { source: 'few-shot', evidence: examples.length, clusters: proposeMapping(run.k, examples) };
 }
 
 function toContractProposal(run: RunRecord, p: StageProposal): MappingProposal {
@@ -97,7 +67,7 @@ function toContractProposal(run: RunRecord, p: StageProposal): MappingProposal {
       'invalid-argument',
       p.source === 'ground-truth'
         ? 'these images carry no ground-truth labels (import with labels from folder names to use them)'
-        : 'no image of this run has been labelled by hand yet: move a few images to their class first',
+        : 'no image of this run has an imported or accepted label yet: import a few labelled images (labels import) or accept images as shown, then ask again',
     );
   }
   return {

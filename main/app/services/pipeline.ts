@@ -6,7 +6,7 @@ import { JobCancelledError } from '../../jobs/runner.ts';
 import { chooseEmbeddedBackbone } from '../../pipeline/cluster/backbone-choice.ts';
 import type { Project } from '../project.ts';
 import type { ServiceContext } from './context.ts';
-import { loadEmbed, loadImport, loadKmeans, loadSpice } from './deps.ts';
+import { loadEmbed, loadImport, loadKmeans, loadRefine, loadSpice } from './deps.ts';
 import { ApiError } from './errors.ts';
 import { requireFolder } from './projects.ts';
 import { runEvaluation } from './summary.ts';
@@ -77,6 +77,14 @@ export function createPipelineService(ctx: ServiceContext): PipelineApi & Pipeli
           }
           return { kmeansRunId: result.kmeansRunId, spiceRunId: result.spiceRunId };
         }),
+      );
+    },
+
+    async startRefine(params) {
+      const project = session.requireProject();
+      const { runRefine } = await loadRefine();
+      return launch(project, 'cluster', () =>
+        runRefine(project, { baseRunId: params?.runId, seed: params?.seed, bankCache: session.bankCache }),
       );
     },
 

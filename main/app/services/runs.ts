@@ -1,9 +1,9 @@
 // runs.*: the clustering runs of the project and how good they are against ground truth.
 import type { RunMetrics, RunsApi } from '../../../preload/contract/api.ts';
+import { finalLabelAccuracy } from '../../pipeline/cluster/evaluate.ts';
 import { getRun } from '../../pipeline/cluster/runs-repo.ts';
 import type { ServiceContext } from './context.ts';
 import { ApiError } from './errors.ts';
-import { FINAL_LABEL, FINAL_LABEL_JOINS } from './final-label-sql.ts';
 import { runEvaluation, runSummaries, scoresOf } from './summary.ts';
 
 export function createRunsService(ctx: ServiceContext): RunsApi {
@@ -27,18 +27,12 @@ export function createRunsService(ctx: ServiceContext): RunsApi {
         confusion[cluster] = m.confusion.counts[i].slice();
       });
       const stats = new Map(m.perCluster.map((s) => [s.cluster, s]));
-      const final = db
-        .prepare(
-          `SELECT COUNT(*) AS labelled, SUM(${FINAL_LABEL} = i.label) AS correct
-           FROM assignments a JOIN images i ON i.id = a.image_id ${FINAL_LABEL_JOINS}
-           WHERE a.run_id = ? AND i.label IS NOT NULL AND ${FINAL_LABEL} IS NOT NULL`,
-        )
-        .get(runId) as { labelled: number; correct: number | null };
+      const final = finalLabelAccuracy(db, runId);
       return {
         runId,
         hasGroundTruth: true,
         scores: scoresOf(m),
-        finalScores: final.labelled > 0 ? { accuracy: (final.correct ?? 0) / final.labelled, labelled: final.labelled } : null,
+        finalScores: final.withClass > 0 ? { accuracy: final.correct / final.withClass, labelled: final.withClass } : null,
         labels,
         confusion,
         clusters: Array.from({ length: run.k }, (_, cluster) => {

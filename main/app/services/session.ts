@@ -4,6 +4,7 @@ import { EventEmitter } from 'node:events';
 import { existsSync, statSync } from 'node:fs';
 import type { DataArea, PlatformMode, PushEvent } from '../../../preload/contract/api.ts';
 import type { JobEvent, JobKind } from '../../../preload/contract/jobs.ts';
+import { ProjectedBankCache } from '../../pipeline/label/refine.ts';
 import { openProject, projectExists, type Project } from '../project.ts';
 import { ApiError } from './errors.ts';
 import { RecentProjects } from './recent.ts';
@@ -31,6 +32,8 @@ export class Session {
   private readonly pushes = new EventEmitter<{ push: [PushEvent] }>();
   private current: Project | null = null;
   private detachJobs: (() => void) | null = null;
+  /** The projected view bank of the newest refine, kept for the next one (refines come in quick succession). */
+  readonly bankCache = new ProjectedBankCache();
   /** Per-project memo: each value with the data areas it was computed from. */
   private memo = new Map<string, { value: unknown; dependsOn: readonly DataArea[] }>();
 
@@ -113,6 +116,7 @@ export class Session {
     this.detachJobs?.();
     this.detachJobs = null;
     this.memo.clear();
+    this.bankCache.clear();
     if (this.current) {
       this.current.close();
       this.current = null;

@@ -62,6 +62,7 @@ export function runSummary(session: Session, db: Db, run: RunRecord, backboneNam
     scores: run.state === 'done' ? scoresOf(runEvaluation(session, db, run.id)) : null,
     timings: run.timings,
     params: run.params,
+    namesFrom: run.namesFrom,
   };
 }
 
@@ -86,7 +87,7 @@ export function projectSummary(session: Session, project: Project): ProjectSumma
     runs: runSummaries(session, db),
     defaultRunId: defaultRun(db)?.id ?? null,
     classes: (db.prepare('SELECT name FROM classes ORDER BY name').pluck().all() as string[]),
-    correctionCount: count('SELECT COUNT(*) AS n FROM corrections'),
+    personLabelCount: count('SELECT COUNT(*) AS n FROM person_labels'),
     runningJobs: project.jobs.list(20).filter((j) => running.has(j.id)),
   };
 }

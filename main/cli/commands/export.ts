@@ -1,8 +1,8 @@
 import type { Command } from '../command.ts';
 import { CliError, optionalInt, requireString } from '../command.ts';
 import { withJobSession } from '../job-session.ts';
-import { EXPORT_FORMATS, ExportError, exportLabels, type ExportFormat } from '../../pipeline/cluster/export.ts';
-import { ClassNameError } from '../../pipeline/cluster/classes-repo.ts';
+import { EXPORT_FORMATS, ExportError, exportLabels, MANIFEST_FILE, type ExportFormat } from '../../pipeline/cluster/export.ts';
+import { ClassNameError } from '../../pipeline/label/classes.ts';
 import { openExistingProject } from '../cluster-shared.ts';
 
 const usage = 'spice-workbench export --project <dir> [--run <id>] --format csv|json|folders --out <path> [--symlink]';
@@ -38,7 +38,8 @@ export const exportCommand: Command = {
         .join(' ');
       console.log(`run ${s.runId}: ${s.images} images -> ${s.out}`);
       console.log(`classes: ${classes || '(no cluster is named yet)'}`);
-      console.log(`without a class: ${s.unassigned}, outliers: ${s.outliers}, corrected by hand: ${s.corrected}`);
+      console.log(`labelled by a person: ${s.byPerson} (${s.corrected} against the model), without a class: ${s.unassigned}, outliers: ${s.outliers}`);
+      if (s.format === 'folders') console.log(`folders: ${s.folders.length} (${s.folders.join(', ')}), with ${MANIFEST_FILE} mapping each file to its original`);
       if (s.missing.length > 0) {
         console.error(`warning: ${s.missing.length} originals could not be read:`);
         for (const m of s.missing.slice(0, 10)) console.error(`  ${m.path}: ${m.reason}`);

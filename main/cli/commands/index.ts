@@ -11,6 +11,8 @@ import { pretrainCommand } from './pretrain.ts';
 import { runCommand } from './run.ts';
 import { classifyCommand } from './classify.ts';
 import { demoCommand } from './demo.ts';
+import { labelsCommand } from './labels.ts';
+import { refineCommand } from './refine.ts';
 
 // One line per command; each lives in its own file beside this one.
 export const commands: Command[] = [
@@ -19,6 +21,8 @@ export const commands: Command[] = [
   pretrainCommand,
   clusterCommand,
   runCommand,
+  labelsCommand,
+  refineCommand,
   evalCommand,
   exportCommand,
   classifyCommand,

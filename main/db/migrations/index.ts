@@ -4,11 +4,17 @@ import * as m003 from './003_projections.ts';
 import * as m004 from './004_pretrain.ts';
 import * as m005 from './005_embedding_view_counts.ts';
 import * as m006 from './006_fixed_views.ts';
+import * as m007 from './007_person_labels.ts';
 
 export interface Migration {
   version: number;
   name: string;
   up: string;
+  /**
+   * Rebuilds a table other tables reference: run with foreign keys off (SQLite ignores the switch
+   * inside a transaction), so dropping the old table does not cascade, then checked before commit.
+   */
+  rebuildsReferencedTable?: boolean;
 }
 
 // Append only: a shipped migration is never edited, a change is a new numbered file.
@@ -19,4 +25,5 @@ export const migrations: readonly Migration[] = [
   { version: 4, name: 'pretrain', up: m004.up },
   { version: 5, name: 'embedding view counts', up: m005.up },
   { version: 6, name: 'fixed views', up: m006.up },
+  { version: 7, name: 'person labels', up: m007.up, rebuildsReferencedTable: true },
 ];

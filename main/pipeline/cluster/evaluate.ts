@@ -38,3 +38,24 @@ export function evaluateRun(db: Db, runId: number): RunEvaluation {
 export function hasGroundTruth(db: Db): boolean {
   return db.prepare('SELECT 1 FROM images WHERE label IS NOT NULL LIMIT 1').get() !== undefined;
 }
+
+export interface LabelAccuracy {
+  /** Images with a ground-truth label whose final label (person's, else the run's) equals it. */
+  correct: number;
+  /** Images with a ground-truth label and a final class. */
+  withClass: number;
+  /** Images with a ground-truth label: an image without a final class counts as wrong over these. */
+  total: number;
+}
+
+/** How many final labels of a run are right, against the folder labels (evaluation only). */
+export function finalLabelAccuracy(db: Db, runId: number): LabelAccuracy {
+  const row = db
+    .prepare(
+      `SELECT COUNT(*) AS total, COUNT(r.final_label) AS withClass, COALESCE(SUM(r.final_label = i.label), 0) AS correct
+       FROM images i LEFT JOIN run_labels r ON r.run_id = ? AND r.image_id = i.id
+       WHERE i.label IS NOT NULL`,
+    )
+    .get(runId) as LabelAccuracy;
+  return row;
+}

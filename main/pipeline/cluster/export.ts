@@ -1,27 +1,32 @@
-// Exports the final labels of a run (corrections applied) as CSV, JSON, or ImageNet-style folders.
+// Exports the final labels of a run (person labels applied) as CSV, JSON, or ImageNet-style folders.
 //
-// - CSV: header `path,class,cluster,confidence`; path relative to the image folder. `class` is empty
-//   for an image without a class: its cluster is unnamed, or a person marked it an outlier (the JSON
-//   export tells the two apart). `cluster` and `confidence` are empty for an image the run did not see.
-// - JSON: { run, imageRoot, exportedAt, counts, images: [{ path, class, cluster, confidence, corrected, outlier }] }.
-// - folders: <out>/<class>/<file>; unnamed clusters in <out>/unassigned/cluster-<n>/, outliers in
-//   <out>/unassigned/outliers/, images the run did not see in <out>/unassigned/not-clustered/.
+// - CSV: header `path,class,cluster,confidence,source`; path relative to the image folder. `class` is
+//   `outlier` for an image a person marked as one, empty for an image without a class (its cluster is
+//   unnamed). `cluster` and `confidence` are empty for an image the run did not see. `source` says who
+//   gave the class: `person` (moved, accepted or imported label) or `model` (the run's cluster name).
+// - JSON: { run, imageRoot, exportedAt, counts, images: [{ path, class, cluster, confidence, source, origin, corrected, outlier }] }.
+// - folders: <out>/<class>/<file>; outliers in <out>/outlier/, unnamed clusters in
+//   <out>/unassigned/cluster-<n>/, images the run did not see in <out>/unassigned/not-clustered/, and
+//   <out>/manifest.csv (`file,source_path,class,source`) mapping each written file to its original.
 //   Copies by default, symlinks on request. Written into a scratch folder renamed into place at the
 //   end, so a failed or cancelled export leaves nothing half-written.
 import { copyFile, mkdir, readdir, rename, rm, rmdir, stat, symlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { Project } from '../../app/project.ts';
-import { RESERVED_CLASS_NAME } from './classes-repo.ts';
+import { csvField } from '../../base/csv.ts';
+import { OUTLIER_CLASS_NAME, RESERVED_CLASS_NAME } from '../label/classes.ts';
 import { finalLabels, type FinalLabel } from './final-labels.ts';
 import { defaultRun, getRun, type RunRecord } from './runs-repo.ts';
 
 export type ExportFormat = 'csv' | 'json' | 'folders';
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['csv', 'json', 'folders'];
-export const CSV_HEADER = 'path,class,cluster,confidence';
+export const CSV_HEADER = 'path,class,cluster,confidence,source';
+export const MANIFEST_FILE = 'manifest.csv';
+export const MANIFEST_HEADER = 'file,source_path,class,source';
 
 export interface ExportOptions {
-  /** Default: the latest finished SPICE run, else the latest finished run, else the latest run. */
+  /** Default: the project's default run (runs-repo defaultRun); an unfinished run is refused. */
   runId?: number;
   format: ExportFormat;
   /** File (csv, json) or folder (folders). */
@@ -41,6 +46,10 @@ export interface ExportSummary {
   unassigned: number;
   outliers: number;
   corrected: number;
+  /** Images whose class comes from a person. */
+  byPerson: number;
+  /** folders only: top-level folders written (classes, `outlier`, `unassigned`). */
+  folders: string[];
   /** folders only: originals that could not be read, with the reason. */
   missing: Array<{ path: string; reason: string }>;
 }
@@ -54,7 +63,8 @@ export class ExportError extends Error {
 
 export function chooseExportRun(project: Project, runId?: number): RunRecord {
   const run = runId === undefined ? defaultRun(project.db) : getRun(project.db, runId);
-  if (!run) throw new ExportError(runId === undefined ? 'this project has no clustering run yet: run `spice-workbench cluster` first' : `there is no run ${runId}`);
+  if (!run) throw new ExportError(runId === undefined ? 'this project has no finished clustering run yet: run `spice-workbench cluster` first' : `there is no run ${runId}`);
+  if (run.state !== 'done') throw new ExportError(`run ${run.id} is ${run.state}, not finished: its labels are incomplete; export a finished run (spice-workbench status lists them)`);
   return run;
 }
 
@@ -78,10 +88,12 @@ export async function exportLabels(project: Project, options: ExportOptions): Pr
         const root = project.imageRoot();
         if (root === null) throw new ExportError('the project has no image folder yet: import images first');
         ctx.stage('write folders', labels.length, 'images');
-        summary.missing = await writeFolders(root, out, labels, params.folderMode, (done) => {
+        const written = await writeFolders(root, out, labels, params.folderMode, (done) => {
           ctx.throwIfCancelled();
           ctx.progress(done);
         });
+        summary.missing = written.missing;
+        summary.folders = written.folders;
         if (summary.missing.length > 0) ctx.log(`${summary.missing.length} originals could not be read (first: ${summary.missing[0].path}: ${summary.missing[0].reason})`, 'warn');
       }
       ctx.log(`exported ${labels.length} images of run ${run.id} to ${out}`);
@@ -96,27 +108,30 @@ function summarize(runId: number, format: ExportFormat, out: string, labels: rea
   let unassigned = 0;
   let outliers = 0;
   let corrected = 0;
+  let byPerson = 0;
   for (const l of labels) {
     if (l.corrected) corrected++;
+    if (l.source === 'person') byPerson++;
     if (l.outlier) outliers++;
     else if (l.className === null) unassigned++;
     else perClass[l.className] = (perClass[l.className] ?? 0) + 1;
   }
-  return { runId, format, out, images: labels.length, perClass, unassigned, outliers, corrected, missing: [] };
+  return { runId, format, out, images: labels.length, perClass, unassigned, outliers, corrected, byPerson, folders: [], missing: [] };
 }
 
 export function renderCsv(labels: readonly FinalLabel[]): string {
   const lines = [CSV_HEADER];
   for (const l of labels) {
-    lines.push([csvField(l.relPath), csvField(l.className ?? ''), l.cluster === null ? '' : String(l.cluster), formatConfidence(l.confidence)].join(','));
+    lines.push([csvField(l.relPath), csvField(csvClass(l)), l.cluster === null ? '' : String(l.cluster), formatConfidence(l.confidence), l.source].join(','));
   }
   return `${lines.join('\n')}\n`;
 }
 
-/** RFC 4180: quote a field holding a comma, quote or line break; double its quotes. */
-export function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+/** The class column: the class, `outlier` for a person's outlier, empty without a class. */
+function csvClass(l: FinalLabel): string {
+  return l.outlier ? OUTLIER_CLASS_NAME : (l.className ?? '');
 }
+
 
 function formatConfidence(c: number | null): string {
   return c === null ? '' : String(Math.round(c * 1e6) / 1e6);
@@ -128,12 +143,21 @@ export function renderJson(project: Project, run: RunRecord, labels: readonly Fi
     run: { id: run.id, method: run.method, k: run.k, seed: run.seed, backbone: backbone ?? null, state: run.state, createdAt: run.createdAt, finishedAt: run.finishedAt },
     imageRoot: project.imageRoot(),
     exportedAt: new Date().toISOString(),
-    counts: { images: summary.images, perClass: summary.perClass, unassigned: summary.unassigned, outliers: summary.outliers, corrected: summary.corrected },
+    counts: {
+      images: summary.images,
+      perClass: summary.perClass,
+      unassigned: summary.unassigned,
+      outliers: summary.outliers,
+      corrected: summary.corrected,
+      byPerson: summary.byPerson,
+    },
     images: labels.map((l) => ({
       path: l.relPath,
       class: l.className,
       cluster: l.cluster,
       confidence: l.confidence === null ? null : Math.round(l.confidence * 1e6) / 1e6,
+      source: l.source,
+      origin: l.origin,
       corrected: l.corrected,
       outlier: l.outlier,
     })),
@@ -143,7 +167,7 @@ export function renderJson(project: Project, run: RunRecord, labels: readonly Fi
 
 /** Folder (relative to the export root) an image goes to. */
 export function folderFor(l: FinalLabel): string {
-  if (l.outlier) return `${RESERVED_CLASS_NAME}/outliers`;
+  if (l.outlier) return OUTLIER_CLASS_NAME;
   if (l.className !== null) return safeFolderName(l.className);
   if (l.cluster === null) return `${RESERVED_CLASS_NAME}/not-clustered`;
   return `${RESERVED_CLASS_NAME}/cluster-${l.cluster}`;
@@ -185,12 +209,13 @@ async function writeFolders(
   labels: readonly FinalLabel[],
   mode: 'copy' | 'symlink',
   onProgress: (done: number) => void,
-): Promise<Array<{ path: string; reason: string }>> {
+): Promise<{ missing: Array<{ path: string; reason: string }>; folders: string[] }> {
   const scratch = `${out}.partial-${process.pid}`;
   await rm(scratch, { recursive: true, force: true });
   const missing: Array<{ path: string; reason: string }> = [];
   const used = new Set<string>();
   const made = new Set<string>();
+  const manifest = [MANIFEST_HEADER];
   try {
     for (let i = 0; i < labels.length; i++) {
       const l = labels[i];
@@ -200,24 +225,28 @@ async function writeFolders(
         made.add(folder);
       }
       const source = join(root, ...l.relPath.split('/'));
-      const target = join(scratch, folder, uniqueName(folder, l, used));
+      const name = uniqueName(folder, l, used);
+      const target = join(scratch, folder, name);
       try {
         if (mode === 'symlink') {
           await stat(source);
           await symlink(source, target);
         } else await copyFile(source, target);
+        manifest.push([csvField(`${folder}/${name}`), csvField(l.relPath), csvField(csvClass(l)), l.source].join(','));
       } catch (err) {
         missing.push({ path: l.relPath, reason: (err as NodeJS.ErrnoException).code ?? (err as Error).message });
       }
       if (i % 50 === 49 || i === labels.length - 1) onProgress(i + 1);
     }
+    await writeFile(join(scratch, MANIFEST_FILE), `${manifest.join('\n')}\n`);
     if (existsSync(out)) await rmdir(out); // checked empty before the job started
     await rename(scratch, out);
   } catch (err) {
     await rm(scratch, { recursive: true, force: true });
     throw err;
   }
-  return missing;
+  const folders = [...new Set([...made].map((f) => f.split('/')[0]))].sort();
+  return { missing, folders };
 }
 
 /** The original file name; on a clash inside one folder the image id goes before the extension. */

@@ -1,8 +1,9 @@
-// The label each image ends up with: a person's correction if there is one, else its cluster in the
-// run mapped through the run's cluster names (no class where the cluster is unnamed).
+// The label each image ends up with in a run, read from the run_labels view (migration 007), the one
+// definition of the rule: the person's label if there is one, else the model's (its cluster's name; no
+// class where the cluster is unnamed). An image the run did not see keeps only its person label.
 import type { Db } from '../../db/connection.ts';
+import type { LabelOrigin } from '../label/person-labels.ts';
 import { getRun } from './runs-repo.ts';
-import { getClusterNames } from './mapping.ts';
 
 export interface FinalLabel {
   imageId: number;
@@ -14,7 +15,10 @@ export interface FinalLabel {
   confidence: number | null;
   /** null: no class (unnamed cluster, not in the run, or an outlier). */
   className: string | null;
-  /** The class or outlier mark comes from a person's correction. */
+  /** 'person': the class or outlier mark is a person's label; 'model': the run's prediction. */
+  source: 'person' | 'model';
+  origin: LabelOrigin | null;
+  /** A person gave the image a class other than the model's, or marked it an outlier. */
   corrected: boolean;
   outlier: boolean;
 }
@@ -22,14 +26,15 @@ export interface FinalLabel {
 /** Final labels of every image of the project, in image-id order. */
 export function finalLabels(db: Db, runId: number): FinalLabel[] {
   if (!getRun(db, runId)) throw new Error(`run ${runId} does not exist`);
-  const names = getClusterNames(db, runId);
   const rows = db
     .prepare(
-      `SELECT i.id AS imageId, i.rel_path AS relPath, a.cluster AS cluster, a.confidence AS confidence,
-              c.image_id IS NOT NULL AS corrected, c.class_name AS correctedClass, COALESCE(c.outlier, 0) AS outlier
+      `SELECT i.id AS imageId, i.rel_path AS relPath, r.cluster AS cluster, r.confidence AS confidence,
+              CASE WHEN r.image_id IS NOT NULL THEN r.final_label ELSE p.class_name END AS className,
+              p.image_id IS NOT NULL AS person, p.origin AS origin, COALESCE(p.outlier, 0) AS outlier,
+              CASE WHEN r.image_id IS NOT NULL THEN r.corrected ELSE p.image_id IS NOT NULL END AS corrected
        FROM images i
-       LEFT JOIN assignments a ON a.image_id = i.id AND a.run_id = ?
-       LEFT JOIN corrections c ON c.image_id = i.id
+       LEFT JOIN run_labels r ON r.run_id = ? AND r.image_id = i.id
+       LEFT JOIN person_labels p ON p.image_id = i.id
        ORDER BY i.id`,
     )
     .all(runId) as Array<{
@@ -37,24 +42,23 @@ export function finalLabels(db: Db, runId: number): FinalLabel[] {
     relPath: string;
     cluster: number | null;
     confidence: number | null;
-    corrected: number;
-    correctedClass: string | null;
+    className: string | null;
+    person: number;
+    origin: LabelOrigin | null;
     outlier: number;
+    corrected: number;
   }>;
-  return rows.map((r) => {
-    const corrected = r.corrected === 1;
-    const outlier = r.outlier === 1;
-    const fromCluster = r.cluster === null ? null : (names[r.cluster] ?? null);
-    return {
-      imageId: r.imageId,
-      relPath: r.relPath,
-      cluster: r.cluster,
-      confidence: r.confidence,
-      className: corrected ? (outlier ? null : r.correctedClass) : fromCluster,
-      corrected,
-      outlier,
-    };
-  });
+  return rows.map((r) => ({
+    imageId: r.imageId,
+    relPath: r.relPath,
+    cluster: r.cluster,
+    confidence: r.confidence,
+    className: r.className,
+    source: r.person === 1 ? 'person' : 'model',
+    origin: r.origin,
+    corrected: r.corrected === 1,
+    outlier: r.outlier === 1,
+  }));
 }
 
 /** Images per final class ('' for no class), outliers counted apart. */

@@ -2,7 +2,7 @@
 // matching against few-shot labels or ground-truth folder labels. Many clusters may share a class; a
 // cluster may stay unnamed. Every write returns what it replaced, so a caller can undo it.
 import type { Db } from '../../db/connection.ts';
-import { ensureClass } from './classes-repo.ts';
+import { ensureClass } from '../label/classes.ts';
 import { maxWeightAssignment } from './hungarian.ts';
 import { getRun } from './runs-repo.ts';
 
@@ -108,10 +108,18 @@ export function proposeMapping(k: number, examples: ReadonlyArray<{ cluster: num
   });
 }
 
-/** A proposal from the few images a person labelled by hand (table few_shot_labels). */
+/**
+ * A proposal from the person's labels that are fair evidence of what a cluster holds: imported labels
+ * (a sample the person brought) and accepted ones. Images moved out of a cluster are left out: they were
+ * picked because they do NOT belong to it, so counting them would name the cluster after its intruders.
+ */
 export function proposeMappingFromFewShot(db: Db, runId: number): MappingProposal {
   const examples = db
-    .prepare('SELECT a.cluster AS cluster, f.class_name AS className FROM few_shot_labels f JOIN assignments a ON a.image_id = f.image_id AND a.run_id = ?')
+    .prepare(
+      `SELECT a.cluster AS cluster, p.class_name AS className FROM person_labels p
+       JOIN assignments a ON a.image_id = p.image_id AND a.run_id = ?
+       WHERE p.class_name IS NOT NULL AND p.origin IN ('imported', 'accepted')`,
+    )
     .all(runId) as Array<{ cluster: number; className: string }>;
   return { source: 'few-shot', evidence: examples.length, clusters: proposeMapping(runK(db, runId), examples) };
 }
@@ -127,26 +135,6 @@ export function proposeMappingFromGroundTruth(db: Db, runId: number): MappingPro
 /** Writes a proposal as the run's names (replacing all of them); returns the previous names for undo. */
 export function applyProposal(db: Db, runId: number, proposal: MappingProposal): NameChange[] {
   return setClusterNames(db, runId, proposal.clusters.map((c) => ({ cluster: c.cluster, className: c.className })));
-}
-
-/** Records (or with null removes) a person's label for one image; returns the previous label. */
-export function setFewShotLabel(db: Db, imageId: number, className: string | null): string | null {
-  return db.transaction(() => {
-    const previous = (db.prepare('SELECT class_name FROM few_shot_labels WHERE image_id = ?').pluck().get(imageId) as string | undefined) ?? null;
-    if (className === null) db.prepare('DELETE FROM few_shot_labels WHERE image_id = ?').run(imageId);
-    else {
-      if (!db.prepare('SELECT 1 FROM images WHERE id = ?').get(imageId)) throw new Error(`there is no image ${imageId}`);
-      db.prepare('INSERT INTO few_shot_labels (image_id, class_name) VALUES (?, ?) ON CONFLICT(image_id) DO UPDATE SET class_name = excluded.class_name').run(
-        imageId,
-        ensureClass(db, className),
-      );
-    }
-    return previous;
-  })();
-}
-
-export function listFewShotLabels(db: Db): Array<{ imageId: number; className: string }> {
-  return db.prepare('SELECT image_id AS imageId, class_name AS className FROM few_shot_labels ORDER BY image_id').all() as Array<{ imageId: number; className: string }>;
 }
 
 function runK(db: Db, runId: number): number {

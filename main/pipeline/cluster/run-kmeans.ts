@@ -7,6 +7,7 @@ import { chooseEmbeddedBackbone } from './backbone-choice.ts';
 import { ClusteringInputError } from './errors.ts';
 import { createDotKernel } from './dot-kernel.ts';
 import { kmeansAsync, rowSquaredNorms } from './kmeans.ts';
+import { carryOverClusterNames, describeCarryOver } from './name-carryover.ts';
 import { createRun, finishRun, markStaleRuns, saveAssignments, type Assignment } from './runs-repo.ts';
 
 export interface KmeansRunOptions {
@@ -94,6 +95,7 @@ export async function runKmeans(project: Project, options: KmeansRunOptions): Pr
           timings,
         });
         ctx.log(`k-means: run ${runId} done, inertia ${result.inertia.toFixed(2)}, cluster sizes ${sizes.join(' ')}`);
+        ctx.log(describeCarryOver(carryOverClusterNames(project.db, runId)));
         return runId;
       } catch (err) {
         const cancelled = err instanceof JobCancelledError || ctx.signal.aborted;

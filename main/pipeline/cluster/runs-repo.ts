@@ -1,9 +1,11 @@
 // Clustering runs and their per-image assignments (tables `runs` and `assignments`, migration 002).
 import type { Db } from '../../db/connection.ts';
 
-export type RunMethod = 'kmeans' | 'spice-self' | 'spice';
-export type RunState = 'running' | 'done' | 'failed' | 'cancelled';
-export const RUN_METHODS: readonly RunMethod[] = ['kmeans', 'spice-self', 'spice'];
+/** 'refine': SPICE-Semi trained on the person's labels, starting from an earlier run (pipeline/label/refine.ts). */
+export type RunMethod = 'kmeans' | 'spice-self' | 'spice' | 'refine';
+/** 'interrupted': the process running it died. */
+export type RunState = 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
+export const RUN_METHODS: readonly RunMethod[] = ['kmeans', 'spice-self', 'spice', 'refine'];
 
 export interface NewRun {
   method: RunMethod;
@@ -27,6 +29,8 @@ export interface RunRecord {
   timings: Record<string, number> | null;
   state: RunState;
   jobId: number | null;
+  /** The earlier run whose cluster names were carried over to this one. */
+  namesFrom: number | null;
   createdAt: number;
   finishedAt: number | null;
 }
@@ -132,9 +136,18 @@ export function listRuns(db: Db, filter: { method?: RunMethod; state?: RunState;
   return (db.prepare(sql).all(...args) as RunRow[]).map(toRecord);
 }
 
-/** The run a command acts on when none is named: the latest finished SPICE run, else the latest finished run, else the latest run. */
+/**
+ * The run a command acts on when none is named: the newest finished refine or SPICE run (a refine run
+ * learned from the person's labels, so it is the better guess unless the person clustered again after
+ * it), else the newest finished run. Unfinished runs are never the default.
+ */
 export function defaultRun(db: Db): RunRecord | undefined {
-  return listRuns(db, { method: 'spice', state: 'done' })[0] ?? listRuns(db, { state: 'done' })[0] ?? listRuns(db)[0];
+  const done = listRuns(db, { state: 'done' });
+  return done.find((r) => r.method === 'refine' || r.method === 'spice') ?? done[0];
+}
+
+export function setNamesFrom(db: Db, runId: number, fromRunId: number | null): void {
+  db.prepare('UPDATE runs SET names_from = ? WHERE id = ?').run(fromRunId, runId);
 }
 
 export function deleteRun(db: Db, runId: number): boolean {
@@ -218,6 +231,7 @@ interface RunRow {
   timings: string | null;
   state: RunState;
   job_id: number | null;
+  names_from: number | null;
   created_at: number;
   finished_at: number | null;
 }
@@ -243,6 +257,7 @@ function toRecord(r: RunRow): RunRecord {
     timings: r.timings === null ? null : (JSON.parse(r.timings) as Record<string, number>),
     state: r.state,
     jobId: r.job_id,
+    namesFrom: r.names_from,
     createdAt: r.created_at,
     finishedAt: r.finished_at,
   };

@@ -32,6 +32,9 @@ export interface SpiceBank {
   predictionViews: Float32Array[];
 }
 
+/** What SPICE-Semi reads of the bank. */
+export type SemiBank = Pick<SpiceBank, 'n' | 'dim' | 'weak' | 'strong' | 'predictionViews'>;
+
 /** The mean of predict(view) over the views (element-wise; every call returns the same layout). */
 export function predictOverViews(views: readonly Float32Array[], predict: (x: Float32Array) => Float32Array): Float32Array {
   const out = predict(views[0]);

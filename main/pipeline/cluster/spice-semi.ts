@@ -1,13 +1,14 @@
-// SPICE-Semi (SPICE.md section 5) on frozen-backbone embeddings: FixMatch with the reliable samples as
-// the labelled set (their cluster as label) and all images as the unlabelled set, training a classifier
-// MLP (dim-hidden-k) on the view bank.
+// SPICE-Semi (SPICE.md section 5) on frozen-backbone embeddings: FixMatch with a labelled set and all
+// images as the unlabelled set, training a classifier MLP (dim-hidden-k) on the view bank. In SPICE the
+// labelled set is the reliable samples (their cluster as label); refine (pipeline/label/refine.ts) adds
+// the person's labels as a second, stronger group.
 //   labelled loss:   cross-entropy of head(weak view) against the cluster;
 //   unlabelled loss: where max P(weak view) > threshold, cross-entropy of head(strong view) against
 //                    argmax P(weak view) (the pseudo-label is a constant: no gradient through it);
 //   an exponential moving average of the weights (decay 0.999) is the final classifier.
 import { MlpHeads, type MlpHeadsWeights } from '../../ml/mlp-heads.ts';
 import { createRng } from './prng.ts';
-import { gatherRows, predictOverViews, randomViews, yieldToEventLoop, type SpiceBank } from './spice-bank.ts';
+import { gatherRows, predictOverViews, randomViews, yieldToEventLoop, type SemiBank } from './spice-bank.ts';
 import { crossEntropy, meanEntropyPenalty, softmaxRows } from './spice-losses.ts';
 
 export interface SpiceSemiOptions {
@@ -24,13 +25,25 @@ export interface SpiceSemiOptions {
   lr: number;
   /** EMA decay of the evaluated weights (reference 0.999). */
   emaDecay: number;
-  /** Draw labelled samples cluster-balanced (uniform cluster, then uniform member) instead of uniformly. */
+  /** Draw labelled samples class-balanced (uniform class, then uniform member) within each group instead of uniformly. */
   balancedLabels: boolean;
   /** Weight of the balance term (negative entropy of the mean prediction on the unlabelled rows); 0 = off. */
   entropyWeight: number;
   /** View of the unlabelled rows that the pseudo-labels train: 'strong' (FixMatch) or 'weak'. */
   unlabeledView: 'strong' | 'weak';
   seed: number;
+}
+
+/** One group of labelled rows: its own loss weight and share of every labelled batch. */
+export interface LabelledGroup {
+  name: string;
+  /** Bank rows and their labels (output indices). */
+  rows: Int32Array;
+  labels: Int32Array;
+  /** Weight of the group's cross-entropy. */
+  weight: number;
+  /** Share of each labelled batch drawn from this group; shares are normalised over the non-empty groups. */
+  share: number;
 }
 
 export interface SpiceSemiHooks {
@@ -50,31 +63,60 @@ export interface SpiceSemiResult {
   labeled: number;
 }
 
+/** SPICE's labelled set: the reliable samples with their cluster as label. */
+export function reliableGroup(labels: Int32Array, reliable: Uint8Array): LabelledGroup {
+  const rows: number[] = [];
+  for (let i = 0; i < reliable.length; i++) if (reliable[i]) rows.push(i);
+  return { name: 'reliable', rows: Int32Array.from(rows), labels: Int32Array.from(rows, (i) => labels[i]), weight: 1, share: 1 };
+}
+
+/** Draws labelled rows of one group, class-balanced or uniformly. */
+class GroupSampler {
+  private readonly byClass: number[][];
+  private readonly classes: number[];
+
+  constructor(
+    readonly group: LabelledGroup,
+    k: number,
+    private readonly balanced: boolean,
+  ) {
+    this.byClass = Array.from({ length: k }, () => []);
+    group.rows.forEach((_, j) => this.byClass[group.labels[j]].push(j));
+    this.classes = this.byClass.flatMap((m, c) => (m.length ? [c] : []));
+  }
+
+  /** Index into the group's rows. */
+  draw(int: (n: number) => number): number {
+    if (!this.balanced) return int(this.group.rows.length);
+    const members = this.byClass[this.classes[int(this.classes.length)]];
+    return members[int(members.length)];
+  }
+}
+
 /**
  * `init`: start from these weights (one head, e.g. the selected SPICE-Self head) instead of a random
  * classifier; with a frozen backbone this plays the part of the reference's start from the
  * self-supervised weights.
  */
 export async function trainSpiceSemi(
-  bank: SpiceBank,
+  bank: SemiBank,
   k: number,
-  labels: Int32Array,
-  reliable: Uint8Array,
+  labelled: readonly LabelledGroup[],
   options: SpiceSemiOptions,
   hooks: SpiceSemiHooks = {},
   init?: MlpHeadsWeights,
+  /** Rows never used as unlabelled data (e.g. a person's outliers). */
+  excluded?: Uint8Array,
 ): Promise<SpiceSemiResult> {
   const o = options;
   const { n, dim } = bank;
-  const byCluster: number[][] = Array.from({ length: k }, () => []);
-  const labeledAll: number[] = [];
-  for (let i = 0; i < n; i++) {
-    if (!reliable[i]) continue;
-    byCluster[labels[i]].push(i);
-    labeledAll.push(i);
-  }
-  if (labeledAll.length === 0) throw new Error('SPICE-Semi needs at least one reliable sample');
-  const clustersWithLabels = byCluster.map((m, c) => (m.length ? c : -1)).filter((c) => c >= 0);
+  const groups = labelled.filter((g) => g.rows.length > 0);
+  if (groups.length === 0) throw new Error('SPICE-Semi needs at least one labelled sample');
+  for (const g of groups) for (const l of g.labels) if (l < 0 || l >= k) throw new Error(`labelled group '${g.name}': label ${l} is outside 0..${k - 1}`);
+  const samplers = groups.map((g) => new GroupSampler(g, k, o.balancedLabels));
+  const labeledCount = groups.reduce((s, g) => s + g.rows.length, 0);
+  const unlabelledRows: number[] = [];
+  for (let i = 0; i < n; i++) if (!excluded?.[i]) unlabelledRows.push(i);
   const rng = createRng(o.seed);
   if (init && (init.spec.heads !== 1 || init.spec.inputDim !== dim || init.spec.k !== k)) {
     throw new Error(`SPICE-Semi: the starting weights are ${init.spec.heads} head(s) of ${init.spec.inputDim} -> ${init.spec.k}, expected 1 head of ${dim} -> ${k}`);
@@ -83,6 +125,10 @@ export async function trainSpiceSemi(
   model.startEma();
   const bl = o.labeledBatch;
   const bu = o.labeledBatch * o.unlabeledRatio;
+  // Rows of each labelled batch per group, by share (every non-empty group gets at least one).
+  const shareSum = groups.reduce((s, g) => s + g.share, 0);
+  const perGroup = groups.map((g) => Math.max(1, Math.round((bl * g.share) / shareSum)));
+  perGroup[0] += bl - perGroup.reduce((a, b) => a + b, 0);
   const tail = Math.max(1, Math.round(o.steps * 0.1));
   let tailLoss = 0;
   let tailMask = 0;
@@ -91,15 +137,18 @@ export async function trainSpiceSemi(
       if (hooks.signal?.aborted) throw hooks.signal.reason instanceof Error ? hooks.signal.reason : Object.assign(new Error('aborted'), { name: 'AbortError' });
       const li = new Int32Array(bl);
       const yl = new Int32Array(bl);
-      for (let r = 0; r < bl; r++) {
-        if (o.balancedLabels) {
-          const members = byCluster[clustersWithLabels[rng.int(clustersWithLabels.length)]];
-          li[r] = members[rng.int(members.length)];
-        } else li[r] = labeledAll[rng.int(labeledAll.length)];
-      }
-      for (let r = 0; r < bl; r++) yl[r] = labels[li[r]];
+      const wl = new Float32Array(bl);
+      let r0 = 0;
+      samplers.forEach((sampler, g) => {
+        for (let r = 0; r < perGroup[g]; r++, r0++) {
+          const j = sampler.draw(rng.int);
+          li[r0] = sampler.group.rows[j];
+          yl[r0] = sampler.group.labels[j];
+          wl[r0] = sampler.group.weight;
+        }
+      });
       const ui = new Int32Array(bu);
-      for (let r = 0; r < bu; r++) ui[r] = rng.int(n);
+      for (let r = 0; r < bu; r++) ui[r] = unlabelledRows[rng.int(unlabelledRows.length)];
       // Pseudo-labels from weak views, forward only.
       const xw = new Float32Array(bu * dim);
       gatherRows(bank.weak, randomViews(bu, bank.weak.length, rng.int), ui, dim, xw, 0);
@@ -122,7 +171,7 @@ export async function trainSpiceSemi(
       const pass = model.forward(x, bl + bu);
       const grad = new Float32Array(pass.logits.length);
       const pl = softmaxRows(pass.logits, 0, bl, k);
-      let loss = crossEntropy(pl, yl, bl, k, 1, grad, 0);
+      let loss = crossEntropy(pl, yl, bl, k, 1, grad, 0, { rowWeights: wl });
       const ps = softmaxRows(pass.logits, bl * k, bu, k);
       // Averaged over all unlabelled rows, as FixMatch does (masked rows count as zero).
       if (masked > 0) loss += crossEntropy(ps, pseudo, bu, k, o.unlabeledWeight, grad, bl * k, { normaliser: bu });
@@ -142,7 +191,7 @@ export async function trainSpiceSemi(
       steps: o.steps,
       finalLoss: tailLoss,
       finalMaskRate: tailMask,
-      labeled: labeledAll.length,
+      labeled: labeledCount,
     };
   } finally {
     model.dispose();

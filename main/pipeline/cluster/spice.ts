@@ -14,14 +14,16 @@ import { chooseEmbeddedBackbone } from './backbone-choice.ts';
 import { argmaxLabels, doubtScores } from './doubt.ts';
 import { ClusteringInputError } from './errors.ts';
 import { knn, type KnnResult } from './knn.ts';
+import { plainKnnGraph } from './knn-cache.ts';
 import { createRng } from './prng.ts';
 import { DEFAULT_RELAX_SCHEDULE, selectReliable, type ReliableOptions, type ReliableResult } from './reliable.ts';
+import { carryOverClusterNames, describeCarryOver } from './name-carryover.ts';
 import { saveRunModel } from './run-model.ts';
 import { createRun, finishRun, markStaleRuns, saveAssignments, type Assignment } from './runs-repo.ts';
 import type { SpiceBank } from './spice-bank.ts';
 import { agreedNeighbourLists, nearestNeighbourLists, type AgreementOptions } from './view-agreement.ts';
 import { alignHeadOutputs, headConsensus, trainSpiceSelf, type SpiceSelfOptions, type SpiceSelfResult } from './spice-self.ts';
-import { trainSpiceSemi, type SpiceSemiOptions, type SpiceSemiResult } from './spice-semi.ts';
+import { reliableGroup, trainSpiceSemi, type SpiceSemiOptions, type SpiceSemiResult } from './spice-semi.ts';
 
 export interface SpiceOptions {
   /** Backbone name or weights path; default: the newest backbone with embeddings. */
@@ -108,7 +110,8 @@ export const SPICE_DEFAULTS = {
   selfOutput: 'consensus',
 } as const;
 
-const QUICK = { heads: 3, epochs: 8, semiEpochs: 5 };
+// Quick: fewer heads and epochs, nothing else (SPICE-Semi stays as configured, off by default).
+const QUICK = { heads: 3, epochs: 8 };
 /** SPICE-Semi runs at least this many steps, however few the images. */
 const SEMI_MIN_STEPS = 200;
 
@@ -137,7 +140,7 @@ export function resolveSpiceSettings(options: Omit<SpiceOptions, 'backbone' | 'k
     self,
     reliable: { ...SPICE_DEFAULTS.reliable, ...options.reliable },
     agreement: { ...SPICE_DEFAULTS.agreement, ...options.agreement },
-    semiEpochs: options.semiEpochs ?? quick?.semiEpochs ?? SPICE_DEFAULTS.semiEpochs,
+    semiEpochs: options.semiEpochs ?? SPICE_DEFAULTS.semiEpochs,
     semi: { ...SPICE_DEFAULTS.semi, ...options.semi },
     doubtNeighbours: options.doubtNeighbours ?? SPICE_DEFAULTS.doubtNeighbours,
     selfOutput: options.selfOutput ?? SPICE_DEFAULTS.selfOutput,
@@ -199,8 +202,9 @@ async function spiceJob(project: Project, ctx: JobContext, backbone: { id: numbe
     const neighbourCount = Math.min(n - 1, Math.max(settings.reliable.neighbours, settings.self.neighbourK, settings.doubtNeighbours));
     const graph = await timed('knn', () => {
       ctx.stage('k-nearest neighbours', n, 'images');
-      return knn(plain, n, embDim, neighbourCount, { signal: ctx.signal, onProgress: (done) => ctx.progress(done) });
+      return plainKnnGraph(db, backbone.id, imageIds, plain, embDim, neighbourCount, { signal: ctx.signal, onProgress: (done) => ctx.progress(done) });
     });
+    if (graph.cached) ctx.log(`k-nearest neighbours: the stored graph of these ${n} images was reused`);
     ctx.throwIfCancelled();
 
     const rng = createRng(seed);
@@ -290,7 +294,7 @@ async function spiceJob(project: Project, ctx: JobContext, backbone: { id: numbe
       const semiOptions: SpiceSemiOptions = { ...semiRest, hidden: warmStart ? settings.self.hidden : semiRest.hidden, steps: semiSteps, seed: rng.int(2 ** 31) };
       semi = await timed('semi', () => {
         ctx.stage('SPICE-Semi', semiSteps, 'steps');
-        return trainSpiceSemi(bank, k, selfLabels, reliable.reliable, semiOptions, {
+        return trainSpiceSemi(bank, k, [reliableGroup(selfLabels, reliable.reliable)], semiOptions, {
           signal: ctx.signal,
           onStep: (step, steps, s) => ctx.progress(step, `step ${step}/${steps}, loss ${s.loss.toFixed(3)}, ${(s.maskRate * 100).toFixed(0)}% of unlabelled views above the threshold`),
         }, warmStart ? self.weights : undefined);
@@ -343,6 +347,7 @@ async function spiceJob(project: Project, ctx: JobContext, backbone: { id: numbe
       timings,
     });
     ctx.log(`SPICE: run ${runId} done in ${timings.total}s; cluster sizes ${sizes.join(' ')}`);
+    ctx.log(describeCarryOver(carryOverClusterNames(db, runId)));
     return runId;
   } catch (err) {
     const cancelled = err instanceof JobCancelledError || ctx.signal.aborted;

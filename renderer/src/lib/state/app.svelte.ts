@@ -186,7 +186,7 @@ export class AppState {
     const runId = this.runId;
     try {
       const [classes, mapping] = await Promise.all([
-        this.bridge.call('mapping.classes', runId !== null ? { runId } : undefined),
+        this.bridge.call('labels.classes', runId !== null ? { runId } : undefined),
         runId !== null ? this.bridge.call('mapping.get', { runId }) : Promise.resolve(null),
       ]);
       this.classes = classes;
