@@ -8,7 +8,8 @@ import { embedFiles } from '../../pipeline/embed/index.ts';
 import { getBackboneById } from '../../models/backbones.ts';
 import { getRun } from '../../pipeline/cluster/runs-repo.ts';
 import { getClusterNames } from '../../pipeline/cluster/mapping.ts';
-import { predictWithRunModel } from '../../pipeline/cluster/run-model.ts';
+import { hasRunModel, predictWithRunModel } from '../../pipeline/cluster/run-model.ts';
+import { csvField } from '../../base/csv.ts';
 
 const usage = 'spice-workbench classify --project <dir> --run <id> <image-or-folder> [--json]';
 
@@ -42,6 +43,13 @@ export const classifyCommand: Command = {
       const run = getRun(project.db, runId);
       if (!run) throw new CliError(`there is no run ${runId}`);
       if (run.state !== 'done') throw new CliError(`run ${runId} is ${run.state}; classify needs a finished run`);
+      if (!hasRunModel(project.db, runId)) {
+        const spiceRun = (run.report as { spiceRun?: number } | null)?.spiceRun;
+        throw new CliError(
+          `run ${runId} (${run.method}) stores no classifier` +
+            (spiceRun !== undefined ? `: classify with its SPICE run instead (--run ${spiceRun})` : ': classify with a SPICE, refine or k-means run'),
+        );
+      }
       const backbone = getBackboneById(project.db, run.backboneId);
       if (!backbone) throw new CliError(`the backbone of run ${runId} is no longer in the project`);
 
@@ -59,6 +67,13 @@ export const classifyCommand: Command = {
         const { cluster, confidence } = argmax(probs.subarray(i * run.k, (i + 1) * run.k));
         return { path: shown, class: names[cluster] ?? '', cluster, confidence };
       });
+      const unnamed = results.filter((r) => !r.error && r.class === '').length;
+      if (unnamed > 0) {
+        console.error(
+          `note: ${unnamed} of ${results.length} images fell in clusters of run ${runId} that have no class name yet, so their class is empty; ` +
+            "name the clusters in the app's Mapping screen (or import labels and refine) to get classes",
+        );
+      }
       if (args.values.json) {
         console.log(JSON.stringify({ run: runId, method: run.method, backbone: backbone.name, images: results }));
       } else {
@@ -79,8 +94,4 @@ function argmax(p: Float32Array): { cluster: number; confidence: number } {
   let cluster = 0;
   for (let j = 1; j < p.length; j++) if (p[j] > p[cluster]) cluster = j;
   return { cluster, confidence: p[cluster] };
-}
-
-function csvField(s: string): string {
-  return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }

@@ -1,9 +1,10 @@
 // Cluster names carry over from one run to the next, so re-clustering never throws a person's naming
-// work away. The new run's clusters are matched to the classes of the newest finished run that has
-// named clusters, by shared members: each member of a new cluster votes for its final label in the
-// earlier run (its person label, else its earlier cluster's name). A Hungarian match gives each class
-// its best new cluster; a surplus cluster (K above the number of classes) takes the class most of its
-// members had. A cluster whose match is weak stays unnamed, and is shown as new.
+// work away. The new run's clusters are matched to classes by shared members: each member of a new
+// cluster votes for its latest class, its final label in the newest earlier finished run that gives it
+// one (its person label, else its cluster's name there; looking further back where a newer run left it
+// without one, so names do not wear away over a chain of partly named runs). A Hungarian match gives
+// each class its best new cluster; a surplus cluster (K above the number of classes) takes the class
+// most of its members had. A cluster whose match is weak stays unnamed, and is shown as new.
 import type { Db } from '../../db/connection.ts';
 import { maxWeightAssignment } from './hungarian.ts';
 import { getClusterNames, setClusterNames } from './mapping.ts';
@@ -15,24 +16,41 @@ export const MIN_MATCHED_SHARE = 0.4;
 export const MIN_SURPLUS_SHARE = 0.6;
 
 export interface CarryOverResult {
-  /** The run the names came from; null when no earlier run had names. */
+  /** The newest run the names came from; null when no earlier run had names. */
   from: number | null;
   named: number;
   /** Clusters left unnamed (no good match). */
   unnamed: number[];
 }
 
-/** The newest finished run, other than `runId`, with at least one named cluster. */
-export function previousNamedRun(db: Db, runId: number): number | null {
-  const id = db
+/** Earlier runs looked at for votes, newest first. */
+const MAX_EARLIER_RUNS = 20;
+
+/** Finished runs other than `runId` with at least one named cluster, newest first. */
+export function earlierNamedRuns(db: Db, runId: number): number[] {
+  return db
     .prepare(
       `SELECT r.id FROM runs r WHERE r.id <> ? AND r.state = 'done'
          AND EXISTS (SELECT 1 FROM cluster_names n WHERE n.run_id = r.id AND n.class_name IS NOT NULL)
-       ORDER BY r.id DESC LIMIT 1`,
+       ORDER BY r.id DESC LIMIT ?`,
     )
     .pluck()
-    .get(runId) as number | undefined;
-  return id ?? null;
+    .all(runId, MAX_EARLIER_RUNS) as number[];
+}
+
+/** Each image's latest class among the earlier runs (newest first); the newest run that gave any. */
+function latestClasses(db: Db, earlier: readonly number[]): { classOf: Map<number, string>; from: number | null } {
+  const classOf = new Map<number, string>();
+  let from: number | null = null;
+  const stmt = db.prepare('SELECT image_id, final_label FROM run_labels WHERE run_id = ? AND final_label IS NOT NULL').raw();
+  for (const run of earlier) {
+    for (const [imageId, label] of stmt.all(run) as Array<[number, string]>) {
+      if (classOf.has(imageId)) continue;
+      classOf.set(imageId, label);
+      from ??= run;
+    }
+  }
+  return { classOf, from };
 }
 
 /** Names the clusters of a finished run that has no names yet from the previous named run; records where they came from. */
@@ -41,21 +59,20 @@ export function carryOverClusterNames(db: Db, runId: number): CarryOverResult {
   if (!run) throw new Error(`run ${runId} does not exist`);
   const none: CarryOverResult = { from: null, named: 0, unnamed: [] };
   if (getClusterNames(db, runId).some((n) => n !== null)) return none;
-  const from = previousNamedRun(db, runId);
+  const { classOf, from } = latestClasses(db, earlierNamedRuns(db, runId));
   if (from === null) return none;
 
-  const votes = db
-    .prepare(
-      `SELECT a.cluster AS cluster, old.final_label AS className, COUNT(*) AS n
-       FROM assignments a JOIN run_labels old ON old.run_id = ? AND old.image_id = a.image_id
-       WHERE a.run_id = ? AND old.final_label IS NOT NULL
-       GROUP BY a.cluster, old.final_label`,
-    )
-    .all(from, runId) as Array<{ cluster: number; className: string; n: number }>;
   const sizes = new Array<number>(run.k).fill(0);
-  for (const r of db.prepare('SELECT cluster, COUNT(*) AS n FROM assignments WHERE run_id = ? GROUP BY cluster').all(runId) as Array<{ cluster: number; n: number }>) {
-    sizes[r.cluster] = r.n;
+  const counts = new Map<string, number>();
+  for (const [imageId, cluster] of db.prepare('SELECT image_id, cluster FROM assignments WHERE run_id = ?').raw().all(runId) as Array<[number, number]>) {
+    sizes[cluster]++;
+    const cls = classOf.get(imageId);
+    if (cls !== undefined) counts.set(`${cluster}\u0000${cls}`, (counts.get(`${cluster}\u0000${cls}`) ?? 0) + 1);
   }
+  const votes = [...counts].map(([key, n]) => {
+    const [cluster, className] = key.split('\u0000');
+    return { cluster: Number(cluster), className, n };
+  });
   const names = matchClustersToClasses(sizes, votes);
   db.transaction(() => {
     setClusterNames(db, runId, names.flatMap((className, cluster) => (className === null ? [] : [{ cluster, className }])));

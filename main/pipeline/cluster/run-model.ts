@@ -61,6 +61,11 @@ export function saveRunModel(db: Db, runId: number, model: SpiceRunModel): void 
   );
 }
 
+/** Whether a run stored a classifier (SPICE-Self runs hand theirs to their SPICE run and store none). */
+export function hasRunModel(db: Db, runId: number): boolean {
+  return db.prepare('SELECT 1 FROM run_models WHERE run_id = ?').get(runId) !== undefined;
+}
+
 export function loadRunModel(db: Db, runId: number): SpiceRunModel {
   const row = db.prepare('SELECT kind, spec, data FROM run_models WHERE run_id = ?').get(runId) as { kind: string; spec: string; data: Buffer } | undefined;
   if (!row) throw new Error(`run ${runId} has no stored classifier`);

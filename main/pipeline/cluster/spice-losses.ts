@@ -56,15 +56,18 @@ export function neighbourConsistency(pa: Float32Array, pn: Float32Array, n: numb
  * Negative entropy of the mean prediction, sum_c pbar_c log pbar_c: minimising it spreads the images
  * over all clusters (without it every head collapses into one cluster).
  */
-export function meanEntropyPenalty(p: Float32Array, n: number, k: number, weight: number, grad: Float32Array, offset: number): number {
+export function meanEntropyPenalty(p: Float32Array, n: number, k: number, weight: number, grad: Float32Array, offset: number, prior?: Float32Array): number {
   const mean = new Float64Array(k);
   for (let i = 0; i < n; i++) for (let c = 0; c < k; c++) mean[c] += p[i * k + c] / n;
   let negEntropy = 0;
   const g = new Float32Array(k);
+  // With a prior this is KL(mean || prior): the mean prediction is pulled towards the prior's class shares
+  // instead of towards uniform (the same up to a constant when the prior is uniform).
   for (let c = 0; c < k; c++) {
     const m = Math.max(mean[c], 1e-12);
-    negEntropy += m * Math.log(m);
-    g[c] = (weight * (Math.log(m) + 1)) / n;
+    const logRatio = Math.log(m) - (prior ? Math.log(Math.max(prior[c], 1e-12)) : 0);
+    negEntropy += m * logRatio;
+    g[c] = (weight * (logRatio + 1)) / n;
   }
   const gp = new Float32Array(n * k);
   for (let i = 0; i < n; i++) gp.set(g, i * k);

@@ -29,6 +29,8 @@ export interface SpiceSemiOptions {
   balancedLabels: boolean;
   /** Weight of the balance term (negative entropy of the mean prediction on the unlabelled rows); 0 = off. */
   entropyWeight: number;
+  /** Class shares the balance term pulls the mean prediction towards (KL to it); default uniform. */
+  classPrior?: Float32Array;
   /** View of the unlabelled rows that the pseudo-labels train: 'strong' (FixMatch) or 'weak'. */
   unlabeledView: 'strong' | 'weak';
   seed: number;
@@ -175,7 +177,7 @@ export async function trainSpiceSemi(
       const ps = softmaxRows(pass.logits, bl * k, bu, k);
       // Averaged over all unlabelled rows, as FixMatch does (masked rows count as zero).
       if (masked > 0) loss += crossEntropy(ps, pseudo, bu, k, o.unlabeledWeight, grad, bl * k, { normaliser: bu });
-      if (o.entropyWeight > 0) loss += meanEntropyPenalty(ps, bu, k, o.entropyWeight, grad, bl * k);
+      if (o.entropyWeight > 0) loss += meanEntropyPenalty(ps, bu, k, o.entropyWeight, grad, bl * k, o.classPrior);
       model.backward(pass, grad, { lr: o.lr });
       model.updateEma(o.emaDecay);
       if (step >= o.steps - tail) {

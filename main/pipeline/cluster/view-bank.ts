@@ -3,11 +3,17 @@
 // images; a view vector that is missing (an image embedded after the bank was built) is the plain one.
 import type { Db } from '../../db/connection.ts';
 import { listViews, loadEmbeddingMatrix } from '../../db/embeddings-repo.ts';
-import { projectPca, type PcaBasis } from '../../ml/spice-linalg.ts';
+import { pca as computePca, projectPca, type PcaBasis } from '../../ml/spice-linalg.ts';
+import { createRng } from './prng.ts';
 import type { SemiBank } from './spice-bank.ts';
+
+/** The projection to apply: a stored one, a new one computed from the plain view, or none. */
+export type Projection = { basis: PcaBasis } | { compute: { outDim: number; seed: number } } | null;
 
 export interface ProjectedViews {
   imageIds: number[];
+  /** The projection applied (null: none). */
+  pca: PcaBasis | null;
   /** Width of the projected vectors. */
   dim: number;
   /** The plain view at full width (L2-normalised), for neighbours and prototypes. */
@@ -27,11 +33,16 @@ export function isBankView(view: string): boolean {
 export async function loadProjectedViews(
   db: Db,
   backboneId: number,
-  pca: PcaBasis | null,
+  projection: Projection,
   options: { signal?: AbortSignal; onView?: (done: number, total: number, name: string) => void } = {},
 ): Promise<ProjectedViews> {
   const plain = loadEmbeddingMatrix(db, backboneId, 'plain');
   const n = plain.imageIds.length;
+  let pca: PcaBasis | null = null;
+  if (projection && 'basis' in projection) pca = projection.basis;
+  else if (projection && projection.compute.outDim < plain.dim) {
+    pca = computePca(plain.data, n, plain.dim, Math.min(projection.compute.outDim, n - 1), createRng(projection.compute.seed).next);
+  }
   if (pca && pca.inputDim !== plain.dim) throw new Error(`the run's PCA reads ${pca.inputDim}-d vectors, the backbone's are ${plain.dim}-d`);
   const project = (x: Float32Array) => (pca ? projectPca(pca, x, n) : x);
   const row = new Map<number, number>();
@@ -39,6 +50,7 @@ export async function loadProjectedViews(
   const names = listViews(db, backboneId).filter(isBankView);
   const out: ProjectedViews = {
     imageIds: plain.imageIds,
+    pca,
     dim: pca ? pca.outDim : plain.dim,
     plainFull: plain.data,
     fullDim: plain.dim,

@@ -19,12 +19,11 @@ import { ClusteringInputError } from '../cluster/errors.ts';
 import { plainKnnGraph } from '../cluster/knn-cache.ts';
 import { setClusterNames } from '../cluster/mapping.ts';
 import { selectReliable } from '../cluster/reliable.ts';
-import { loadRunModel, saveRunModel, type SpiceRunModel } from '../cluster/run-model.ts';
+import { loadRunModel, saveRunModel, SPICE_MODEL_KIND } from '../cluster/run-model.ts';
 import { createRun, defaultRun, finishRun, getRun, loadAssignmentColumns, markStaleRuns, saveAssignments, type RunRecord } from '../cluster/runs-repo.ts';
 import { SPICE_DEFAULTS } from '../cluster/spice.ts';
 import { trainSpiceSemi, type LabelledGroup, type SpiceSemiOptions } from '../cluster/spice-semi.ts';
-import { loadProjectedViews, semiBankOf, type ProjectedViews } from '../cluster/view-bank.ts';
-import type { PcaBasis } from '../../ml/mlp-infer.ts';
+import { loadProjectedViews, semiBankOf, type ProjectedViews, type Projection } from '../cluster/view-bank.ts';
 
 export const REFINE_DEFAULTS = {
   steps: 400,
@@ -154,7 +153,7 @@ async function refineJob(
     ctx.log(`refine run ${base.id} (${base.method}) on ${tfInfo.description}: ${K} outputs (${classes.outputs.map((c, j) => c ?? `unnamed cluster ${classes.sourceCluster[j]}`).join(', ')})`);
     const views = await timed('load', async () => {
       ctx.stage('load the view bank', null, 'views');
-      const load = () => loadProjectedViews(db, base.backboneId, start.pca, { signal: ctx.signal, onView: (done) => ctx.progress(done) });
+      const load = () => loadProjectedViews(db, base.backboneId, start.projection, { signal: ctx.signal, onView: (done) => ctx.progress(done) });
       return cache ? cache.get(db, base.backboneId, start.pcaKey, load) : load();
     });
     const n = views.imageIds.length;
@@ -174,9 +173,10 @@ async function refineJob(
       `learning from ${labelled.person.rows.length} person labels (${perClassCounts(labelled.person, classes.outputs)}) ` +
         `and ${labelled.reliable.rows.length} reliable samples of run ${base.id} (weight ${settings.reliableWeight})`,
     );
-    const init = outputWeights(start.head, classes, labelled.person, semiBankOf(views).weak[0]);
+    const init = start.head ? outputWeights(start.head, classes, labelled.person, views.plain) : undefined;
+    if (!init) ctx.log(`run ${base.id} has no SPICE classifier: a new one is trained from its most confident members and the person's labels`);
     const semiOptions: SpiceSemiOptions = {
-      hidden: init.spec.hidden,
+      hidden: init ? init.spec.hidden : SPICE_DEFAULTS.self.hidden,
       steps: settings.steps,
       labeledBatch: settings.labeledBatch,
       unlabeledRatio: settings.unlabeledRatio,
@@ -219,7 +219,7 @@ async function refineJob(
       })),
     );
     setClusterNames(db, runId, classes.outputs.flatMap((className, cluster) => (className === null ? [] : [{ cluster, className }])));
-    saveRunModel(db, runId, { embeddingDim: views.fullDim, pca: start.pca, mlp: trained.weights });
+    saveRunModel(db, runId, { embeddingDim: views.fullDim, pca: views.pca, mlp: trained.weights });
     ctx.progress(n);
     timings.save = round((performance.now() - t) / 1000, 2);
     timings.total = round((performance.now() - startedAt) / 1000, 2);
@@ -257,27 +257,39 @@ async function refineJob(
 }
 
 interface StartingModel {
-  pca: PcaBasis | null;
-  /** The run that computed the projection (refines pass it on). */
+  projection: Projection;
+  /** The run whose projection the refine uses (refines of refines pass it on). */
   pcaFrom: number;
   /** Identifies the projection, so a cached bank is reused only with the same one. */
   pcaKey: string;
-  /** One head, outputs numbered as the earlier run's clusters. */
-  head: MlpHeadsWeights;
+  /** One head, outputs numbered as the earlier run's clusters; null: the earlier run has none (k-means), start afresh. */
+  head: MlpHeadsWeights | null;
 }
 
-/** The earlier run's PCA and its selected head (a consensus run stores all its heads). */
+/**
+ * The earlier run's PCA and its selected head (a consensus run stores all its heads). A k-means run has
+ * neither: the refine then computes the projection SPICE would (same width, seeded by the run) and trains
+ * a new head from its most confident members and the person's labels.
+ */
 function startingModel(db: Db, base: RunRecord): StartingModel {
-  let model: SpiceRunModel;
-  try {
-    model = loadRunModel(db, base.id);
-  } catch {
-    throw new ClusteringInputError(`run ${base.id} (${base.method}) has no SPICE classifier to start from: refine a SPICE or refine run`);
+  const pcaFrom = (base.params.pcaFrom as number | undefined) ?? base.id;
+  if (!hasSpiceModel(db, base.id)) {
+    const outDim = SPICE_DEFAULTS.pcaDim;
+    return { projection: { compute: { outDim, seed: base.seed } }, pcaFrom, pcaKey: `new:${base.seed}:${outDim}`, head: null };
   }
+  const model = loadRunModel(db, base.id);
   const heads = model.mlp.spec.heads;
   const selected = heads > 1 ? Number((base.report?.self as { selectedHead?: number } | undefined)?.selectedHead ?? 0) : 0;
-  const pcaFrom = (base.params.pcaFrom as number | undefined) ?? base.id;
-  return { pca: model.pca, pcaFrom, pcaKey: `run:${pcaFrom}:${model.pca ? model.pca.outDim : 0}`, head: heads > 1 ? sliceHead(model.mlp, selected) : model.mlp };
+  return {
+    projection: model.pca ? { basis: model.pca } : null,
+    pcaFrom,
+    pcaKey: `run:${pcaFrom}:${model.pca ? model.pca.outDim : 0}`,
+    head: heads > 1 ? sliceHead(model.mlp, selected) : model.mlp,
+  };
+}
+
+function hasSpiceModel(db: Db, runId: number): boolean {
+  return db.prepare('SELECT kind FROM run_models WHERE run_id = ?').pluck().get(runId) === SPICE_MODEL_KIND;
 }
 
 interface LabelledSets {
