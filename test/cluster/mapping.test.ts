@@ -82,3 +82,16 @@ test('mapping: proposals from imported or accepted person labels and from folder
     assert.throws(() => labelImages(db, [99], 'x', 'imported'), /no image 99/);
   });
 });
+
+test('a proposal never names a cluster after the images a person moved out of it', () => {
+  withSeededDb(12, (db) => {
+    const run = addRun(db, 2, [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1]);
+    // The person looks at cluster 0 (cars), accepts two cars and moves the four trucks out of it.
+    labelImages(db, [1, 2], 'automobile', 'accepted');
+    labelImages(db, [3, 4, 5, 6], 'truck', 'set');
+    labelImages(db, [7], 'truck', 'imported');
+    const p = proposeMappingFromFewShot(db, run);
+    assert.equal(p.evidence, 3, 'moved images are not evidence');
+    assert.deepEqual(p.clusters.map((c) => c.className), ['automobile', 'truck']);
+  });
+});

@@ -9,7 +9,8 @@
 import { MlpHeads, type MlpHeadsWeights } from '../../ml/mlp-heads.ts';
 import { createRng } from './prng.ts';
 import { gatherRows, predictOverViews, randomViews, yieldToEventLoop, type SemiBank } from './spice-bank.ts';
-import { crossEntropy, meanEntropyPenalty, softmaxRows } from './spice-losses.ts';
+import { crossEntropy, meanEntropyPenalty, neighbourConsistency, softmaxRows } from './spice-losses.ts';
+import { randomNeighbour, type NeighbourLists } from './view-agreement.ts';
 
 export interface SpiceSemiOptions {
   hidden: number;
@@ -31,6 +32,14 @@ export interface SpiceSemiOptions {
   entropyWeight: number;
   /** Class shares the balance term pulls the mean prediction towards (KL to it); default uniform. */
   classPrior?: Float32Array;
+  /**
+   * Neighbour consistency (SCAN, as in SPICE-Self): -log <p(anchor), p(neighbour)> for `neighbourRows`
+   * unlabelled anchors and a random neighbour each from `neighbours`, so labels spread along the graph.
+   * Weight 0 or no neighbours = off.
+   */
+  neighbourWeight?: number;
+  neighbourRows?: number;
+  neighbours?: NeighbourLists;
   /** View of the unlabelled rows that the pseudo-labels train: 'strong' (FixMatch) or 'weak'. */
   unlabeledView: 'strong' | 'weak';
   seed: number;
@@ -127,6 +136,7 @@ export async function trainSpiceSemi(
   model.startEma();
   const bl = o.labeledBatch;
   const bu = o.labeledBatch * o.unlabeledRatio;
+  const bn = o.neighbours && (o.neighbourWeight ?? 0) > 0 ? Math.min(bu, o.neighbourRows ?? bl * 2) : 0;
   // Rows of each labelled batch per group, by share (every non-empty group gets at least one).
   const shareSum = groups.reduce((s, g) => s + g.share, 0);
   const perGroup = groups.map((g) => Math.max(1, Math.round((bl * g.share) / shareSum)));
@@ -165,12 +175,17 @@ export async function trainSpiceSemi(
           masked++;
         }
       }
-      // Trained rows: [labelled (weak) | unlabelled (strong)].
-      const x = new Float32Array((bl + bu) * dim);
+      // Trained rows: [labelled (weak) | unlabelled (strong) | neighbours of the first bn unlabelled (weak)].
+      const x = new Float32Array((bl + bu + bn) * dim);
       gatherRows(bank.weak, randomViews(bl, bank.weak.length, rng.int), li, dim, x, 0);
       const uViews = o.unlabeledView === 'weak' ? bank.weak : bank.strong;
       gatherRows(uViews, randomViews(bu, uViews.length, rng.int), ui, dim, x, bl);
-      const pass = model.forward(x, bl + bu);
+      if (bn > 0) {
+        const nb = new Int32Array(bn);
+        for (let r = 0; r < bn; r++) nb[r] = randomNeighbour(o.neighbours!, ui[r], rng.int);
+        gatherRows(bank.weak, randomViews(bn, bank.weak.length, rng.int), nb, dim, x, bl + bu);
+      }
+      const pass = model.forward(x, bl + bu + bn);
       const grad = new Float32Array(pass.logits.length);
       const pl = softmaxRows(pass.logits, 0, bl, k);
       let loss = crossEntropy(pl, yl, bl, k, 1, grad, 0, { rowWeights: wl });
@@ -178,6 +193,10 @@ export async function trainSpiceSemi(
       // Averaged over all unlabelled rows, as FixMatch does (masked rows count as zero).
       if (masked > 0) loss += crossEntropy(ps, pseudo, bu, k, o.unlabeledWeight, grad, bl * k, { normaliser: bu });
       if (o.entropyWeight > 0) loss += meanEntropyPenalty(ps, bu, k, o.entropyWeight, grad, bl * k, o.classPrior);
+      if (bn > 0) {
+        const pn = softmaxRows(pass.logits, (bl + bu) * k, bn, k);
+        loss += neighbourConsistency(ps.subarray(0, bn * k), pn, bn, k, o.neighbourWeight!, grad, bl * k, (bl + bu) * k);
+      }
       model.backward(pass, grad, { lr: o.lr });
       model.updateEma(o.emaDecay);
       if (step >= o.steps - tail) {

@@ -23,6 +23,7 @@ import { loadRunModel, saveRunModel, SPICE_MODEL_KIND } from '../cluster/run-mod
 import { createRun, defaultRun, finishRun, getRun, loadAssignmentColumns, markStaleRuns, saveAssignments, type RunRecord } from '../cluster/runs-repo.ts';
 import { SPICE_DEFAULTS } from '../cluster/spice.ts';
 import { trainSpiceSemi, type LabelledGroup, type SpiceSemiOptions } from '../cluster/spice-semi.ts';
+import { nearestNeighbourLists } from '../cluster/view-agreement.ts';
 import { loadProjectedViews, semiBankOf, type ProjectedViews, type Projection } from '../cluster/view-bank.ts';
 
 export const REFINE_DEFAULTS = {
@@ -31,7 +32,7 @@ export const REFINE_DEFAULTS = {
   unlabeledRatio: 7,
   threshold: 0.95,
   unlabeledWeight: 1,
-  lr: 0.001,
+  lr: 0.003,
   emaDecay: 0.99,
   entropyWeight: 1,
   /** Share of each labelled batch drawn from the person's labels (the rest: the earlier run's reliable samples). */
@@ -40,6 +41,11 @@ export const REFINE_DEFAULTS = {
   reliableWeight: 0.5,
   /** A k-means run has no reliable samples: its most confident members stand in, this share of each cluster. */
   kmeansReliableShare: 0.1,
+  /** Neighbour consistency on the plain view's nearest neighbours (0 = off), over this many neighbours. */
+  neighbourWeight: 0,
+  neighbourK: 20,
+  /** What the balance term pulls the class shares towards: 'uniform', or the earlier run's shares ('base'). */
+  prior: 'uniform' as 'uniform' | 'base',
   doubtNeighbours: SPICE_DEFAULTS.doubtNeighbours,
 };
 
@@ -186,6 +192,9 @@ async function refineJob(
       emaDecay: settings.emaDecay,
       balancedLabels: true,
       entropyWeight: settings.entropyWeight,
+      classPrior: settings.prior === 'base' ? baseShares(db, base.id, classes) : undefined,
+      neighbourWeight: settings.neighbourWeight,
+      neighbours: settings.neighbourWeight > 0 ? nearestNeighbourLists(graph, n, settings.neighbourK) : undefined,
       unlabeledView: 'strong',
       seed,
     };
@@ -337,6 +346,21 @@ function labelledGroups(db: Db, base: RunRecord, classes: RefineClasses, rowOf: 
     },
     outliers,
   };
+}
+
+/** The earlier run's share of images per refine output (a floor keeps new classes possible). */
+function baseShares(db: Db, baseRunId: number, classes: RefineClasses): Float32Array {
+  const K = classes.outputs.length;
+  const counts = new Float64Array(K).fill(1);
+  for (const r of db.prepare('SELECT cluster, COUNT(*) AS n FROM assignments WHERE run_id = ? GROUP BY cluster').all(baseRunId) as Array<{ cluster: number; n: number }>) {
+    const out = classes.outputOfCluster[r.cluster];
+    if (out >= 0) counts[out] += r.n;
+  }
+  const total = counts.reduce((a, b) => a + b, 0);
+  const floor = 0.25 / K;
+  const shares = Float32Array.from(counts, (c) => Math.max(floor, c / total));
+  const sum = shares.reduce((a, b) => a + b, 0);
+  return shares.map((v) => v / sum);
 }
 
 function mostConfident<T extends { output: number; confidence: number }>(items: readonly T[], outputs: number, share: number): T[] {
