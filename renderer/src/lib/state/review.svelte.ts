@@ -1,0 +1,107 @@
+// The review queue: every image of the run in the suggested order (review.queue), one screenful at a
+// time. The screen's images stay put while the person moves the wrong ones (so they see what they did);
+// "accept the rest" confirms the others and the next screenful comes. A screen is shown by its own
+// GridState (a 'set' of the screen's images), so the cursor, selection and keys are the grid's.
+import type { ImageRow } from '$contract/api.ts';
+import type { AppState } from './app.svelte.ts';
+import { GridState } from './grid.svelte.ts';
+import { errorMessage } from '../util/format.ts';
+
+/** What accepting a screen does: which images it confirms, and where the next screen starts. */
+export function acceptPlan(rows: readonly ImageRow[], offset: number, hideReviewed: boolean): { accept: number[]; unlabelled: number; nextOffset: number } {
+  const accept = rows.filter((r) => r.source === 'model' && !r.outlier && r.className !== null).map((r) => r.imageId);
+  // Images with no label to accept (an unnamed cluster) stay unreviewed: step past them, or they would
+  // come back as the next screen.
+  const unlabelled = rows.filter((r) => r.source === 'model' && r.className === null).length;
+  return { accept, unlabelled, nextOffset: hideReviewed ? offset + unlabelled : offset + rows.length };
+}
+
+export class ReviewState {
+  readonly grid: GridState;
+  /** Index of the screen's first image in the queue. */
+  offset = $state(0);
+  /** Images in the queue (with the filter); null before the first load. */
+  total: number | null = $state(null);
+  /** Images of the run without a person label. */
+  unreviewed: number | null = $state(null);
+  hideReviewed = $state(true);
+  /** Images on the current screen's page of the queue. */
+  screenSize = $state(0);
+  /** Images that fit on screen now (the screen tells; the next screen takes this many). */
+  fitSize = 0;
+  loading = $state(false);
+  error: string | null = $state(null);
+  private seq = 0;
+
+  constructor(private readonly app: AppState) {
+    this.grid = new GridState(() => app.bridge);
+  }
+
+  /** Loads the screen at `offset` (of `size` images, default the current screen size). */
+  async load(offset = this.offset, size = this.fitSize || this.screenSize): Promise<void> {
+    const runId = this.app.runId;
+    if (runId === null || size <= 0) return;
+    const seq = ++this.seq;
+    this.loading = true;
+    this.error = null;
+    try {
+      let page = await this.app.bridge.call('review.queue', { runId, offset, limit: size, hideReviewed: this.hideReviewed });
+      // Past the end (the queue shrank): show the last screen.
+      if (page.items.length === 0 && offset > 0 && page.total > 0) {
+        offset = Math.max(0, Math.floor((page.total - 1) / size) * size);
+        page = await this.app.bridge.call('review.queue', { runId, offset, limit: size, hideReviewed: this.hideReviewed });
+      }
+      if (seq !== this.seq) return;
+      this.screenSize = size;
+      this.offset = offset;
+      this.total = page.total;
+      this.unreviewed = page.unreviewed;
+      this.grid.showSet(runId, { id: Date.now(), title: 'Review queue', ids: page.items.map((r) => r.imageId) });
+    } catch (err) {
+      if (seq === this.seq) this.error = errorMessage(err);
+    } finally {
+      if (seq === this.seq) this.loading = false;
+    }
+  }
+
+  /** Refreshes the counts after labels changed (the screen itself keeps its images). */
+  async refreshCounts(): Promise<void> {
+    const runId = this.app.runId;
+    if (runId === null || this.total === null) return;
+    try {
+      const page = await this.app.bridge.call('review.queue', { runId, offset: 0, limit: 1, hideReviewed: this.hideReviewed });
+      this.unreviewed = page.unreviewed;
+      this.total = page.total;
+    } catch {
+      // The counts stay as they were; the next screen brings fresh ones.
+    }
+  }
+
+  step(delta: number): Promise<void> {
+    const next = Math.max(0, this.offset + delta * (delta > 0 ? this.screenSize : this.fitSize || this.screenSize));
+    if (delta > 0 && this.total !== null && next >= this.total) return Promise.resolve();
+    return this.load(next);
+  }
+
+  setHideReviewed(hide: boolean): Promise<void> {
+    this.hideReviewed = hide;
+    return this.load(0);
+  }
+
+  /** Accepts every image of the screen that shows the model's label, then brings the next screen. */
+  async acceptScreen(): Promise<void> {
+    const total = this.grid.total ?? 0;
+    if (total === 0) return this.step(1);
+    const rows = await this.grid.rowsBetween(0, total - 1);
+    const plan = acceptPlan(rows, this.offset, this.hideReviewed);
+    if (plan.accept.length > 0) {
+      const n = plan.accept.length;
+      const ok = await this.app.acceptImages(plan.accept, `${n} image${n === 1 ? '' : 's'} of the review queue`);
+      if (!ok) return;
+    }
+    if (plan.unlabelled > 0) {
+      this.app.toasts.push(`${plan.unlabelled} image${plan.unlabelled === 1 ? '' : 's'} of unnamed clusters had no label to accept: they stay in the queue`);
+    }
+    await this.load(plan.nextOffset);
+  }
+}
