@@ -27,6 +27,8 @@ import { RouterState, type Route } from './router.svelte.ts';
 import type { JobView } from './jobs.svelte.ts';
 import { ToastsState } from './toasts.svelte.ts';
 
+/** Nearest neighbours "more like these" shows. */
+const SIMILAR_LIMIT = 120;
 const AREAS: DataArea[] = ['project', 'images', 'embeddings', 'runs', 'mapping', 'corrections', 'classes'];
 const THEME_KEY = 'spice.theme';
 const RUN_KEY = 'spice.run.';
@@ -330,6 +332,24 @@ export class AppState {
     } catch (err) {
       this.toasts.error(`Import failed: ${errorMessage(err)}`);
       return null;
+    }
+  }
+
+  /** "More like these": the nearest neighbours of these images open as a grid, nearest first. */
+  async openSimilar(imageIds: number[], hideReviewed: boolean): Promise<void> {
+    const runId = this.runId;
+    if (runId === null || imageIds.length === 0) return;
+    try {
+      const res = await this.bridge.call('review.similar', { runId, imageIds, limit: SIMILAR_LIMIT, hideReviewed });
+      if (res.items.length === 0) {
+        this.toasts.push('No other images like these');
+        return;
+      }
+      const what = imageIds.length === 1 ? `#${imageIds[0]}` : `${imageIds.length.toLocaleString('en-US')} images`;
+      this.grid.openSet({ id: Date.now(), title: `More like ${what}`, ids: res.items.map((r) => r.imageId), ordered: true });
+      this.router.go('grid', { set: 1 });
+    } catch (err) {
+      this.toasts.error(`More like these failed: ${errorMessage(err)}`);
     }
   }
 

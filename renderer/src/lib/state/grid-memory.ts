@@ -16,6 +16,8 @@ export interface ImageSet {
   id: number;
   title: string;
   ids: number[];
+  /** Shown in the order of `ids` (nearest first, grouped by label), not sorted by doubt or confidence. */
+  ordered?: boolean;
 }
 
 export interface GridPlace {
@@ -51,7 +53,7 @@ export function loadMemory(storage: Pick<Storage, 'getItem'>, projectDir: string
       hideReviewed: m.hideReviewed === true,
       set:
         m.set && Array.isArray(m.set.ids) && typeof m.set.title === 'string'
-          ? { id: Number(m.set.id) || 0, title: m.set.title, ids: m.set.ids.filter(Number.isInteger) }
+          ? { id: Number(m.set.id) || 0, title: m.set.title, ids: m.set.ids.filter(Number.isInteger), ordered: m.set.ordered === true }
           : null,
       places: m.places && typeof m.places === 'object' ? m.places : {},
     };

@@ -12,6 +12,8 @@ export type { GridSource, ImageSet } from './grid-memory.ts';
 export const PAGE_SIZE = 200;
 /** Most images a set (lasso, "more like these") shows: what clusters.images takes in one call. */
 export const MAX_SET = 10_000;
+/** Most rows clusters.images returns per call. */
+const MAX_PER_CALL = 2000;
 
 export function sourceKey(runId: number | null, source: GridSource | null, sort: ImageSort, hideReviewed = false, set: ImageSet | null = null): string {
   if (runId === null || source === null) return '';
@@ -192,26 +194,20 @@ export class GridState {
     const source = this.source;
     if (runId === null || source === null) return Promise.resolve();
     if (this.total !== null && page * PAGE_SIZE >= this.total && page > 0) return Promise.resolve();
-    const gen = this.generation;
-    this.loading = true;
     const selector = this.selector(source);
     if (selector === null) {
       this.total = 0;
       return Promise.resolve();
     }
-    const p = this.bridge()
-      .call('clusters.images', {
-        runId,
-        ...selector,
-        ...(this.hideReviewed ? { hideReviewed: true } : {}),
-        sort: this.sort,
-        offset: page * PAGE_SIZE,
-        limit: PAGE_SIZE,
-      })
+    const gen = this.generation;
+    this.loading = true;
+    const ordered = source.kind === 'set' && this.set?.ordered === true;
+    const request = ordered ? this.requestOrdered(runId, selector.imageIds!) : this.requestPage(runId, selector, page);
+    const p = request
       .then((res) => {
         if (gen !== this.generation) return;
         this.total = res.total;
-        this.pages.set(page, res.items);
+        for (const [n, rows] of res.pages) this.pages.set(n, rows);
         if (this.cursor >= res.total) this.cursor = res.total - 1;
         else if (this.cursor < 0 && res.total > 0) this.cursor = 0;
       })
@@ -227,6 +223,39 @@ export class GridState {
       });
     this.inflight.set(page, p);
     return p;
+  }
+
+  /** One page in the grid's sort order, from the service. */
+  private async requestPage(runId: number, selector: NonNullable<ReturnType<GridState['selector']>>, page: number): Promise<{ total: number; pages: Map<number, ImageRow[]> }> {
+    const res = await this.bridge().call('clusters.images', {
+      runId,
+      ...selector,
+      ...(this.hideReviewed ? { hideReviewed: true } : {}),
+      sort: this.sort,
+      offset: page * PAGE_SIZE,
+      limit: PAGE_SIZE,
+    });
+    return { total: res.total, pages: new Map([[page, res.items]]) };
+  }
+
+  /**
+   * A set shown in its own order (a review screen grouped by label, nearest neighbours first): every
+   * row at once (such sets are small), in the order of the ids, the ones the run does not hold left out.
+   */
+  private async requestOrdered(runId: number, ids: number[]): Promise<{ total: number; pages: Map<number, ImageRow[]> }> {
+    const byId = new Map<number, ImageRow>();
+    for (let i = 0; i < ids.length; i += MAX_PER_CALL) {
+      const chunk = ids.slice(i, i + MAX_PER_CALL);
+      const res = await this.bridge().call('clusters.images', { runId, imageIds: chunk, sort: 'doubt', offset: 0, limit: chunk.length });
+      for (const row of res.items) byId.set(row.imageId, row);
+    }
+    const rows = ids.flatMap((id) => {
+      const row = byId.get(id);
+      return row && !(this.hideReviewed && row.source === 'person') ? [row] : [];
+    });
+    const pages = new Map<number, ImageRow[]>();
+    for (let p = 0; p * PAGE_SIZE < rows.length; p++) pages.set(p, rows.slice(p * PAGE_SIZE, (p + 1) * PAGE_SIZE));
+    return { total: rows.length, pages };
   }
 
   private selector(source: GridSource): Pick<ClusterImagesParams, 'cluster' | 'className' | 'outliers' | 'imageIds'> | null {

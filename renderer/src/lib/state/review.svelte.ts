@@ -2,19 +2,10 @@
 // time. The screen's images stay put while the person moves the wrong ones (so they see what they did);
 // "accept the rest" confirms the others and the next screenful comes. A screen is shown by its own
 // GridState (a 'set' of the screen's images), so the cursor, selection and keys are the grid's.
-import type { ImageRow } from '$contract/api.ts';
 import type { AppState } from './app.svelte.ts';
 import { GridState } from './grid.svelte.ts';
 import { errorMessage } from '../util/format.ts';
-
-/** What accepting a screen does: which images it confirms, and where the next screen starts. */
-export function acceptPlan(rows: readonly ImageRow[], offset: number, hideReviewed: boolean): { accept: number[]; unlabelled: number; nextOffset: number } {
-  const accept = rows.filter((r) => r.source === 'model' && !r.outlier && r.className !== null).map((r) => r.imageId);
-  // Images with no label to accept (an unnamed cluster) stay unreviewed: step past them, or they would
-  // come back as the next screen.
-  const unlabelled = rows.filter((r) => r.source === 'model' && r.className === null).length;
-  return { accept, unlabelled, nextOffset: hideReviewed ? offset + unlabelled : offset + rows.length };
-}
+import { acceptPlan, groupByLabel } from './review-plan.ts';
 
 export class ReviewState {
   readonly grid: GridState;
@@ -56,7 +47,7 @@ export class ReviewState {
       this.offset = offset;
       this.total = page.total;
       this.unreviewed = page.unreviewed;
-      this.grid.showSet(runId, { id: Date.now(), title: 'Review queue', ids: page.items.map((r) => r.imageId) });
+      this.grid.showSet(runId, { id: Date.now(), title: 'Review queue', ids: groupByLabel(page.items), ordered: true });
     } catch (err) {
       if (seq === this.seq) this.error = errorMessage(err);
     } finally {
