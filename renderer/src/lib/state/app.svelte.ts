@@ -326,7 +326,7 @@ export class AppState {
   async importLabels(params: LabelImportParams): Promise<LabelImportReport | null> {
     try {
       const report = await this.bridge.call('labels.import', params);
-      this.history.record({ kind: 'corrections', label: `import ${report.labelled + report.replaced} labels`, entries: report.change.previous });
+      this.history.record({ kind: 'corrections', label: `import ${report.labelled} labels`, entries: report.change.previous });
       this.touch(['corrections', 'classes']);
       return report;
     } catch (err) {
