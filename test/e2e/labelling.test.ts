@@ -346,6 +346,21 @@ describe('the labelling loop in the browser', { skip, timeout: 420_000 }, () => 
     );
     // Images with no label to accept (of the unnamed cluster) stay in the queue; the next screen starts after them.
     assert.match((await position.textContent()) ?? '', new RegExp(`images ${unnamed + 1}–`));
+    const screen2 = await reviewCells().evaluateAll((els) => els.map((el) => Number(el.getAttribute('data-image-id'))));
+    // [ goes back to the screen just accepted, as it is labelled now; ] comes forward again.
+    await page.keyboard.press('[');
+    await page.waitForFunction((ids) => {
+      const now = [...document.querySelectorAll('[data-testid=screen-review] [role=gridcell][data-image-id]')].map((el) => Number(el.getAttribute('data-image-id')));
+      return now.length === ids.length && ids.every((id) => now.includes(id));
+    }, screen1);
+    for (const id of [...shownBefore, wrong]) {
+      assert.equal(await page.locator(`[data-testid=screen-review] [data-image-id="${id}"]`).getAttribute('data-source'), 'person');
+    }
+    await page.keyboard.press(']');
+    await page.waitForFunction((ids) => {
+      const now = [...document.querySelectorAll('[data-testid=screen-review] [role=gridcell][data-image-id]')].map((el) => Number(el.getAttribute('data-image-id')));
+      return now.length > 0 && now[0] === ids[0];
+    }, screen2);
     // H shows the labelled images again: the queue holds all 200.
     await page.keyboard.press('h');
     await page.waitForFunction(() => /of 200\b/.test(document.querySelector('[data-testid=review-position]')?.textContent ?? ''));

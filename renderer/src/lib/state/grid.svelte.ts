@@ -91,13 +91,35 @@ export class GridState {
   }
 
   /** Shows exactly these images (the review queue's screen), without touching the remembered grid. */
-  showSet(runId: number, set: ImageSet, sort: ImageSort = 'doubt'): void {
+  showSet(runId: number, set: ImageSet, rows?: readonly ImageRow[]): void {
+    if (rows) return this.showRows(runId, set, rows);
     this.set = set;
-    if (!this.show(runId, { kind: 'set' }, sort, false, 0)) {
+    if (!this.show(runId, { kind: 'set' }, 'doubt', false, 0)) {
       this.selected = new Set();
       this.cursor = 0;
       this.reset();
     }
+  }
+
+  /** Shows an ordered set whose rows the caller already has (no second round trip). */
+  private showRows(runId: number, set: ImageSet, rows: readonly ImageRow[]): void {
+    const byId = new Map(rows.map((r) => [r.imageId, r]));
+    const ordered = set.ids.flatMap((id) => byId.get(id) ?? []);
+    this.runId = runId;
+    this.source = { kind: 'set' };
+    this.sort = 'doubt';
+    this.hideReviewed = false;
+    this.set = { ...set, ordered: true };
+    this.selected = new Set();
+    this.anchor = null;
+    this.cursor = ordered.length > 0 ? 0 : -1;
+    this.generation++;
+    this.pages.clear();
+    this.inflight.clear();
+    this.error = null;
+    for (let p = 0; p * PAGE_SIZE < ordered.length; p++) this.pages.set(p, ordered.slice(p * PAGE_SIZE, (p + 1) * PAGE_SIZE));
+    this.total = ordered.length;
+    this.loading = false;
   }
 
   /** Rows at indices from..to inclusive, fetching missing pages first. */
