@@ -27,6 +27,12 @@ import { RouterState, type Route } from './router.svelte.ts';
 import type { JobView } from './jobs.svelte.ts';
 import { ToastsState } from './toasts.svelte.ts';
 
+/** What accepting said when some of the images had nothing to accept. */
+function acceptedSome(accepted: number, asked: number): string {
+  const skipped = asked - accepted;
+  return `Accepted ${accepted} of ${asked}: ${skipped} had no label to accept (an unnamed cluster) or a person's label already`;
+}
+
 /** Nearest neighbours "more like these" shows. */
 const SIMILAR_LIMIT = 120;
 const AREAS: DataArea[] = ['project', 'images', 'embeddings', 'runs', 'mapping', 'corrections', 'classes'];
@@ -308,7 +314,9 @@ export class AppState {
   async acceptImages(imageIds: number[], what = `${imageIds.length} image${imageIds.length === 1 ? '' : 's'}`): Promise<boolean> {
     const runId = this.runId;
     if (runId === null || imageIds.length === 0) return false;
-    return this.recordCorrections(`accept ${what}`, `Accepted ${what}`, 'Accept', () => this.bridge.call('labels.accept', { runId, imageIds }));
+    return this.recordCorrections(`accept ${what}`, (n) => (n === imageIds.length ? `Accepted ${what}` : acceptedSome(n, imageIds.length)), 'Accept', () =>
+      this.bridge.call('labels.accept', { runId, imageIds }),
+    );
   }
 
   /** Accepts every image of a named cluster that has no person label yet. */
@@ -319,7 +327,12 @@ export class AppState {
       this.toasts.error(`Name cluster ${cluster} first: accepting confirms the name it shows`);
       return false;
     }
-    return this.recordCorrections(`accept the rest of cluster ${cluster}`, null, 'Accept', () => this.bridge.call('labels.acceptRest', { runId, cluster }));
+    return this.recordCorrections(
+      `accept the rest of cluster ${cluster}`,
+      (n) => (n === 0 ? `Nothing left to accept in cluster ${cluster}` : `Accepted the other ${n.toLocaleString('en-US')} image${n === 1 ? '' : 's'} of cluster ${cluster}`),
+      'Accept',
+      () => this.bridge.call('labels.acceptRest', { runId, cluster }),
+    );
   }
 
   /** Imports person labels; the import is one undoable step. Resolves the report, or null when it failed. */
@@ -355,7 +368,7 @@ export class AppState {
 
   /** Puts person labels back as they were (e.g. undoing an import from its report), itself undoable. */
   async restoreCorrections(entries: CorrectionEntry[], label: string): Promise<boolean> {
-    return this.recordCorrections(label, `Done: ${label}`, 'Restore', () => this.bridge.call('corrections.restore', { entries }));
+    return this.recordCorrections(label, () => `Done: ${label}`, 'Restore', () => this.bridge.call('corrections.restore', { entries }));
   }
 
   /** A class-list change (create, rename, merge, delete, hotkey), recorded for undo. */
@@ -371,13 +384,15 @@ export class AppState {
     }
   }
 
-  private async recordCorrections(label: string, toast: string | null, verb: string, call: () => Promise<CorrectionChange>): Promise<boolean> {
+  /** Runs a person-label change, records it for undo and says what it did (`toast` of the number of images changed). */
+  private async recordCorrections(label: string, toast: (changed: number) => string, verb: string, call: () => Promise<CorrectionChange>): Promise<boolean> {
     try {
       const res = await call();
       this.history.record({ kind: 'corrections', label, entries: res.previous });
       this.touch(['corrections', 'classes']);
       const n = res.previous.length;
-      this.toasts.push(toast ?? (n === 0 ? 'Nothing left to accept' : `${verb}ed ${n} image${n === 1 ? '' : 's'}`), 'success', { label: 'Undo', run: () => void this.undo() });
+      if (n === 0) this.toasts.push(toast(0));
+      else this.toasts.push(toast(n), 'success', { label: 'Undo', run: () => void this.undo() });
       return true;
     } catch (err) {
       this.toasts.error(`${verb} failed: ${errorMessage(err)}`);
