@@ -296,13 +296,7 @@ export class GridState {
 
   /** Ids at indices from..to inclusive, fetching missing pages first. */
   async idsBetween(from: number, to: number): Promise<number[]> {
-    await this.ensureRangeQuiet(from, to + 1);
-    const out: number[] = [];
-    for (let i = from; i <= to; i++) {
-      const row = this.item(i);
-      if (row) out.push(row.imageId);
-    }
-    return out;
+    return (await this.rowsBetween(from, to)).map((r) => r.imageId);
   }
 
   private async ensureRangeQuiet(start: number, end: number): Promise<void> {
