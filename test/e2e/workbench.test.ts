@@ -337,13 +337,16 @@ describe('workbench in the browser', { skip, timeout: 240_000 }, () => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=export-csv]')]);
     const file = await download.path();
     const rows = parseCsv(readFileSync(file, 'utf8')).filter((r) => r.length > 1 || r[0] !== '');
-    assert.deepEqual(rows[0], ['path', 'class', 'cluster', 'confidence']);
+    assert.deepEqual(rows[0], ['path', 'class', 'cluster', 'confidence', 'source']);
     assert.equal(rows.length - 1, data.count, 'one row per image');
     const paths = new Set(rows.slice(1).map((r) => r[0]));
     assert.equal(paths.size, data.count, 'no image twice');
     const movedRow = rows.find((r) => r[0] === movedRelPath || r[0].endsWith(`/${movedRelPath}`));
     assert.ok(movedRow, `no row for ${movedRelPath}`);
     assert.equal(movedRow[1], 'bravo');
+    // Who gave each label: the moved image's is a person's, the rest the model's.
+    assert.equal(movedRow[4], 'person');
+    assert.ok(rows.slice(1).every((r) => r === movedRow || r[4] === 'model'));
     // The rest of cluster 1 is "bravo" too, cluster 0's others "alpha".
     assert.ok(rows.some((r) => r[1] === 'alpha'));
     await page.getByTestId('export-preview').waitFor();

@@ -3,9 +3,14 @@
 import type {
   ApiBridge,
   AppInfo,
+  ClassListChange,
   ClassSummary,
   ClusterMapping,
+  CorrectionChange,
+  CorrectionEntry,
   DataArea,
+  LabelImportParams,
+  LabelImportReport,
   ProjectSummary,
   PushEvent,
   RecentProject,
@@ -18,9 +23,18 @@ import { classOptions, type ClassOption } from './class-options.ts';
 import { GridState } from './grid.svelte.ts';
 import { HistoryState } from './history.svelte.ts';
 import { JobsState } from './jobs.svelte.ts';
-import { RouterState } from './router.svelte.ts';
+import { RouterState, type Route } from './router.svelte.ts';
+import type { JobView } from './jobs.svelte.ts';
 import { ToastsState } from './toasts.svelte.ts';
 
+/** What accepting said when some of the images had nothing to accept. */
+function acceptedSome(accepted: number, asked: number): string {
+  const skipped = asked - accepted;
+  return `Accepted ${accepted} of ${asked}: ${skipped} had no label to accept (an unnamed cluster) or a person's label already`;
+}
+
+/** Nearest neighbours "more like these" shows. */
+const SIMILAR_LIMIT = 120;
 const AREAS: DataArea[] = ['project', 'images', 'embeddings', 'runs', 'mapping', 'corrections', 'classes'];
 const THEME_KEY = 'spice.theme';
 const RUN_KEY = 'spice.run.';
@@ -62,14 +76,20 @@ export class AppState {
       (a, b) => a.localeCompare(b),
     ),
   );
-  readonly classOptions: ClassOption[] = $derived(classOptions(this.classNames, this.mapping));
+  /** Class hotkey (lower case, as stored) -> class name. */
+  readonly hotkeys: ReadonlyMap<string, string> = $derived(new Map(this.classes.flatMap((c) => (c.hotkey ? [[c.hotkey, c.name] as const] : []))));
+  readonly classOptions: ClassOption[] = $derived(classOptions(this.classNames, this.mapping, this.classes));
+  /** Where Esc in the image view goes back to (the grid or the review queue it was opened from). */
+  imageReturn: Route | null = $state(null);
+  /** The grid an image was opened from (its ← and → step through it). */
+  imageGrid: GridState | null = $state.raw(null);
 
   constructor(bridge: ApiBridge) {
     this.bridge = bridge;
     this.history = new HistoryState(
       () => this.bridge,
       (kind, label, direction) => {
-        this.touch(kind === 'corrections' ? ['corrections', 'classes'] : ['mapping', 'classes']);
+        this.touch(kind === 'corrections' ? ['corrections', 'classes'] : kind === 'mapping' ? ['mapping', 'classes'] : ['classes', 'mapping', 'corrections']);
         this.toasts.push(`${direction === 'undo' ? 'Undone' : 'Redone'}: ${label}`);
       },
     );
@@ -82,7 +102,8 @@ export class AppState {
       else if (job.state === 'cancelled') this.toasts.push(`${what} cancelled`);
       // Short jobs (an export) report through the action that started them.
       else if (job.state === 'done' && job.kind !== 'export' && job.kind !== 'classify') this.toasts.push(`${what} finished`, 'success');
-      this.refreshProjectSoon();
+      if (job.state === 'done' && (job.kind === 'cluster' || job.kind === 'pipeline')) void this.showRunsOf(job);
+      else this.refreshProjectSoon();
     };
   }
 
@@ -175,6 +196,18 @@ export class AppState {
       this.refreshTimer = null;
       if (this.project) void this.refreshProject();
     }, delayMs);
+  }
+
+  /** After a clustering job (a refine, a re-run): the app shows the run it made. */
+  private async showRunsOf(job: JobView): Promise<void> {
+    await this.refreshProject();
+    // Runs the job created; a second of slack for the clocks of the two processes.
+    const made = this.runs.filter((r) => r.state === 'done' && r.createdAt >= job.startedAt - 1000);
+    if (made.length === 0) return;
+    const next = made.find((r) => r.id === this.project?.defaultRunId) ?? made.reduce((a, b) => (b.id > a.id ? b : a));
+    if (next.id === this.runId) return;
+    this.chooseRun(next.id);
+    this.toasts.push(`Now showing run #${next.id} (${next.method})`, 'success');
   }
 
   async refreshRecent(): Promise<void> {
@@ -273,6 +306,96 @@ export class AppState {
       return true;
     } catch (err) {
       this.toasts.error(`Naming failed: ${errorMessage(err)}`);
+      return false;
+    }
+  }
+
+  /** The person confirms the labels these images show (they become person labels, origin 'accepted'). */
+  async acceptImages(imageIds: number[], what = `${imageIds.length} image${imageIds.length === 1 ? '' : 's'}`): Promise<boolean> {
+    const runId = this.runId;
+    if (runId === null || imageIds.length === 0) return false;
+    return this.recordCorrections(`accept ${what}`, (n) => (n === imageIds.length ? `Accepted ${what}` : acceptedSome(n, imageIds.length)), 'Accept', () =>
+      this.bridge.call('labels.accept', { runId, imageIds }),
+    );
+  }
+
+  /** Accepts every image of a named cluster that has no person label yet. */
+  async acceptRest(cluster: number): Promise<boolean> {
+    const runId = this.runId;
+    if (runId === null) return false;
+    if (!this.clusterName(cluster)) {
+      this.toasts.error(`Name cluster ${cluster} first: accepting confirms the name it shows`);
+      return false;
+    }
+    return this.recordCorrections(
+      `accept the rest of cluster ${cluster}`,
+      (n) => (n === 0 ? `Nothing left to accept in cluster ${cluster}` : `Accepted the other ${n.toLocaleString('en-US')} image${n === 1 ? '' : 's'} of cluster ${cluster}`),
+      'Accept',
+      () => this.bridge.call('labels.acceptRest', { runId, cluster }),
+    );
+  }
+
+  /** Imports person labels; the import is one undoable step. Resolves the report, or null when it failed. */
+  async importLabels(params: LabelImportParams): Promise<LabelImportReport | null> {
+    try {
+      const report = await this.bridge.call('labels.import', params);
+      this.history.record({ kind: 'corrections', label: `import ${report.labelled} labels`, entries: report.change.previous });
+      this.touch(['corrections', 'classes']);
+      return report;
+    } catch (err) {
+      this.toasts.error(`Import failed: ${errorMessage(err)}`);
+      return null;
+    }
+  }
+
+  /** "More like these": the nearest neighbours of these images open as a grid, nearest first. */
+  async openSimilar(imageIds: number[], hideReviewed: boolean): Promise<void> {
+    const runId = this.runId;
+    if (runId === null || imageIds.length === 0) return;
+    try {
+      const res = await this.bridge.call('review.similar', { runId, imageIds, limit: SIMILAR_LIMIT, hideReviewed });
+      if (res.items.length === 0) {
+        this.toasts.push('No other images like these');
+        return;
+      }
+      const what = imageIds.length === 1 ? `#${imageIds[0]}` : `${imageIds.length.toLocaleString('en-US')} images`;
+      this.grid.openSet({ id: Date.now(), title: `More like ${what}`, ids: res.items.map((r) => r.imageId), ordered: true });
+      this.router.go('grid', { set: 1 });
+    } catch (err) {
+      this.toasts.error(`More like these failed: ${errorMessage(err)}`);
+    }
+  }
+
+  /** Puts person labels back as they were (e.g. undoing an import from its report), itself undoable. */
+  async restoreCorrections(entries: CorrectionEntry[], label: string): Promise<boolean> {
+    return this.recordCorrections(label, () => `Done: ${label}`, 'Restore', () => this.bridge.call('corrections.restore', { entries }));
+  }
+
+  /** A class-list change (create, rename, merge, delete, hotkey), recorded for undo. */
+  async changeClasses(label: string, call: () => Promise<ClassListChange>): Promise<boolean> {
+    try {
+      const res = await call();
+      this.history.record({ kind: 'classes', label, snapshot: res.previous });
+      this.touch(['classes', 'mapping', 'corrections']);
+      return true;
+    } catch (err) {
+      this.toasts.error(`${label[0].toUpperCase()}${label.slice(1)} failed: ${errorMessage(err)}`);
+      return false;
+    }
+  }
+
+  /** Runs a person-label change, records it for undo and says what it did (`toast` of the number of images changed). */
+  private async recordCorrections(label: string, toast: (changed: number) => string, verb: string, call: () => Promise<CorrectionChange>): Promise<boolean> {
+    try {
+      const res = await call();
+      this.history.record({ kind: 'corrections', label, entries: res.previous });
+      this.touch(['corrections', 'classes']);
+      const n = res.previous.length;
+      if (n === 0) this.toasts.push(toast(0));
+      else this.toasts.push(toast(n), 'success', { label: 'Undo', run: () => void this.undo() });
+      return true;
+    } catch (err) {
+      this.toasts.error(`${verb} failed: ${errorMessage(err)}`);
       return false;
     }
   }

@@ -41,7 +41,7 @@ export class ExportState {
       const res = await this.app.bridge.call('export.folders', { runId, mode: this.folderMode });
       if (res) {
         this.folders = res;
-        this.app.toasts.push(`Wrote ${res.files} files into ${res.classes} class folders`, 'success');
+        this.app.toasts.push(`Wrote ${res.files} files into ${res.folders.length} folder${res.folders.length === 1 ? '' : 's'}: ${res.folders.join(', ')}`, 'success');
       }
     } catch (err) {
       this.error = errorMessage(err);

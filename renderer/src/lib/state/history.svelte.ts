@@ -1,10 +1,11 @@
-// Undo and redo of corrections and cluster names. Every mutating call returns the states it
-// replaced; undo restores those and keeps what restore returns (the undone states) for redo.
-import type { ApiBridge, ClusterNameEntry, CorrectionEntry } from '$contract/api.ts';
+// Undo and redo of person labels, cluster names and class-list changes. Every mutating call returns
+// the states it replaced; undo restores those and keeps what restore returns (the undone states) for redo.
+import type { ApiBridge, ClassSnapshot, ClusterNameEntry, CorrectionEntry } from '$contract/api.ts';
 
 export type HistoryEntry =
   | { kind: 'corrections'; label: string; entries: CorrectionEntry[] }
-  | { kind: 'mapping'; label: string; runId: number; entries: ClusterNameEntry[] };
+  | { kind: 'mapping'; label: string; runId: number; entries: ClusterNameEntry[] }
+  | { kind: 'classes'; label: string; snapshot: ClassSnapshot };
 
 const MAX_DEPTH = 200;
 
@@ -26,7 +27,7 @@ export class HistoryState {
 
   /** Records a change just made; `previous` is what the call returned. Clears the redo stack. */
   record(entry: HistoryEntry): void {
-    if (entry.entries.length === 0) return;
+    if (entry.kind === 'classes' ? entry.snapshot.classes.length === 0 : entry.entries.length === 0) return;
     this.undoStack = [...this.undoStack.slice(-(MAX_DEPTH - 1)), entry];
     this.redoStack = [];
   }
@@ -68,6 +69,10 @@ export class HistoryState {
     if (entry.kind === 'corrections') {
       const res = await bridge.call('corrections.restore', { entries: $state.snapshot(entry.entries) as CorrectionEntry[] });
       return { kind: 'corrections', label: entry.label, entries: res.previous };
+    }
+    if (entry.kind === 'classes') {
+      const res = await bridge.call('labels.restoreClasses', { snapshot: $state.snapshot(entry.snapshot) as ClassSnapshot });
+      return { kind: 'classes', label: entry.label, snapshot: res.previous };
     }
     const res = await bridge.call('mapping.restore', { runId: entry.runId, entries: $state.snapshot(entry.entries) as ClusterNameEntry[] });
     return { kind: 'mapping', label: entry.label, runId: entry.runId, entries: res.previous };

@@ -1,13 +1,15 @@
 // Screen and its parameters, mirrored in location.hash (#/grid?run=3&cluster=2) so reloads,
 // back/forward and tests land on the same view.
 
-export type Screen = 'projects' | 'pipeline' | 'clusters' | 'grid' | 'mapping' | 'image' | 'map' | 'export';
+export type Screen = 'projects' | 'pipeline' | 'clusters' | 'grid' | 'review' | 'labels' | 'mapping' | 'image' | 'map' | 'export';
 
 export const SCREENS: ReadonlyArray<{ id: Screen; label: string; needsRun: boolean; hidden?: boolean }> = [
   { id: 'projects', label: 'Projects', needsRun: false },
   { id: 'pipeline', label: 'Pipeline', needsRun: false },
   { id: 'clusters', label: 'Clusters', needsRun: true },
   { id: 'grid', label: 'Cluster grid', needsRun: true },
+  { id: 'review', label: 'Review queue', needsRun: true },
+  { id: 'labels', label: 'Classes & labels', needsRun: false },
   { id: 'mapping', label: 'Mapping', needsRun: true },
   { id: 'image', label: 'Image', needsRun: true, hidden: true },
   { id: 'map', label: '2-D map', needsRun: true },
@@ -51,6 +53,14 @@ export class RouterState {
     this.route = { screen, params: clean };
     const hash = formatHash(this.route);
     if (location.hash !== hash) history.pushState(null, '', hash);
+  }
+
+  /** Goes to a screen without a new history entry (stepping through images: Back leaves them all at once). */
+  replace(screen: Screen, params: Record<string, string | number | null | undefined> = {}): void {
+    const clean: Record<string, string> = {};
+    for (const [k, v] of Object.entries(params)) if (v !== null && v !== undefined && v !== '') clean[k] = String(v);
+    this.route = { screen, params: clean };
+    history.replaceState(null, '', formatHash(this.route));
   }
 
   /** Changes parameters of the current screen without a new history entry. */
