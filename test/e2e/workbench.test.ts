@@ -96,8 +96,9 @@ describe('workbench in the browser', { skip, timeout: 240_000 }, () => {
   step('opens on the projects screen and validates the folder fields', async () => {
     await page.goto(served.url);
     await page.waitForSelector('[data-testid=screen-projects]');
-    // The token in the address was traded for a cookie and dropped from the address bar.
+    // The page moved the token from the address into this tab's storage: no cookie, nothing in the address bar.
     assert.ok(!page.url().includes('token='), `token still in ${page.url()}`);
+    assert.deepEqual(await browser.context.cookies(), [], 'the bridge sets no cookie');
     await page.click('[data-testid=project-submit]');
     await page.getByText('Required').waitFor();
     await page.fill('#project-dir', 'relative/folder');
