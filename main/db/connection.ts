@@ -70,8 +70,16 @@ export function schemaVersion(db: Db): number {
 
 /** PRAGMA quick_check: [] when the file is sound, else SQLite's descriptions of the damage. */
 export function quickCheck(db: Db, maxErrors = 20): string[] {
-  const rows = db.pragma(`quick_check(${Math.max(1, Math.trunc(maxErrors))})`) as Array<{ quick_check: string }>;
-  const lines = rows.map((r) => r.quick_check);
+  let rows: Array<{ quick_check: string }>;
+  try {
+    rows = db.pragma(`quick_check(${Math.max(1, Math.trunc(maxErrors))})`) as Array<{ quick_check: string }>;
+  } catch (err) {
+    // Some damage stops the check itself: that is a finding too.
+    const code = String((err as { code?: unknown }).code ?? '');
+    if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') return [`the check itself could not finish: ${(err as Error).message}`];
+    throw err;
+  }
+  const lines = rows.flatMap((r) => r.quick_check.split('\n')).filter((l) => l !== '' && !/^\*\*\* in database/.test(l));
   return lines.length === 1 && lines[0] === 'ok' ? [] : lines;
 }
 
