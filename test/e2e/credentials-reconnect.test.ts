@@ -55,7 +55,7 @@ describe('browser bridge: credential and reconnect', { skip, timeout: 240_000 },
 
   before(async () => {
     buildRenderer();
-    const source = await getEmbeddedProject({ perClass: 12, classes: ['cat', 'ship'] });
+    const source = await getEmbeddedProject();
     const copy = source.copy();
     copyCleanup = copy.cleanup;
     await runKmeans(copy.project, { k: 2, seed: 0, restarts: 2 });
