@@ -53,6 +53,8 @@ function databaseProblem(err: unknown, args: ParsedArgs | undefined): ProjectDat
   if (err instanceof ProjectDatabaseError) return err;
   const project = args?.values.project;
   if (typeof project !== 'string' || project === '') return null;
+  // Only SQLite's own errors are about the project file; a missing image folder is not.
+  if (!String((err as { code?: unknown } | null)?.code ?? '').startsWith('SQLITE_')) return null;
   const described = describeDbError(projectDbPath(project), err);
   return described instanceof ProjectDatabaseError ? described : null;
 }
