@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { accessSync, closeSync, constants, copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { processAlive } from '../jobs/process-identity.ts';
 import { migrations } from './migrations/index.ts';
 import { describeDbError, ProjectDatabaseError } from './errors.ts';
 
@@ -139,16 +140,7 @@ function removeStaleScratch(file: string): void {
   for (const name of names) {
     if (!name.startsWith(prefix)) continue;
     const pid = Number(name.slice(prefix.length).split('-')[0]);
-    if (Number.isInteger(pid) && pid !== process.pid && !pidAlive(pid)) rmSync(join(dirname(file), name), { force: true });
-  }
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if (Number.isInteger(pid) && pid !== process.pid && !processAlive({ pid, start: null, host: null })) rmSync(join(dirname(file), name), { force: true });
   }
 }
 

@@ -7,7 +7,7 @@
 // - when the same server comes back (as after a dropped SSH tunnel) the page reconnects by itself and
 //   the move works; when a restarted server (a new token) answers, the page says plainly that it must
 //   be opened from the new address, and that address works.
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,6 +22,7 @@ import { getEmbeddedProject } from '../helpers/embedded-project.ts';
 import { CIFAR_DIR, MOBILENET_V1 } from '../helpers/paths.ts';
 import { chromiumAvailable, openBrowser, screenshot, type BrowserSession } from './helpers/browser.ts';
 import { buildRenderer } from './helpers/build.ts';
+import { stepper } from './helpers/steps.ts';
 
 const skip = !chromiumAvailable()
   ? 'no Chromium at /usr/bin/chromium (set SPICE_CHROMIUM)'
@@ -82,19 +83,7 @@ describe('browser bridge: credential and reconnect', { skip, timeout: 240_000 },
     temp?.cleanup();
   });
 
-  let broken: string | null = null;
-  function step(name: string, fn: () => Promise<void>): void {
-    it(name, async (t) => {
-      if (broken) return t.skip(`an earlier step failed: ${broken}`);
-      try {
-        await fn();
-      } catch (err) {
-        broken = name;
-        await screenshot(page, 'reconnect-failure').catch(() => undefined);
-        throw err;
-      }
-    });
-  }
+  const step = stepper(() => page, 'reconnect-failure');
 
   const personLabel = (imageId: number) =>
     services.session.requireProject().db.prepare('SELECT class_name FROM person_labels WHERE image_id = ?').pluck().get(imageId) as string | undefined;
