@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openDatabase, ProjectDatabaseError, SCHEMA_VERSION } from '../../main/db/connection.ts';
 import { runKmeans } from '../../main/pipeline/cluster/run-kmeans.ts';
+import { createServices } from '../../main/app/services.ts';
 import { makeTempDir } from '../helpers/cifar-subset.ts';
 import { getEmbeddedProject } from '../helpers/embedded-project.ts';
 import { CIFAR_DIR, MOBILENET_V1, REPO_DIR } from '../helpers/paths.ts';
@@ -173,5 +174,35 @@ test('a project this user may not write opens read-only: status and export elsew
   } finally {
     chmodSync(dir, 0o755);
     chmodSync(file, 0o644);
+  }
+});
+
+test('a project on a read-only file system opens read-only in the app: browsing and export elsewhere work, edits say why', { skip }, async (t) => {
+  if (process.platform !== 'linux') return t.skip('needs Linux tmpfs');
+  const mnt = join(temp.dir, 'ro-disk');
+  mkdirSync(mnt);
+  if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64m', 'tmpfs', mnt]).status !== 0) return t.skip('cannot mount a tmpfs here');
+  const services = createServices({ platform: 'browser', stateDir: join(temp.dir, 'ro-state') });
+  try {
+    mkdirSync(join(mnt, 'project'));
+    copyFileSync(join(good, 'project.sqlite'), join(mnt, 'project', 'project.sqlite'));
+    // Read-only even for root: the folder has no -shm, so SQLite cannot open it in place.
+    assert.equal(spawnSync('mount', ['-o', 'remount,ro', mnt]).status, 0);
+    const opened = await services.dispatch('projects.open', { dir: join(mnt, 'project') });
+    assert.ok(opened.ok, JSON.stringify(opened));
+    const overview = await services.dispatch('clusters.overview', { runId });
+    assert.ok(overview.ok, JSON.stringify(overview));
+    const named = await services.dispatch('mapping.setClusterName', { runId, cluster: 0, className: 'cat' });
+    assert.ok(!named.ok);
+    assert.match(named.error.message, /open read-only/);
+    const outDir = join(temp.dir, 'ro-export');
+    mkdirSync(outDir);
+    const { exportLabels } = await import('../../main/pipeline/cluster/export.ts');
+    const summary = await exportLabels(services.session.requireProject(), { runId, format: 'csv', out: join(outDir, 'labels.csv') });
+    assert.equal(summary.images, 300);
+    assert.equal(readFileSync(join(outDir, 'labels.csv'), 'utf8').trim().split('\n').length, 301);
+  } finally {
+    services.dispose();
+    spawnSync('umount', [mnt]);
   }
 });

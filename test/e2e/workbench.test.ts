@@ -327,7 +327,7 @@ describe('workbench in the browser', { skip, timeout: 240_000 }, () => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=export-csv]')]);
     const file = await download.path();
     const rows = parseCsv(readFileSync(file, 'utf8')).filter((r) => r.length > 1 || r[0] !== '');
-    assert.deepEqual(rows[0], ['path', 'class', 'cluster', 'confidence']);
+    assert.deepEqual(rows[0], ['path', 'class', 'cluster', 'confidence', 'source']);
     assert.equal(rows.length - 1, data.count, 'one row per image');
     const paths = new Set(rows.slice(1).map((r) => r[0]));
     assert.equal(paths.size, data.count, 'no image twice');
