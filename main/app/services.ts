@@ -10,6 +10,7 @@ import { createBackbonesService } from './services/backbones.ts';
 import { createClustersService } from './services/clusters.ts';
 import type { HostHooks, ServiceContext } from './services/context.ts';
 import { createCorrectionsService } from './services/corrections.ts';
+import { ProjectDatabaseError } from '../db/errors.ts';
 import { ApiError, toErrorShape } from './services/errors.ts';
 import { createExportService } from './services/export.ts';
 import { createImageService } from './services/image.ts';
@@ -116,6 +117,10 @@ const INPUT_ERROR_NAMES = new Set([
 
 function translateError(err: unknown): unknown {
   if (err instanceof ApiError) return err;
+  if (err instanceof ProjectDatabaseError) return new ApiError(err.problem === 'missing' ? 'not-found' : 'conflict', err.message);
+  const code = String((err as { code?: unknown } | null)?.code ?? '');
+  if (code.startsWith('SQLITE_READONLY')) return new ApiError('conflict', 'this project is open read-only (this user may not write it): browsing and exporting to another folder work, changes do not');
+  if (code.startsWith('SQLITE_BUSY')) return new ApiError('conflict', 'the project stayed locked by another process for too long: try again when it has finished writing');
   if (err instanceof JobCancelledError) return new ApiError('conflict', 'cancelled');
   if (err instanceof ClusteringInputError) return new ApiError('invalid-argument', err.message);
   if (err instanceof Error && INPUT_ERROR_NAMES.has(err.name)) return new ApiError('invalid-argument', err.message);

@@ -3,10 +3,14 @@ import { existsSync } from 'node:fs';
 import { CliError } from './command.ts';
 import { openProject, projectDbPath, type Project } from '../app/project.ts';
 
-/** Opens an existing project; a missing one is a user error, not a new empty project. */
-export function openExistingProject(dir: string): Project {
+/**
+ * Opens an existing project; a missing one is a user error, not a new empty project. Commands that
+ * only read (status, eval, export elsewhere) pass readonly 'auto' so a project this user may not write
+ * still opens, read-only.
+ */
+export function openExistingProject(dir: string, options: { readonly?: 'auto' } = {}): Project {
   if (!existsSync(projectDbPath(dir))) throw new CliError(`no project at ${dir} (expected ${projectDbPath(dir)})`);
-  return openProject(dir);
+  return openProject(dir, { readonly: options.readonly ?? false, create: false });
 }
 
 export function formatMetric(x: number): string {

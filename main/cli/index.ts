@@ -1,5 +1,7 @@
 import { commands } from './commands/index.ts';
-import { CliError, parse } from './command.ts';
+import { CliError, parse, type ParsedArgs } from './command.ts';
+import { projectDbPath } from '../app/project.ts';
+import { describeDbError, ProjectDatabaseError } from '../db/errors.ts';
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -27,14 +29,32 @@ export async function main(argv: string[]): Promise<number> {
     console.log(`${command.summary}\nusage: ${command.usage}`);
     return 0;
   }
+  let args: ParsedArgs | undefined;
   try {
-    return await command.run(parse(command, rest));
+    args = parse(command, rest);
+    return await command.run(args);
   } catch (err) {
     if (err instanceof CliError) {
       console.error(`error: ${err.message}`);
       return err.exitCode;
     }
+    const known = databaseProblem(err, args);
+    if (known) {
+      console.error(`error: ${known.message}`);
+      return 1;
+    }
     console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
     return 1;
   }
+}
+
+/** A damaged, read-only, full or locked project database, said in one line that names the file. */
+function databaseProblem(err: unknown, args: ParsedArgs | undefined): ProjectDatabaseError | null {
+  if (err instanceof ProjectDatabaseError) return err;
+  const project = args?.values.project;
+  if (typeof project !== 'string' || project === '') return null;
+  // Only SQLite's own errors are about the project file; a missing image folder is not.
+  if (!String((err as { code?: unknown } | null)?.code ?? '').startsWith('SQLITE_')) return null;
+  const described = describeDbError(projectDbPath(project), err);
+  return described instanceof ProjectDatabaseError ? described : null;
 }

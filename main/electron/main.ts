@@ -6,6 +6,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IPC_CALL_CHANNEL, IPC_PUSH_CHANNEL } from '../../preload/contract/wire.ts';
 import { createServices, type Services } from '../app/services.ts';
+import { devServerOrigin, sameOrigin } from './dev-server.ts';
 import { createIpcHandler } from './ipc-adapter.ts';
 import { APP_ORIGIN, APP_START_URL, handleSchemes, registerSchemes } from './protocols.ts';
 
@@ -13,8 +14,8 @@ import { APP_ORIGIN, APP_START_URL, handleSchemes, registerSchemes } from './pro
 const APP_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const RENDERER_DIR = join(APP_ROOT, 'dist', 'renderer');
 const PRELOAD = join(APP_ROOT, 'dist', 'electron', 'preload.cjs');
-/** Development only: load the renderer from a Vite dev server on this machine. */
-const DEV_SERVER = process.env.SPICE_DEV_SERVER_URL?.startsWith('http://localhost:') ? process.env.SPICE_DEV_SERVER_URL : undefined;
+/** Development only (never in a packaged app): load the renderer from a Vite dev server on this machine. */
+const DEV_SERVER = devServerOrigin(process.env.SPICE_DEV_SERVER_URL, app.isPackaged);
 
 // The model registry sits in the app folder (asar), not beside the bundle.
 process.env.SPICE_MODEL_REGISTRY ??= join(APP_ROOT, 'models', 'registry.json');
@@ -55,18 +56,18 @@ function createWindow(svc: Services): BrowserWindow {
     if (!win.isDestroyed()) win.webContents.send(IPC_PUSH_CHANNEL, event);
   });
   win.on('closed', offPush);
-  void win.loadURL(DEV_SERVER ?? APP_START_URL);
+  void win.loadURL(DEV_SERVER ? `${DEV_SERVER}/` : APP_START_URL);
   return win;
 }
 
 /** No navigation away from the app, no new windows (http(s) links open in the system browser), no permissions. */
 function harden(contents: WebContents): void {
-  const allowed = DEV_SERVER ? new URL(DEV_SERVER).origin : APP_ORIGIN;
+  const allowed = DEV_SERVER ?? APP_ORIGIN;
   contents.on('will-navigate', (event, url) => {
-    if (!url.startsWith(`${allowed}/`)) event.preventDefault();
+    if (!sameOrigin(url, allowed)) event.preventDefault();
   });
   contents.on('will-redirect', (event, url) => {
-    if (!url.startsWith(`${allowed}/`)) event.preventDefault();
+    if (!sameOrigin(url, allowed)) event.preventDefault();
   });
   contents.setWindowOpenHandler(({ url }) => {
     if (url.startsWith('https://')) void shell.openExternal(url);
@@ -118,7 +119,7 @@ async function start(): Promise<void> {
   ipcMain.handle(
     IPC_CALL_CHANNEL,
     createIpcHandler(svc, {
-      allowedOrigins: [DEV_SERVER ? new URL(DEV_SERVER).origin : APP_ORIGIN],
+      allowedOrigins: [DEV_SERVER ?? APP_ORIGIN],
       isAppContents: (id) => windows.has(id),
     }),
   );

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Db } from '../db/connection.ts';
 import type { JobEvent, JobKind, JobProgress, JobRecord, JobState } from '../../preload/contract/jobs.ts';
+import { currentProcess, processAlive } from './process-identity.ts';
 import { RateMeter, etaSeconds } from './progress.ts';
 
 export class JobCancelledError extends Error {
@@ -29,6 +30,11 @@ export type JobBody<T> = (ctx: JobContext) => Promise<T>;
 const PROGRESS_EVENT_INTERVAL_MS = 100;
 const PROGRESS_DB_INTERVAL_MS = 1000;
 
+export interface JobRunnerOptions {
+  /** false: a read-only project; jobs run and report events but leave no row (default true). */
+  record?: boolean;
+}
+
 /**
  * Runs jobs against one project database: records them in `jobs`, emits typed events, supports
  * cancellation through AbortSignal, and marks jobs left 'running' by a dead process as interrupted.
@@ -36,9 +42,16 @@ const PROGRESS_DB_INTERVAL_MS = 1000;
 export class JobRunner {
   readonly events = new EventEmitter<{ event: [JobEvent] }>();
   private readonly controllers = new Map<number, AbortController>();
+  private readonly record: boolean;
+  /** Ids of jobs that leave no row (read-only project): negative, so they never meet a real one. */
+  private nextUnrecordedId = -1;
 
-  constructor(private readonly db: Db) {
-    this.markOrphansInterrupted();
+  constructor(
+    private readonly db: Db,
+    options: JobRunnerOptions = {},
+  ) {
+    this.record = options.record ?? true;
+    if (this.record) this.markOrphansInterrupted();
   }
 
   onEvent(listener: (e: JobEvent) => void): () => void {
@@ -62,22 +75,13 @@ export class JobRunner {
   }
 
   list(limit = 50): JobRecord[] {
+    if (!this.record) return [];
     const rows = this.db.prepare('SELECT * FROM jobs ORDER BY id DESC LIMIT ?').all(limit) as JobRow[];
     return rows.map(toRecord);
   }
 
   async run<T>(kind: JobKind, params: unknown, body: JobBody<T>, outer?: AbortSignal): Promise<T> {
-    const paramsJson = JSON.stringify(params ?? {});
-    const now = Date.now();
-    const previous = this.db
-      .prepare(`SELECT id FROM jobs WHERE kind = ? AND params = ? AND state IN ('interrupted', 'cancelled', 'failed') ORDER BY id DESC LIMIT 1`)
-      .get(kind, paramsJson) as { id: number } | undefined;
-    const resumedFrom = previous?.id ?? null;
-    const jobId = Number(
-      this.db
-        .prepare(`INSERT INTO jobs (kind, params, state, pid, resumed_from, started_at, updated_at) VALUES (?, ?, 'running', ?, ?, ?, ?)`)
-        .run(kind, paramsJson, process.pid, resumedFrom, now, now).lastInsertRowid,
-    );
+    const { jobId, resumedFrom } = this.record ? this.insertJob(kind, params) : { jobId: this.nextUnrecordedId--, resumedFrom: null };
     const controller = new AbortController();
     const onOuterAbort = () => controller.abort();
     outer?.addEventListener('abort', onOuterAbort, { once: true });
@@ -104,6 +108,27 @@ export class JobRunner {
     }
   }
 
+  /** The job's row, with the process that runs it; the read and the insert are one write transaction. */
+  private insertJob(kind: JobKind, params: unknown): { jobId: number; resumedFrom: number | null } {
+    const paramsJson = JSON.stringify(params ?? {});
+    const me = currentProcess();
+    return this.db
+      .transaction(() => {
+        const now = Date.now();
+        const previous = this.db
+          .prepare(`SELECT id FROM jobs WHERE kind = ? AND params = ? AND state IN ('interrupted', 'cancelled', 'failed') ORDER BY id DESC LIMIT 1`)
+          .get(kind, paramsJson) as { id: number } | undefined;
+        const resumedFrom = previous?.id ?? null;
+        const jobId = Number(
+          this.db
+            .prepare(`INSERT INTO jobs (kind, params, state, pid, process_start, host, resumed_from, started_at, updated_at) VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?)`)
+            .run(kind, paramsJson, me.pid, me.start, me.host, resumedFrom, now, now).lastInsertRowid,
+        );
+        return { jobId, resumedFrom };
+      })
+      .immediate();
+  }
+
   private makeContext(jobId: number, kind: JobKind, signal: AbortSignal, resumedFrom: number | null): JobContext & { flush(): void } {
     const meter = new RateMeter();
     let stage = '';
@@ -113,7 +138,7 @@ export class JobRunner {
     let message: string | undefined;
     let lastEvent = 0;
     let lastDb = 0;
-    const updateRow = this.db.prepare('UPDATE jobs SET done = ?, total = ?, message = ?, updated_at = ? WHERE id = ?');
+    const updateRow = this.record ? this.db.prepare('UPDATE jobs SET done = ?, total = ?, message = ?, updated_at = ? WHERE id = ?') : null;
     const publish = (force: boolean) => {
       const now = Date.now();
       const rate = meter.update(done);
@@ -124,7 +149,7 @@ export class JobRunner {
       }
       if (force || now - lastDb >= PROGRESS_DB_INTERVAL_MS) {
         lastDb = now;
-        updateRow.run(done, total, message ?? stage, now, jobId);
+        updateRow?.run(done, total, message ?? stage, now, jobId);
       }
     };
     return {
@@ -155,30 +180,27 @@ export class JobRunner {
 
   private finish(jobId: number, kind: JobKind, state: Exclude<JobState, 'running'>, error?: string): void {
     const now = Date.now();
-    this.db.prepare('UPDATE jobs SET state = ?, error = ?, updated_at = ?, finished_at = ? WHERE id = ?').run(state, error ?? null, now, now, jobId);
+    if (this.record) this.db.prepare('UPDATE jobs SET state = ?, error = ?, updated_at = ?, finished_at = ? WHERE id = ?').run(state, error ?? null, now, now, jobId);
     this.emit({ type: 'finished', jobId, kind, state, error });
   }
 
+  /** Jobs whose process is gone (killed, crashed, machine restarted) become 'interrupted'. */
   private markOrphansInterrupted(): void {
-    const rows = this.db.prepare(`SELECT id, pid FROM jobs WHERE state = 'running'`).all() as Array<{ id: number; pid: number | null }>;
-    const mark = this.db.prepare(`UPDATE jobs SET state = 'interrupted', updated_at = ? WHERE id = ?`);
-    for (const r of rows) {
-      if (r.pid !== null && r.pid !== process.pid && isAlive(r.pid)) continue;
-      mark.run(Date.now(), r.id);
-    }
+    const rows = this.db.prepare(`SELECT id, pid, process_start AS start, host FROM jobs WHERE state = 'running'`).all() as Array<{
+      id: number;
+      pid: number | null;
+      start: string | null;
+      host: string | null;
+    }>;
+    const gone = rows.filter((r) => !processAlive(r));
+    if (gone.length === 0) return;
+    const mark = this.db.prepare(`UPDATE jobs SET state = 'interrupted', error = COALESCE(error, 'its process ended without finishing it'), updated_at = ? WHERE id = ? AND state = 'running'`);
+    const now = Date.now();
+    for (const r of gone) mark.run(now, r.id);
   }
 
   private emit(e: JobEvent): void {
     this.events.emit('event', e);
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -85,30 +85,30 @@ export async function resolveBackbone(project: Project, spec: string, options: R
   const size = chooseInputSize({ ...candidate.facts, fixedSize: model.fixedSize }, medianImageSide(db), options.size);
   const outputDim = await trialRun(candidate.location, model, candidate.layout ?? model.layout, size.size);
   options.log?.(`backbone ${candidate.name}: ${outputDim}-d features at ${size.size} px (${size.why})`);
-  const id = Number(
-    db
-      .prepare(
-        `INSERT INTO backbones (name, source, location, sha256, input_size, channel_order, layout, mean, std, input_name, output_name, output_dim, license, added_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        candidate.name,
-        candidate.source,
-        candidate.location,
-        candidate.sha256,
-        size.size,
-        candidate.channelOrder,
-        candidate.layout ?? model.layout,
-        JSON.stringify(candidate.mean),
-        JSON.stringify(candidate.std),
-        model.inputName,
-        model.outputName,
-        outputDim,
-        candidate.license,
-        Date.now(),
-      ).lastInsertRowid,
-  );
-  return getBackboneById(db, id)!;
+  // Insert or get: another process (a second embed of the same project) may have added it meanwhile.
+  const inserted = db
+    .prepare(
+      `INSERT INTO backbones (name, source, location, sha256, input_size, channel_order, layout, mean, std, input_name, output_name, output_dim, license, added_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(name) DO NOTHING`,
+    )
+    .run(
+      candidate.name,
+      candidate.source,
+      candidate.location,
+      candidate.sha256,
+      size.size,
+      candidate.channelOrder,
+      candidate.layout ?? model.layout,
+      JSON.stringify(candidate.mean),
+      JSON.stringify(candidate.std),
+      model.inputName,
+      model.outputName,
+      outputDim,
+      candidate.license,
+      Date.now(),
+    );
+  if (inserted.changes === 0) return updateExisting(project, getBackboneByName(db, candidate.name)!, candidate, options);
+  return getBackboneById(db, Number(inserted.lastInsertRowid))!;
 }
 
 export function getBackboneByName(db: Db, name: string): BackboneRecord | undefined {
@@ -266,7 +266,7 @@ async function updateExisting(project: Project, existing: BackboneRecord, c: Can
       options.log?.(`deleted ${stored} vectors of '${existing.name}' (${changes.join(', ')})${runs ? `; ${runs} earlier runs used them` : ''}`, 'warn');
     }
     db.prepare('UPDATE backbones SET input_size = ?, mean = ?, std = ?, output_dim = ? WHERE id = ?').run(size, JSON.stringify(mean), JSON.stringify(std), outputDim, existing.id);
-  })();
+  }).immediate();
   return getBackboneById(db, existing.id)!;
 }
 

@@ -1,15 +1,14 @@
-// The bridge's per-start secret: given once in the address printed at start, then kept as a cookie.
+// The bridge's credentials, both fresh per start and never in a cookie (browsers send cookies to every
+// port of 127.0.0.1, so any other local server the person visits would receive them):
+// - the token, printed in the address; the page moves it to sessionStorage and sends it as a Bearer
+//   header (HTTP) or a WebSocket subprotocol. It opens everything.
+// - the image key, handed to the page for the token; image URLs carry it. It opens /img/* only.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { TOKEN_COOKIE, TOKEN_QUERY } from '../../preload/contract/wire.ts';
+import { WS_PROTOCOL, WS_TOKEN_PROTOCOL_PREFIX } from '../../preload/contract/wire.ts';
 
 export function newToken(): string {
   return randomBytes(32).toString('base64url');
-}
-
-/** Cookies are shared by every port of a host, so the name carries the port: two bridges never clash. */
-export function cookieName(port: number): string {
-  return `${TOKEN_COOKIE}_${port}`;
 }
 
 export function sameToken(expected: string, given: string | null | undefined): boolean {
@@ -19,28 +18,32 @@ export function sameToken(expected: string, given: string | null | undefined): b
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-export function readCookie(req: IncomingMessage, name: string): string | null {
-  const header = req.headers.cookie;
-  if (!header) return null;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    if (part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
-  }
-  return null;
-}
-
-export type AuthSource = 'cookie' | 'query' | 'header' | null;
-
-/** Where a valid token came from, or null when the request carries none that matches. */
-export function authenticate(req: IncomingMessage, url: URL, token: string, port: number): AuthSource {
-  if (sameToken(token, readCookie(req, cookieName(port)))) return 'cookie';
+/** The token of an `Authorization: Bearer <token>` header, or null. */
+export function bearerToken(req: IncomingMessage): string | null {
   const auth = req.headers.authorization;
-  if (auth?.startsWith('Bearer ') && sameToken(token, auth.slice(7).trim())) return 'header';
-  if (sameToken(token, url.searchParams.get(TOKEN_QUERY))) return 'query';
-  return null;
+  if (typeof auth !== 'string') return null;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
+  return m ? m[1] : null;
 }
 
-export function sessionCookie(port: number, token: string): string {
-  return `${cookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=/`;
+/** Subprotocols a WebSocket upgrade offers (`Sec-WebSocket-Protocol`, comma-separated). */
+export function offeredProtocols(req: IncomingMessage): string[] {
+  const header = req.headers['sec-websocket-protocol'];
+  if (typeof header !== 'string') return [];
+  return header
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
+}
+
+/** The token a WebSocket upgrade carries: as a subprotocol (browsers) or a Bearer header (scripts). */
+export function upgradeToken(req: IncomingMessage): string | null {
+  const offered = offeredProtocols(req).find((p) => p.startsWith(WS_TOKEN_PROTOCOL_PREFIX));
+  if (offered) return offered.slice(WS_TOKEN_PROTOCOL_PREFIX.length);
+  return bearerToken(req);
+}
+
+/** The subprotocol the server answers with: ours when offered (a browser insists on one), else none. */
+export function chooseProtocol(protocols: Set<string>): string | false {
+  return protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false;
 }

@@ -1,21 +1,37 @@
 // The HTTP + WebSocket bridge: the same services as the desktop app, for a browser on this machine.
-// Bound to 127.0.0.1 only. Every request and the WebSocket upgrade need the per-start token (query on
-// the first page load, then an HttpOnly SameSite=Strict cookie); the upgrade must also come from this
-// server's own origin. Images are served by id only.
+// Bound to 127.0.0.1 only; the Host must be this server (DNS rebinding). The renderer's files are
+// public (the same build for everyone) and served to anyone; everything else needs a per-start
+// credential (auth.ts): the API and the WebSocket the token, images the token or the image key. The
+// upgrade must also come from this server's own origin. Images are served by id only. Nothing a client
+// sends may take the process down: every request path answers 4xx for what it cannot parse, and
+// socket errors are handled where they occur.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { PushEvent } from '../../preload/contract/api.ts';
-import { HTTP_CALL_PATH, TOKEN_QUERY, WS_PATH, type CallRequest, type CallResponse, type PushMessage } from '../../preload/contract/wire.ts';
+import {
+  HTTP_CALL_PATH,
+  IMAGE_KEY_QUERY,
+  SESSION_PATH,
+  TOKEN_QUERY,
+  WS_PATH,
+  type BridgeSession,
+  type CallRequest,
+  type CallResponse,
+  type PushMessage,
+} from '../../preload/contract/wire.ts';
 import type { Services } from '../app/services.ts';
 import { parseImageRef, readImageBytes } from '../app/services/image-files.ts';
-import { authenticate, newToken, sessionCookie } from './auth.ts';
+import { bearerToken, chooseProtocol, newToken, sameToken, upgradeToken } from './auth.ts';
+import { hostOf, parseTarget } from './request-target.ts';
 import { readStaticFile, rendererBuilt } from './static-files.ts';
 
 export const DEFAULT_RENDERER_DIR = fileURLToPath(new URL('../../dist/renderer', import.meta.url));
-const MAX_BODY_BYTES = 16 * 1024 * 1024;
+export const MAX_BODY_BYTES = 16 * 1024 * 1024;
 const LOOPBACK = '127.0.0.1';
+const TEXT = 'text/plain; charset=utf-8';
 
 export interface BridgeOptions {
   services: Services;
@@ -32,6 +48,8 @@ export interface BridgeOptions {
 export interface BridgeServer {
   readonly port: number;
   readonly token: string;
+  /** Opens /img/* only; the page gets it from SESSION_PATH. */
+  readonly imageKey: string;
   /** http://127.0.0.1:<port>/ */
   readonly origin: string;
   /** The address to open: origin with the token. */
@@ -39,47 +57,57 @@ export interface BridgeServer {
   close(): Promise<void>;
 }
 
+class BodyTooLarge extends Error {}
+
 export async function startBridgeServer(options: BridgeOptions): Promise<BridgeServer> {
   const { services } = options;
   const token = options.token ?? newToken();
+  const imageKey = newToken();
   const rendererDir = options.rendererDir ?? DEFAULT_RENDERER_DIR;
   let port = 0;
-  const allowedOrigins = () => new Set([`http://${LOOPBACK}:${port}`, `http://localhost:${port}`, ...(options.extraOrigins ?? [])]);
-  const allowedHosts = () => new Set([`${LOOPBACK}:${port}`, `localhost:${port}`]);
+  let origins = new Set<string>();
+  let hosts = new Set<string>();
+  const base = () => `http://${LOOPBACK}:${port}`;
 
   const server = createServer((req, res) => {
+    // A client that goes away mid-response must not surface as an unhandled error.
+    res.on('error', () => res.destroy());
     handleHttp(req, res).catch((err: unknown) => {
-      if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', `internal error: ${(err as Error).message}`);
+      if (!res.headersSent && !res.destroyed) send(res, 500, TEXT, `internal error: ${(err as Error).message}`);
       else res.destroy();
     });
+  });
+  // Malformed requests and resets before a request is parsed: answer 400 where the socket can still
+  // take it, never throw.
+  server.on('clientError', (_err, socket: Duplex) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    else socket.destroy();
   });
 
   async function handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // A foreign Host means a DNS-rebinding page is talking to us: refuse before anything else.
-    if (!allowedHosts().has(req.headers.host ?? '')) return send(res, 421, 'text/plain; charset=utf-8', 'wrong host');
+    if (!hosts.has(hostOf(req.headers.host))) return send(res, 421, TEXT, 'wrong host');
     // Judge the raw target: URL parsing would quietly fold '..' segments away.
-    if (isPathLike(req.url ?? '/')) return send(res, 400, 'text/plain; charset=utf-8', 'bad path');
-    const url = new URL(req.url ?? '/', `http://${LOOPBACK}:${port}`);
-    const auth = authenticate(req, url, token, port);
-    if (!auth) return send(res, 401, 'text/plain; charset=utf-8', 'unauthorized: open the address printed by `npm run serve` (it carries the token)');
+    const url = parseTarget(req.url, base());
+    if (!url) return send(res, 400, TEXT, 'bad path');
+    const hasToken = sameToken(token, bearerToken(req));
 
-    if (auth === 'query' && req.method === 'GET' && !url.pathname.startsWith('/img/')) {
-      // Trade the token in the address for a cookie, and drop it from the address bar.
-      url.searchParams.delete(TOKEN_QUERY);
-      res.writeHead(303, { 'Set-Cookie': sessionCookie(port, token), Location: `${url.pathname}${url.search}`, 'Cache-Control': 'no-store' });
-      res.end();
-      return;
+    if (url.pathname === HTTP_CALL_PATH) return hasToken ? handleCall(req, res) : unauthorized(res);
+    if (url.pathname === SESSION_PATH) {
+      if (req.method !== 'GET') return send(res, 405, TEXT, 'GET with the token as a Bearer header');
+      if (!hasToken) return unauthorized(res);
+      const session: BridgeSession = { imageKey };
+      return sendJson(res, 200, session);
     }
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, TEXT, 'method not allowed');
 
-    if (url.pathname === HTTP_CALL_PATH) return handleCall(req, res);
-    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain; charset=utf-8', 'method not allowed');
-
-    const img = /^\/img\/([a-z]+)\/([^/]+)$/.exec(url.pathname);
     if (url.pathname.startsWith('/img/')) {
+      if (!hasToken && !sameToken(imageKey, url.searchParams.get(IMAGE_KEY_QUERY))) return unauthorized(res);
+      const img = /^\/img\/([a-z]+)\/([^/]+)$/.exec(url.pathname);
       const ref = img ? parseImageRef(img[1], img[2]) : null;
-      if (!ref) return send(res, 400, 'text/plain; charset=utf-8', 'images are served by id only: /img/thumb/<id> or /img/full/<id>');
+      if (!ref) return send(res, 400, TEXT, 'images are served by id only: /img/thumb/<id> or /img/full/<id>');
       const bytes = await readImageBytes(services.session, ref.kind, ref.imageId).catch(() => null);
-      if (!bytes) return send(res, 404, 'text/plain; charset=utf-8', 'no such image');
+      if (!bytes) return send(res, 404, TEXT, 'no such image');
       if (req.headers['if-none-match'] === bytes.etag) {
         res.writeHead(304, { ETag: bytes.etag, 'Cache-Control': 'private, no-cache' });
         res.end();
@@ -91,20 +119,23 @@ export async function startBridgeServer(options: BridgeOptions): Promise<BridgeS
         ETag: bytes.etag,
         'Cache-Control': 'private, no-cache',
         'X-Content-Type-Options': 'nosniff',
+        'Referrer-Policy': 'no-referrer',
       });
       res.end(req.method === 'HEAD' ? undefined : bytes.data);
       return;
     }
+    if (url.pathname.startsWith('/api/') || url.pathname === WS_PATH) return send(res, 404, TEXT, 'not found');
 
+    // The renderer: public files. The page reads the token from its address (?token=) itself.
     if (!rendererBuilt(rendererDir)) {
-      return send(res, 503, 'text/plain; charset=utf-8', `the renderer is not built (${rendererDir} is missing): run npm run build:renderer`);
+      return send(res, 503, TEXT, `the renderer is not built (${rendererDir} is missing): run npm run build:renderer`);
     }
     const file = await readStaticFile(rendererDir, url.pathname);
-    if (!file) return send(res, 404, 'text/plain; charset=utf-8', 'not found');
+    if (!file) return send(res, 404, TEXT, 'not found');
     const headers: Record<string, string | number> = {
       'Content-Type': file.mime,
       'Content-Length': file.data.byteLength,
-      'Cache-Control': file.immutable ? 'private, max-age=31536000, immutable' : 'no-cache',
+      'Cache-Control': file.immutable ? 'private, max-age=31536000, immutable' : 'no-store',
       'X-Content-Type-Options': 'nosniff',
       'Referrer-Policy': 'no-referrer',
     };
@@ -117,13 +148,17 @@ export async function startBridgeServer(options: BridgeOptions): Promise<BridgeS
   }
 
   async function handleCall(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (req.method !== 'POST') return send(res, 405, 'text/plain; charset=utf-8', 'POST { method, params }');
+    if (req.method !== 'POST') return send(res, 405, TEXT, 'POST { method, params }');
     const origin = req.headers.origin;
-    if (origin !== undefined && !allowedOrigins().has(origin)) return send(res, 403, 'text/plain; charset=utf-8', 'forbidden origin');
+    if (origin !== undefined && !origins.has(origin)) return send(res, 403, TEXT, 'forbidden origin');
     let body: unknown;
     try {
       body = JSON.parse(await readBody(req));
     } catch (err) {
+      if (err instanceof BodyTooLarge) {
+        res.setHeader('Connection', 'close');
+        return sendJson(res, 413, { error: { code: 'invalid-argument', message: err.message } });
+      }
       return sendJson(res, 400, { error: { code: 'invalid-argument', message: `request body is not JSON: ${(err as Error).message}` } });
     }
     const { method, params } = (typeof body === 'object' && body !== null ? body : {}) as { method?: unknown; params?: unknown };
@@ -131,27 +166,39 @@ export async function startBridgeServer(options: BridgeOptions): Promise<BridgeS
     sendJson(res, 200, outcome.ok ? { result: outcome.result } : { error: outcome.error });
   }
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_BODY_BYTES });
-  server.on('upgrade', (req, socket, head) => {
-    const refuse = (status: number, text: string) => {
-      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-    };
-    const url = new URL(req.url ?? '/', `http://${LOOPBACK}:${port}`);
-    if (url.pathname !== WS_PATH) return refuse(404, 'Not Found');
-    if (!allowedHosts().has(req.headers.host ?? '')) return refuse(421, 'Misdirected Request');
-    if (!authenticate(req, url, token, port)) return refuse(401, 'Unauthorized');
-    // Browsers always send Origin on a WebSocket upgrade; a foreign one is another site's page.
-    const origin = req.headers.origin;
-    if (origin !== undefined && !allowedOrigins().has(origin)) return refuse(403, 'Forbidden');
-    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws));
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_BODY_BYTES, handleProtocols: chooseProtocol });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // The HTTP server lets go of the socket here: a reset from now on is ours to handle.
+    socket.on('error', () => socket.destroy());
+    try {
+      upgrade(req, socket, head);
+    } catch {
+      refuse(socket, 400, 'Bad Request');
+    }
   });
 
+  function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = parseTarget(req.url, base());
+    if (!url) return refuse(socket, 400, 'Bad Request');
+    if (url.pathname !== WS_PATH) return refuse(socket, 404, 'Not Found');
+    if (!hosts.has(hostOf(req.headers.host))) return refuse(socket, 421, 'Misdirected Request');
+    if (!sameToken(token, upgradeToken(req))) return refuse(socket, 401, 'Unauthorized');
+    // Browsers always send Origin on a WebSocket upgrade; a foreign one is another site's page.
+    const origin = req.headers.origin;
+    if (origin !== undefined && !origins.has(origin)) return refuse(socket, 403, 'Forbidden');
+    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws));
+  }
+
+  // One listener on the services for all sockets (not one each: no listener pile-up, no warning).
   const sockets = new Set<WebSocket>();
+  const offPush = services.onPush((event: PushEvent) => {
+    if (sockets.size === 0) return;
+    const text = JSON.stringify({ push: event } satisfies PushMessage);
+    for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(text);
+  });
+
   function onConnection(ws: WebSocket): void {
     sockets.add(ws);
-    const offPush = services.onPush((event: PushEvent) => {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ push: event } satisfies PushMessage));
-    });
     ws.on('message', (raw, isBinary) => {
       void (async () => {
         let req: Partial<CallRequest>;
@@ -160,18 +207,15 @@ export async function startBridgeServer(options: BridgeOptions): Promise<BridgeS
           req = JSON.parse(raw.toString()) as Partial<CallRequest>;
           if (typeof req !== 'object' || req === null || !Number.isSafeInteger(req.id)) throw new Error('a call needs a numeric id');
         } catch (err) {
-          ws.send(JSON.stringify({ id: -1, error: { code: 'invalid-argument', message: (err as Error).message } } satisfies CallResponse));
+          if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: -1, error: { code: 'invalid-argument', message: (err as Error).message } } satisfies CallResponse));
           return;
         }
         const outcome = await services.dispatch(req.method, req.params);
         const response: CallResponse = outcome.ok ? { id: req.id!, result: outcome.result } : { id: req.id!, error: outcome.error };
         if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(response));
-      })();
+      })().catch(() => ws.terminate());
     });
-    ws.on('close', () => {
-      offPush();
-      sockets.delete(ws);
-    });
+    ws.on('close', () => sockets.delete(ws));
     ws.on('error', () => ws.terminate());
   }
 
@@ -183,14 +227,18 @@ export async function startBridgeServer(options: BridgeOptions): Promise<BridgeS
     });
   });
   port = (server.address() as AddressInfo).port;
-  const origin = `http://${LOOPBACK}:${port}`;
+  origins = new Set([`http://${LOOPBACK}:${port}`, `http://localhost:${port}`, ...(options.extraOrigins ?? [])]);
+  hosts = new Set([`${LOOPBACK}:${port}`, `localhost:${port}`]);
+  const origin = base();
 
   return {
     port,
     token,
+    imageKey,
     origin: `${origin}/`,
     url: `${origin}/?${TOKEN_QUERY}=${token}`,
     close: async () => {
+      offPush();
       for (const ws of sockets) ws.terminate();
       wss.close();
       server.closeAllConnections();
@@ -215,13 +263,19 @@ export function contentSecurityPolicy(port: number): string {
   ].join('; ');
 }
 
-/** Dot-dot segments (plain or percent-encoded), backslashes, NULs, or a second leading slash. */
-export function isPathLike(target: string): boolean {
-  const path = target.split('?')[0];
-  return /(^|\/)(\.|%2e){2}(\/|%2f|$)/i.test(path) || /\\|%5c|%00|\0/i.test(path) || path.startsWith('//') || !path.startsWith('/');
+export { isPathLike } from './request-target.ts';
+
+function refuse(socket: Duplex, status: number, text: string): void {
+  if (socket.writable) socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  else socket.destroy();
+}
+
+function unauthorized(res: ServerResponse): void {
+  send(res, 401, TEXT, 'unauthorized: open the address printed by `spice-workbench serve` (it carries the token)');
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string): void {
+  if (res.headersSent || res.destroyed) return;
   res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
   res.end(body);
 }
@@ -230,15 +284,25 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
   send(res, status, 'application/json; charset=utf-8', JSON.stringify(value));
 }
 
+/** The body as text; BodyTooLarge (-> 413) past MAX_BODY_BYTES, judged by Content-Length first. */
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) {
+      req.resume();
+      reject(new BodyTooLarge(`the body is larger than ${MAX_BODY_BYTES} bytes`));
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
+    let over = false;
     req.on('data', (c: Buffer) => {
+      if (over) return;
       size += c.byteLength;
       if (size > MAX_BODY_BYTES) {
-        reject(new Error(`body larger than ${MAX_BODY_BYTES} bytes`));
-        req.destroy();
+        over = true;
+        chunks.length = 0;
+        reject(new BodyTooLarge(`the body is larger than ${MAX_BODY_BYTES} bytes`));
         return;
       }
       chunks.push(c);

@@ -17,6 +17,7 @@ export type ApiErrorCode =
   | 'conflict' // e.g. a job of the same kind is already running
   | 'not-available' // a feature this build or transport does not offer (yet)
   | 'unauthorized'
+  | 'disconnected' // the browser lost its connection to the bridge: the call was not sent, or its outcome is unknown
   | 'internal';
 
 /** What a failed call carries over either transport. */

@@ -80,12 +80,12 @@ test('runs-repo: listing, the default run, stale runs and deletion', () => {
     assert.deepEqual(listRuns(db, { method: 'kmeans' }).map((r) => r.id), [c, a]);
     assert.deepEqual(listRuns(db, { state: 'done' }).map((r) => r.id), [b, a]);
     assert.equal(defaultRun(db)!.id, b, 'the latest finished spice run comes first');
-    // A run whose job died is marked failed; one without a job is left alone.
+    // A run whose job died is marked interrupted; one without a job is left alone.
     const now = Date.now();
     const job = Number(db.prepare(`INSERT INTO jobs (kind, params, state, started_at, updated_at) VALUES ('cluster', '{}', 'interrupted', ?, ?)`).run(now, now).lastInsertRowid);
     const d = createRun(db, { method: 'kmeans', backboneId: 1, k: 2, seed: 0, params: {}, jobId: job });
     assert.equal(markStaleRuns(db), 1);
-    assert.equal(getRun(db, d)!.state, 'failed');
+    assert.equal(getRun(db, d)!.state, 'interrupted');
     assert.equal(getRun(db, c)!.state, 'running');
     assert.ok(deleteRun(db, a));
     assert.equal(getRun(db, a), undefined);

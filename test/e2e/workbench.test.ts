@@ -2,7 +2,7 @@
 // Chromium driving the built renderer over the WebSocket, on 200 labelled CIFAR-10 images and the
 // shared MobileNet v1. Creates a project, imports, runs the pipeline, names clusters, moves an image,
 // undoes and redoes, exports CSV and checks the file. Saves a screenshot of every screen.
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import { chromiumAvailable, openBrowser, screenshot, type BrowserSession } from 
 import { buildRenderer } from './helpers/build.ts';
 import { parseCsv } from './helpers/csv.ts';
 import { startServe, type ServedApp } from './helpers/serve.ts';
+import { stepper } from './helpers/steps.ts';
 
 const PER_CLASS = 20;
 /** 'spice' (default): the whole pipeline as one job. 'kmeans': embed and k-means by their own buttons. */
@@ -54,19 +55,7 @@ describe('workbench in the browser', { skip, timeout: 240_000 }, () => {
   });
 
   // The steps build on each other: after the first failure the rest are skipped, not timed out one by one.
-  let broken: string | null = null;
-  function step(name: string, fn: () => Promise<void> | void): void {
-    it(name, async (t) => {
-      if (broken) return t.skip(`an earlier step failed: ${broken}`);
-      try {
-        await fn();
-      } catch (err) {
-        broken = name;
-        await screenshot(page, 'failure').catch(() => undefined);
-        throw err;
-      }
-    });
-  }
+  const step = stepper(() => page, 'failure');
 
   /** Waits until the newest job of `kind` ends and asserts it ended 'done'. */
   async function waitJob(kind: string, timeout: number): Promise<void> {
@@ -96,8 +85,9 @@ describe('workbench in the browser', { skip, timeout: 240_000 }, () => {
   step('opens on the projects screen and validates the folder fields', async () => {
     await page.goto(served.url);
     await page.waitForSelector('[data-testid=screen-projects]');
-    // The token in the address was traded for a cookie and dropped from the address bar.
+    // The page moved the token from the address into this tab's storage: no cookie, nothing in the address bar.
     assert.ok(!page.url().includes('token='), `token still in ${page.url()}`);
+    assert.deepEqual(await browser.context.cookies(), [], 'the bridge sets no cookie');
     await page.click('[data-testid=project-submit]');
     await page.getByText('Required').waitFor();
     await page.fill('#project-dir', 'relative/folder');

@@ -3,11 +3,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { connect as tcpConnect } from 'node:net';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { createServices, type Services } from '../../main/app/services.ts';
-import { startBridgeServer, type BridgeServer } from '../../main/server/bridge-server.ts';
+import { MAX_BODY_BYTES, startBridgeServer, type BridgeServer } from '../../main/server/bridge-server.ts';
 import { makeCifarSubset, makeTempDir } from '../helpers/cifar-subset.ts';
 import { connect } from './ws-client.ts';
 
@@ -42,6 +43,21 @@ function upgradeStatus(headers: Record<string, string>, path = '/ws'): Promise<n
 
 const bearer = () => ({ Authorization: `Bearer ${server.token}` });
 
+/** Sends raw bytes and returns what came back before the server closed (or 2 s passed). */
+function rawExchange(bytes: string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = tcpConnect(server.port, '127.0.0.1');
+    let got = '';
+    const done = () => resolve(got);
+    socket.setEncoding('latin1');
+    socket.on('data', (d: string) => (got += d));
+    socket.on('close', done);
+    socket.on('error', done);
+    socket.setTimeout(2000, () => socket.destroy());
+    socket.write(bytes);
+  });
+}
+
 before(async () => {
   const images = makeCifarSubset(2, { classes: ['cat', 'ship'] });
   const state = makeTempDir('spice-state-');
@@ -71,39 +87,107 @@ test('binds to 127.0.0.1 on the port the OS picked, and prints the token in the 
   assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{43}$/);
 });
 
-test('requests without the token get 401, pages and images alike', async () => {
-  for (const path of ['/', '/index.html', '/assets/app.js', '/img/thumb/1', '/api/call']) {
-    assert.equal((await get(path)).status, 401, path);
-  }
-  assert.equal((await get('/', { Authorization: 'Bearer wrong-token' })).status, 401);
-  assert.equal((await get('/?token=wrong')).status, 401);
-  assert.equal((await get('/', { Cookie: `spice_token_${server.port}=wrong` })).status, 401);
+test('the renderer is public; the API, the session and images need a credential', async () => {
+  // The built renderer is the same for everyone: the page loads and reads its token itself.
+  for (const path of ['/', '/index.html', '/assets/app.js']) assert.equal((await get(path)).status, 200, path);
+  for (const path of ['/img/thumb/1', '/img/full/1', '/api/session']) assert.equal((await get(path)).status, 401, path);
+  assert.equal((await get('/api/session', { Authorization: 'Bearer wrong-token' })).status, 401);
+  const call = await fetch(`http://127.0.0.1:${server.port}/api/call`, { method: 'POST', body: '{"method":"app.info"}' });
+  assert.equal(call.status, 401);
 });
 
-test('the token in the address becomes an HttpOnly SameSite=Strict cookie that then opens everything', async () => {
-  const first = await get(`/?token=${server.token}`);
-  assert.equal(first.status, 303);
-  assert.equal(first.headers.location, '/');
-  const cookie = String(first.headers['set-cookie']);
-  assert.match(cookie, /HttpOnly/);
-  assert.match(cookie, /SameSite=Strict/);
-  const pair = cookie.split(';')[0];
-  const page = await get('/', { Cookie: pair });
+test('the token opens nothing from a URL and is never put in a cookie', async () => {
+  // Only the page load carries ?token=, and the page (not the server) takes it from there.
+  const page = await get(`/?token=${server.token}`);
   assert.equal(page.status, 200);
-  assert.match(String(page.headers['content-security-policy']), /script-src 'self'/);
-  assert.match(page.body.toString(), /SPICE Workbench/);
-  const thumb = await get('/img/thumb/1', { Cookie: pair });
-  assert.equal(thumb.status, 200);
+  assert.equal(page.headers['set-cookie'], undefined, 'no cookie: browsers would send it to every other server on 127.0.0.1');
+  assert.equal(page.headers['referrer-policy'], 'no-referrer');
+  assert.equal(page.headers['cache-control'], 'no-store');
+  for (const path of [`/img/thumb/1?token=${server.token}`, `/api/session?token=${server.token}`]) assert.equal((await get(path)).status, 401, path);
+  assert.equal(await upgradeStatus({}, `/ws?token=${server.token}`), 401);
+  // A cookie, as the old bridge used, opens nothing either.
+  assert.equal((await get('/api/session', { Cookie: `spice_token_${server.port}=${server.token}` })).status, 401);
+  assert.equal(await upgradeStatus({ Cookie: `spice_token_${server.port}=${server.token}` }), 401);
 });
 
-test('WebSocket upgrade needs the token and this server as origin', async () => {
+test('the session hands the page an image key that opens images and nothing else', async () => {
+  const res = await get('/api/session', bearer());
+  assert.equal(res.status, 200);
+  assert.equal(res.headers['set-cookie'], undefined);
+  const { imageKey } = JSON.parse(res.body.toString()) as { imageKey: string };
+  assert.equal(imageKey, server.imageKey);
+  assert.notEqual(imageKey, server.token);
+  const page = await get('/', {});
+  assert.match(String(page.headers['content-security-policy']), /script-src 'self'/);
+  assert.equal((await get(`/img/thumb/1?k=${imageKey}`)).status, 200);
+  assert.equal((await get(`/img/thumb/1?k=${imageKey}x`)).status, 401);
+  assert.equal((await get('/api/session', { Authorization: `Bearer ${imageKey}` })).status, 401);
+  assert.equal(await upgradeStatus({ Authorization: `Bearer ${imageKey}` }), 401);
+});
+
+test('WebSocket upgrade needs the token (subprotocol or Bearer) and this server as origin', async () => {
   assert.equal(await upgradeStatus({}), 401);
   assert.equal(await upgradeStatus({ Authorization: 'Bearer nope' }), 401);
   assert.equal(await upgradeStatus({ ...bearer(), Origin: 'http://evil.example' }), 403);
   assert.equal(await upgradeStatus({ ...bearer(), Origin: `http://127.0.0.1:${server.port + 1}` }), 403);
   assert.equal(await upgradeStatus({ ...bearer(), Origin: `http://127.0.0.1:${server.port}` }), 101);
-  assert.equal(await upgradeStatus({ Cookie: `spice_token_${server.port}=${server.token}`, Origin: `http://localhost:${server.port}` }), 101);
   assert.equal(await upgradeStatus(bearer(), '/not-ws'), 404);
+  // What the page does: the token as a subprotocol; the server answers with spice.v1 only.
+  const chosen = await new Promise<string>((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, ['spice.v1', `spice.token.${server.token}`], { headers: { Origin: `http://localhost:${server.port}` } });
+    ws.once('open', () => {
+      resolve(ws.protocol);
+      ws.close();
+    });
+    ws.once('error', reject);
+  });
+  assert.equal(chosen, 'spice.v1');
+  assert.equal(await upgradeStatus({ 'Sec-WebSocket-Protocol': 'spice.v1, spice.token.wrong' }), 401);
+});
+
+test('the Host check ignores case, as host names do', async () => {
+  assert.equal((await get('/api/session', { ...bearer(), Host: `LOCALHOST:${server.port}` })).status, 200);
+  assert.equal((await get('/api/session', { ...bearer(), Host: `LocalHost.evil.example:${server.port}` })).status, 421);
+});
+
+test('a body over the limit gets 413, declared or streamed, and the bridge keeps answering', async () => {
+  const declared = await rawExchange(
+    `POST /api/call HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nAuthorization: Bearer ${server.token}\r\nContent-Type: application/json\r\nContent-Length: ${MAX_BODY_BYTES + 1}\r\n\r\n{`,
+  );
+  assert.match(declared, /^HTTP\/1\.1 413 /);
+  const streamed = await fetch(`http://127.0.0.1:${server.port}/api/call`, {
+    method: 'POST',
+    headers: bearer(),
+    body: new ReadableStream({
+      start(controller) {
+        const chunk = new Uint8Array(1024 * 1024).fill(32);
+        for (let i = 0; i < 17; i++) controller.enqueue(chunk);
+        controller.close();
+      },
+    }),
+    duplex: 'half',
+  } as RequestInit).catch((err: Error) => err);
+  assert.ok(!(streamed instanceof Error), `the streamed request failed: ${String(streamed)}`);
+  assert.equal(streamed.status, 413);
+  const ok = await fetch(`http://127.0.0.1:${server.port}/api/call`, { method: 'POST', headers: bearer(), body: '{"method":"app.info"}' });
+  assert.equal(ok.status, 200);
+});
+
+test('many WebSocket clients share one push listener: no MaxListenersExceededWarning', async () => {
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+  process.on('warning', onWarning);
+  const clients = await Promise.all(Array.from({ length: 15 }, () => connect(server.port, bearer())));
+  try {
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(warnings.filter((w) => /MaxListeners/.test(w)), []);
+    // Every one of them still gets pushed events.
+    services.session.changed(['classes']);
+    await Promise.all(clients.map((c) => c.waitFor((e) => e.type === 'changed' && e.areas.includes('classes'), 5000)));
+  } finally {
+    for (const c of clients) c.close();
+    process.off('warning', onWarning);
+  }
 });
 
 test('a foreign Host header (DNS rebinding) is refused', async () => {

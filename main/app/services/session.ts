@@ -81,8 +81,9 @@ export class Session {
     if (this.current && this.current.jobs.runningJobIds.length > 0) {
       throw new ApiError('conflict', 'a job is running in the open project: wait for it or cancel it first');
     }
-    // Open the new one before closing the old, so a failure leaves the old project open.
-    const project = openProject(dir);
+    // Open the new one before closing the old, so a failure leaves the old project open. A project
+    // this user may not write opens read-only: it can be browsed and exported elsewhere.
+    const project = openProject(dir, { readonly: options.create ? false : 'auto', create: options.create ?? false });
     this.closeCurrent();
     this.current = project;
     this.detachJobs = project.jobs.onEvent((e) => this.onJobEvent(e));

@@ -14,7 +14,7 @@ export const evalCommand: Command = {
   async run(args) {
     const dir = requireString(args, 'project', usage);
     const runId = optionalInt(args, 'run');
-    const project = openExistingProject(dir);
+    const project = openExistingProject(dir, { readonly: 'auto' });
     try {
       let runs;
       if (runId !== undefined) {

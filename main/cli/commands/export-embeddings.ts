@@ -21,7 +21,7 @@ export const exportEmbeddingsCommand: Command = {
     if (args.positionals.length > 0) throw new CliError(`unexpected argument '${args.positionals[0]}'\nusage: ${usage}`, 2);
     if (!/\.npy$/i.test(out)) throw new CliError(`--out must end in .npy, got ${out}`, 2);
     if (!projectExists(projectDir)) throw new CliError(`no project at ${projectDir}`);
-    const project = openProject(projectDir);
+    const project = openProject(projectDir, { readonly: 'auto', create: false });
     try {
       const r = exportEmbeddings(project, {
         out,

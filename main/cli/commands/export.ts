@@ -26,7 +26,7 @@ export const exportCommand: Command = {
     const runId = optionalInt(args, 'run');
     if (args.values.symlink && format !== 'folders') throw new CliError('--symlink only applies to --format folders', 2);
 
-    const project = openExistingProject(dir);
+    const project = openExistingProject(dir, { readonly: 'auto' });
     return withJobSession(project, {
       cancelled: 'export cancelled: nothing was written',
       toCliError: (err) => (err instanceof ExportError || err instanceof ClassNameError ? new CliError(err.message) : undefined),

@@ -56,7 +56,7 @@ function describeImport(r: LabelImportResult): string {
 }
 
 function listLabels(dir: string, json: boolean): number {
-  const project = openExistingProject(dir);
+  const project = openExistingProject(dir, { readonly: 'auto' });
   try {
     const db = project.db;
     const rows = listClasses(db).map((name) => {

@@ -1,28 +1,45 @@
-import { existsSync } from 'node:fs';
 import type { Command } from '../command.ts';
-import { CliError, requireString } from '../command.ts';
-import { openDatabase } from '../../db/connection.ts';
+import { requireString } from '../command.ts';
+import { quickCheck } from '../../db/connection.ts';
 import { projectDbPath } from '../../app/project.ts';
 import { projectStatus, type ProjectStatus } from '../../app/project-status.ts';
+import { openExistingProject } from '../cluster-shared.ts';
 
-const usage = 'spice-workbench status --project <dir> [--json]';
+const usage = 'spice-workbench status --project <dir> [--json] [--check]';
+const SHOWN_PROBLEMS = 10;
 
 export const statusCommand: Command = {
   name: 'status',
   usage,
-  summary: 'Show what a project holds: images, duplicates, import errors, embeddings, runs.',
-  options: { project: { type: 'string' }, json: { type: 'boolean' } },
+  summary: 'Show what a project holds: images, duplicates, import errors, embeddings, runs; --check also checks the file for damage.',
+  options: { project: { type: 'string' }, json: { type: 'boolean' }, check: { type: 'boolean' } },
   async run(args) {
     const dir = requireString(args, 'project', usage);
     const file = projectDbPath(dir);
-    if (!existsSync(file)) throw new CliError(`no project at ${dir} (expected ${file})`);
-    const db = openDatabase(file);
+    // Read-only where this user may not write; jobs and runs of dead processes are marked interrupted otherwise.
+    const project = openExistingProject(dir, { readonly: 'auto' });
     try {
-      const status = projectStatus(db);
-      console.log(args.values.json ? JSON.stringify(status) : formatStatus(status));
+      // The check comes first: on a damaged file the summary below may not be readable at all.
+      const problems = args.values.check ? quickCheck(project.db, 100) : null;
+      if (problems && problems.length > 0) {
+        if (args.values.json) console.log(JSON.stringify({ file, check: { ok: false, problems } }));
+        else {
+          console.error(`error: ${file} is damaged: PRAGMA quick_check found ${problems.length}${problems.length === 100 ? '+' : ''} problem${problems.length === 1 ? '' : 's'} (first: ${problems[0]}); restore it from a backup, or run \`sqlite3 ${file} .recover\` on a copy`);
+          for (const p of problems.slice(1, SHOWN_PROBLEMS)) console.error(`  ${p}`);
+        }
+        return 1;
+      }
+      const status = projectStatus(project.db);
+      const extra = { readonly: project.readonly, ...(problems ? { check: { ok: true, problems: [] as string[] } } : {}) };
+      if (args.values.json) console.log(JSON.stringify({ ...status, ...extra }));
+      else {
+        console.log(formatStatus(status));
+        if (project.readonly) console.log('opened read-only: this user may not write the project');
+        if (problems) console.log('check: ok (PRAGMA quick_check found no damage)');
+      }
       return 0;
     } finally {
-      db.close();
+      project.close();
     }
   },
 };

@@ -5,6 +5,7 @@ import * as m004 from './004_pretrain.ts';
 import * as m005 from './005_embedding_view_counts.ts';
 import * as m006 from './006_fixed_views.ts';
 import * as m007 from './007_person_labels.ts';
+import * as m008 from './008_job_process.ts';
 
 export interface Migration {
   version: number;
@@ -26,4 +27,5 @@ export const migrations: readonly Migration[] = [
   { version: 5, name: 'embedding view counts', up: m005.up },
   { version: 6, name: 'fixed views', up: m006.up },
   { version: 7, name: 'person labels', up: m007.up, rebuildsReferencedTable: true },
+  { version: 8, name: 'job process identity', up: m008.up },
 ];

@@ -150,7 +150,7 @@ export function saveCheckpoint(db: Db, runId: number, cp: Checkpoint, addSeconds
        ON CONFLICT(run_id) DO UPDATE SET epoch = excluded.epoch, step = excluded.step, manifest = excluded.manifest, data = excluded.data, saved_at = excluded.saved_at`,
     ).run(runId, cp.epoch, cp.step, manifest, data, now);
     db.prepare('UPDATE pretrain_runs SET epochs_done = ?, seconds = seconds + ?, updated_at = ? WHERE id = ?').run(cp.epoch, addSeconds, now, runId);
-  })();
+  }).immediate();
 }
 
 export function loadCheckpoint(db: Db, runId: number): Checkpoint | null {
@@ -224,7 +224,7 @@ export function finishRun(db: Db, run: PretrainRunRecord, encoder: FinishedEncod
     );
     db.prepare('DELETE FROM pretrain_checkpoints WHERE run_id = ?').run(run.id);
     return backboneId;
-  })();
+  }).immediate();
 }
 
 export function projectBackboneName(runName: string): string {

@@ -8,9 +8,11 @@
 // - folders: <out>/<class>/<file>; outliers in <out>/outlier/, unnamed clusters in
 //   <out>/unassigned/cluster-<n>/, images the run did not see in <out>/unassigned/not-clustered/, and
 //   <out>/manifest.csv (`file,source_path,class,source`) mapping each written file to its original.
-//   Copies by default, symlinks on request. Written into a scratch folder renamed into place at the
-//   end, so a failed or cancelled export leaves nothing half-written.
-import { copyFile, mkdir, readdir, rename, rm, rmdir, stat, symlink, writeFile } from 'node:fs/promises';
+//   Copies by default, symlinks on request.
+// Every format is written all or nothing (export-files.ts): a scratch path, fsync, rename into place. A
+// failure to write (full disk...) fails the export and leaves nothing at the target; an original that
+// cannot be read is listed in `missing` and the rest is exported.
+import { mkdir, readdir, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { Project } from '../../app/project.ts';
@@ -18,6 +20,7 @@ import { csvField } from '../../base/csv.ts';
 import { OUTLIER_CLASS_NAME, RESERVED_CLASS_NAME } from '../label/classes.ts';
 import { finalLabels, type FinalLabel } from './final-labels.ts';
 import { defaultRun, getRun, type RunRecord } from './runs-repo.ts';
+import { diskIo, errorCode, SourceReadError, writeFileAtomically, writeFolderAtomically, type ExportIo } from './export-files.ts';
 
 export type ExportFormat = 'csv' | 'json' | 'folders';
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['csv', 'json', 'folders'];
@@ -34,6 +37,8 @@ export interface ExportOptions {
   /** folders only: copy files (default) or make symlinks to the originals. */
   folderMode?: 'copy' | 'symlink';
   signal?: AbortSignal;
+  /** The disk operations (default the real disk; tests make it fail). */
+  io?: ExportIo;
 }
 
 export interface ExportSummary {
@@ -82,16 +87,18 @@ export async function exportLabels(project: Project, options: ExportOptions): Pr
       const labels = finalLabels(project.db, run.id);
       ctx.progress(labels.length);
       const summary = summarize(run.id, options.format, out, labels);
-      if (options.format === 'csv') await writeAtomically(out, renderCsv(labels));
-      else if (options.format === 'json') await writeAtomically(out, renderJson(project, run, labels, summary));
+      const io = options.io ?? diskIo;
+      if (options.format === 'csv') await writeOrExplain(out, () => writeFileAtomically(out, renderCsv(labels), io));
+      else if (options.format === 'json') await writeOrExplain(out, () => writeFileAtomically(out, renderJson(project, run, labels, summary), io));
       else {
         const root = project.imageRoot();
         if (root === null) throw new ExportError('the project has no image folder yet: import images first');
         ctx.stage('write folders', labels.length, 'images');
-        const written = await writeFolders(root, out, labels, params.folderMode, (done) => {
+        const onProgress = (done: number) => {
           ctx.throwIfCancelled();
           ctx.progress(done);
-        });
+        };
+        const written = await writeOrExplain(out, () => writeFolders(root, out, labels, params.folderMode, onProgress, io));
         summary.missing = written.missing;
         summary.folders = written.folders;
         if (summary.missing.length > 0) ctx.log(`${summary.missing.length} originals could not be read (first: ${summary.missing[0].path}: ${summary.missing[0].reason})`, 'warn');
@@ -192,14 +199,15 @@ async function checkTarget(out: string, format: ExportFormat): Promise<void> {
   if (!existsSync(dirname(out))) throw new ExportError(`folder ${dirname(out)} does not exist`);
 }
 
-async function writeAtomically(file: string, text: string): Promise<void> {
-  const tmp = `${file}.partial-${process.pid}`;
+/** A write failure becomes an ExportError that says nothing was left at the target. */
+async function writeOrExplain<T>(out: string, write: () => Promise<T>): Promise<T> {
   try {
-    await writeFile(tmp, text);
-    await rename(tmp, file);
+    return await write();
   } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
+    if (err instanceof ExportError || (err as Error)?.name === 'JobCancelledError') throw err;
+    const code = errorCode(err);
+    const why = code === 'ENOSPC' ? 'the disk is full' : code === 'EDQUOT' ? 'the disk quota is used up' : code === 'EROFS' ? 'the target is read-only' : code;
+    throw new ExportError(`writing the export to ${out} failed (${why}): nothing was left there; free space or choose another place and export again`);
   }
 }
 
@@ -209,44 +217,49 @@ async function writeFolders(
   labels: readonly FinalLabel[],
   mode: 'copy' | 'symlink',
   onProgress: (done: number) => void,
+  io: ExportIo,
 ): Promise<{ missing: Array<{ path: string; reason: string }>; folders: string[] }> {
-  const scratch = `${out}.partial-${process.pid}`;
-  await rm(scratch, { recursive: true, force: true });
-  const missing: Array<{ path: string; reason: string }> = [];
-  const used = new Set<string>();
-  const made = new Set<string>();
-  const manifest = [MANIFEST_HEADER];
-  try {
-    for (let i = 0; i < labels.length; i++) {
-      const l = labels[i];
-      const folder = folderFor(l);
-      if (!made.has(folder)) {
-        await mkdir(join(scratch, folder), { recursive: true });
-        made.add(folder);
+  return writeFolderAtomically(
+    out,
+    async (scratch) => {
+      const missing: Array<{ path: string; reason: string }> = [];
+      const used = new Set<string>();
+      const made = new Set<string>();
+      const files: string[] = [];
+      const manifest = [MANIFEST_HEADER];
+      for (let i = 0; i < labels.length; i++) {
+        const l = labels[i];
+        const folder = folderFor(l);
+        if (!made.has(folder)) {
+          await mkdir(join(scratch, folder), { recursive: true });
+          made.add(folder);
+        }
+        const source = join(root, ...l.relPath.split('/'));
+        const name = uniqueName(folder, l, used);
+        const target = join(scratch, folder, name);
+        try {
+          if (mode === 'symlink') await io.symlink(source, target);
+          else {
+            await io.copyFile(source, target);
+            files.push(target);
+          }
+          manifest.push([csvField(`${folder}/${name}`), csvField(l.relPath), csvField(csvClass(l)), l.source].join(','));
+        } catch (err) {
+          // Only an original that cannot be read is skipped; a failure to write fails the export.
+          if (!(err instanceof SourceReadError)) throw err;
+          missing.push({ path: l.relPath, reason: err.code });
+        }
+        if (i % 50 === 49 || i === labels.length - 1) onProgress(i + 1);
       }
-      const source = join(root, ...l.relPath.split('/'));
-      const name = uniqueName(folder, l, used);
-      const target = join(scratch, folder, name);
-      try {
-        if (mode === 'symlink') {
-          await stat(source);
-          await symlink(source, target);
-        } else await copyFile(source, target);
-        manifest.push([csvField(`${folder}/${name}`), csvField(l.relPath), csvField(csvClass(l)), l.source].join(','));
-      } catch (err) {
-        missing.push({ path: l.relPath, reason: (err as NodeJS.ErrnoException).code ?? (err as Error).message });
-      }
-      if (i % 50 === 49 || i === labels.length - 1) onProgress(i + 1);
-    }
-    await writeFile(join(scratch, MANIFEST_FILE), `${manifest.join('\n')}\n`);
-    if (existsSync(out)) await rmdir(out); // checked empty before the job started
-    await rename(scratch, out);
-  } catch (err) {
-    await rm(scratch, { recursive: true, force: true });
-    throw err;
-  }
-  const folders = [...new Set([...made].map((f) => f.split('/')[0]))].sort();
-  return { missing, folders };
+      const manifestFile = join(scratch, MANIFEST_FILE);
+      await io.writeFile(manifestFile, `${manifest.join('\n')}\n`);
+      files.push(manifestFile);
+      const folderPaths = [...made].flatMap((f) => f.split('/').map((_, k, parts) => join(scratch, ...parts.slice(0, k + 1))));
+      const folders = [...new Set([...made].map((f) => f.split('/')[0]))].sort();
+      return { result: { missing, folders }, files, folders: [...new Set(folderPaths)] };
+    },
+    io,
+  );
 }
 
 /** The original file name; on a clash inside one folder the image id goes before the extension. */

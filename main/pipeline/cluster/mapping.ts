@@ -55,7 +55,7 @@ export function setClusterNames(db: Db, runId: number, names: ReadonlyArray<{ cl
       else upsert.run(runId, cluster, ensureClass(db, className));
       return { cluster, previous };
     }),
-  )();
+  ).immediate();
 }
 
 /** Puts back names returned by a write (undo). */

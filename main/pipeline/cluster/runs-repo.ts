@@ -84,7 +84,7 @@ export function saveAssignments(db: Db, runId: number, rows: readonly Assignment
       if (r.probs.length !== run.k) throw new Error(`run ${runId}: probs of image ${r.imageId} have length ${r.probs.length}, expected ${run.k}`);
       insert.run(runId, r.imageId, r.cluster, finiteOr(r.confidence, 0), finiteOr(r.doubt, 0), r.reliable ? 1 : 0, float32ToBlob(r.probs));
     }
-  })();
+  }).immediate();
 }
 
 /** Marks only the given images reliable (and every other image of the run not reliable). */
@@ -93,7 +93,7 @@ export function setReliable(db: Db, runId: number, reliableImageIds: Iterable<nu
   db.transaction(() => {
     db.prepare('UPDATE assignments SET reliable = 0 WHERE run_id = ?').run(runId);
     for (const id of reliableImageIds) mark.run(runId, id);
-  })();
+  }).immediate();
 }
 
 export function finishRun(
@@ -264,14 +264,20 @@ function toRecord(r: RunRow): RunRecord {
 }
 
 /**
- * Marks runs still 'running' whose job is no longer running (the process died mid-run) as failed,
- * so they are not mistaken for live work. Returns how many were marked.
+ * Marks runs still 'running' whose job is no longer running (its process died: the job runner marked
+ * it 'interrupted' on open) as 'interrupted', so they are not mistaken for live or finished work.
+ * A run whose job ended some other way without finishing it takes that job's end state.
+ * Returns how many were marked.
  */
 export function markStaleRuns(db: Db): number {
   return db
     .prepare(
-      `UPDATE runs SET state = 'failed', finished_at = ? WHERE state = 'running'
-         AND job_id IS NOT NULL AND job_id NOT IN (SELECT id FROM jobs WHERE state = 'running')`,
+      `UPDATE runs SET
+         state = COALESCE((SELECT CASE j.state WHEN 'failed' THEN 'failed' WHEN 'cancelled' THEN 'cancelled' ELSE 'interrupted' END
+                           FROM jobs j WHERE j.id = runs.job_id), 'interrupted'),
+         finished_at = ?
+       WHERE state = 'running' AND job_id IS NOT NULL
+         AND job_id NOT IN (SELECT id FROM jobs WHERE state = 'running')`,
     )
     .run(Date.now()).changes;
 }

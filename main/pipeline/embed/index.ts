@@ -212,7 +212,7 @@ function reconcileViewSpecs(project: Project, backbone: BackboneRecord, planned:
   }
   db.transaction(() => {
     for (const p of planned) saveViewSpec(db, backbone.id, { view: p.view, kind: p.kind, seed: p.seed, inputSize: p.inputSize, params: p.params });
-  })();
+  }).immediate();
 }
 
 export function preprocessSpec(backbone: BackboneRecord): PreprocessSpec {

@@ -113,9 +113,12 @@ export class AppState {
       const ws = this.bridge;
       this.connection = ws.state;
       ws.onState((s) => {
-        const wasClosed = this.connection === 'closed';
+        const wasLost = this.connection === 'reconnecting';
         this.connection = s;
-        if (s === 'open' && wasClosed) void this.reloadAll();
+        // Back after a drop: whatever changed meanwhile (a job's end, another tab's edits) is reloaded.
+        if (s === 'open' && wasLost) void this.reloadAll().catch((err: unknown) => this.toasts.error(`Reloading after the reconnect failed: ${errorMessage(err)}`));
+        else if (s === 'reconnecting') this.toasts.error('Lost the connection to the workbench server: reconnecting…');
+        else if (s === 'restarted') this.toasts.error('The workbench server was restarted: open the address it printed again');
       });
     }
     try {
