@@ -53,6 +53,17 @@ export class RouterState {
     if (location.hash !== hash) history.pushState(null, '', hash);
   }
 
+  /** Goes to a screen without a new history entry (the start screen chosen at load). */
+  replace(screen: Screen, params: Record<string, string> = {}): void {
+    this.route = { screen, params };
+    history.replaceState(null, '', formatHash(this.route));
+  }
+
+  /** True when the address named no screen (a fresh start, not a reload or a link to a view). */
+  get unrouted(): boolean {
+    return location.hash.replace(/^#\/?/, '') === '';
+  }
+
   /** Changes parameters of the current screen without a new history entry. */
   patch(params: Record<string, string | number | null | undefined>): void {
     const next = { ...this.route.params };
