@@ -6,12 +6,20 @@
 //
 // dist/cli/sources.json lists every source file in the bundle with its size and modification time:
 // bin/spice-workbench.js runs the bundle only while they all match, else the sources through tsx.
-import { build } from 'esbuild';
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { REQUIRE_BANNER, ROOT, bundleLayout, findWorkers } from './bundle-layout.mjs';
 
 const OUT = join(ROOT, 'dist', 'cli');
+
+let build;
+try {
+  ({ build } = await import('esbuild'));
+} catch {
+  // An install without development dependencies: the command line then needs them anyway (tsx).
+  console.error('build:cli: esbuild is not installed (a development dependency); the command line is not bundled');
+  process.exit(process.env.npm_lifecycle_event === 'prepare' ? 0 : 1);
+}
 
 const common = {
   bundle: true,
