@@ -13,7 +13,8 @@ import { createExtractor, embedProject } from '../main/pipeline/embed/index.ts';
 import { DEFAULT_BATCH_SIZE, defaultDecodeWorkers, type BatchTiming } from '../main/pipeline/embed/batch-pipeline.ts';
 import { parseViewCounts } from '../main/pipeline/embed/views.ts';
 import { getBackboneById } from '../main/models/backbones.ts';
-import { CIFAR_DIR, MOBILENET_V1 } from '../test/helpers/paths.ts';
+import { CIFAR_FULL_DIR as CIFAR_DIR } from '../test/helpers/shared-data.ts';
+import { MOBILENET_V1 } from '../test/helpers/paths.ts';
 
 const { values } = parseArgs({
   options: {

@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { openProject } from '../main/app/project.ts';
 import { importFolder } from '../main/pipeline/import/index.ts';
-import { CIFAR_DIR } from '../test/helpers/paths.ts';
+import { CIFAR_FULL_DIR as CIFAR_DIR } from '../test/helpers/shared-data.ts';
 
 const { values, positionals } = parseArgs({
   options: { concurrency: { type: 'string' }, 'vips-threads': { type: 'string' } },

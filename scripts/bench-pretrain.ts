@@ -24,7 +24,7 @@ import { Rng } from '../main/ml/moco/rng.ts';
 import { getPretrainRun, readLossCurve } from '../main/ml/moco/store.ts';
 import { initTfBackend, tf, type TfBackendName } from '../main/ml/tf-backend.ts';
 import { registerWasmTrainingKernels } from '../main/ml/tf-kernels/index.ts';
-import { CIFAR_DIR } from '../test/helpers/paths.ts';
+import { CIFAR_FULL_DIR as CIFAR_DIR } from '../test/helpers/shared-data.ts';
 
 const { values } = parseArgs({
   options: {

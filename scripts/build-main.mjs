@@ -5,48 +5,13 @@
 // - main.js: ESM (package.json is "type": "module"); npm packages stay external (native modules load
 //   from node_modules; electron-builder unpacks them from the asar).
 // - preload.cjs: CommonJS, everything inlined but `electron` (a sandboxed preload cannot load modules).
-// - <name>-worker.mjs: one file per main/**/*-worker.ts. In sources a worker is started as
-//   new URL('./x-worker.ts', import.meta.url); inside the bundle import.meta.url is main.js, so those
-//   references are rewritten to './x-worker.mjs' beside it. Likewise import(new URL('<rel>.ts',
-//   import.meta.url).href), a lazily loaded stage, becomes a plain import() that esbuild can follow.
+// - <name>-worker.mjs: one file per main/**/*-worker.ts (source-relative URLs: scripts/bundle-layout.mjs).
 import { build } from 'esbuild';
-import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { NATIVE, REQUIRE_BANNER, ROOT, bundleLayout, findWorkers } from './bundle-layout.mjs';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OUT = join(ROOT, 'dist', 'electron');
-// Native modules must stay outside any bundle (workers included).
-const NATIVE = ['better-sqlite3', 'onnxruntime-node', 'sharp', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'];
-
-function findWorkers(dir) {
-  const out = [];
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...findWorkers(p));
-    else if (name.endsWith('-worker.ts')) out.push(p);
-  }
-  return out;
-}
-
-const WORKER_URL = /new URL\((['"])(?:\.{1,2}\/)+(?:[\w.-]+\/)*([\w.-]+-worker)\.ts\1,\s*import\.meta\.url\)/g;
-const LAZY_IMPORT = /import\(\s*new URL\((['"])(\.{1,2}\/[^'"]+\.ts)\1,\s*import\.meta\.url\)\.href\s*\)/g;
-
-/** Rewrites source-relative worker URLs and lazy imports for the flat bundle layout. */
-const bundleLayout = {
-  name: 'bundle-layout',
-  setup(b) {
-    b.onLoad({ filter: /\.ts$/ }, (args) => {
-      const source = readFileSync(args.path, 'utf8');
-      if (!source.includes('import.meta.url')) return undefined;
-      const contents = source
-        // Workers are unpacked from the asar (see electron-builder.yml): start them from the real file.
-        .replace(WORKER_URL, (_m, q, name) => `new URL(${q}./${name}.mjs${q}, import.meta.url.replace('/app.asar/', '/app.asar.unpacked/'))`)
-        .replace(LAZY_IMPORT, (_m, q, rel) => `import(${q}${rel}${q})`);
-      return { contents, loader: 'ts' };
-    });
-  },
-};
 
 const common = {
   bundle: true,
@@ -54,11 +19,11 @@ const common = {
   target: 'node20',
   sourcemap: true,
   logLevel: 'warning',
-  plugins: [bundleLayout],
+  plugins: [bundleLayout(OUT, { asarWorkers: true })],
 };
 
 rmSync(OUT, { recursive: true, force: true });
-const workers = findWorkers(join(ROOT, 'main'));
+const workers = findWorkers();
 
 await Promise.all([
   build({
@@ -68,8 +33,7 @@ await Promise.all([
     format: 'esm',
     packages: 'external',
     outExtension: { '.js': '.js' },
-    // ESM output has no require(); some dependencies are CommonJS and are imported through it.
-    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+    banner: { js: REQUIRE_BANNER },
   }),
   build({
     ...common,
@@ -89,7 +53,7 @@ await Promise.all([
       // Workers may be unpacked from the asar, away from node_modules: inline all pure-JS code.
       external: NATIVE,
       outExtension: { '.js': '.mjs' },
-      banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+      banner: { js: REQUIRE_BANNER },
     }),
   ),
 ]);

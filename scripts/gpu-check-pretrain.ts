@@ -17,7 +17,7 @@ import { pretrainProject } from '../main/ml/moco/pretrain-job.ts';
 import { readLossCurve } from '../main/ml/moco/store.ts';
 import type { TfBackendName } from '../main/ml/tf-backend.ts';
 import { importFolder } from '../main/pipeline/import/index.ts';
-import { CIFAR_DIR } from '../test/helpers/paths.ts';
+import { CIFAR_FULL_DIR as CIFAR_DIR } from '../test/helpers/shared-data.ts';
 
 const { values } = parseArgs({
   options: {

@@ -1,11 +1,14 @@
 // The whole pipeline in one go (import -> embed plain view and view bank -> k-means -> SPICE), shared by
 // `spice-workbench run`, the demo and the app's "Run pipeline" so all three do exactly the same work.
+// Run again with nothing changed, it adds nothing: import and embedding skip what is stored, and a
+// finished k-means or SPICE run with the same settings on the same embedded images is reused.
 import type { Project } from './project.ts';
 import { importFolder, type ImportSummary } from '../pipeline/import/index.ts';
 import { embedProject, type EmbedSummary } from '../pipeline/embed/index.ts';
 import type { ViewCounts } from '../pipeline/embed/views.ts';
-import { runKmeans } from '../pipeline/cluster/run-kmeans.ts';
-import { runSpice, type SpiceOptions } from '../pipeline/cluster/spice.ts';
+import { DEFAULT_MAX_ITER, DEFAULT_RESTARTS, runKmeans } from '../pipeline/cluster/run-kmeans.ts';
+import { resolveSpiceSettings, runSpice, type SpiceOptions } from '../pipeline/cluster/spice.ts';
+import { embeddedInputsDigest, findReusableRun, recordRunInputs } from './run-reuse.ts';
 
 /** The registry's MobileNet v1, recommended for small images. */
 export const DEFAULT_BACKBONE = 'mobilenet_v1_imagenet';
@@ -40,6 +43,8 @@ export interface FullPipelineResult {
   embedded: EmbedSummary;
   kmeansRunId: number;
   spiceRunId: number;
+  /** Stages whose run was an earlier one with the same settings and inputs, not computed again. */
+  reused: Array<'kmeans' | 'spice'>;
   /** Wall-clock seconds per stage. */
   seconds: Partial<Record<PipelineStage, number>>;
 }
@@ -61,7 +66,34 @@ export async function runFullPipeline(project: Project, options: FullPipelineOpt
     embedProject(project, { backbone: options.backbone ?? DEFAULT_BACKBONE, size: options.size, views: options.views ?? DEFAULT_BANK_VIEWS, seed, signal }),
   );
   const backbone = embedded.backboneName;
-  const kmeansRunId = await stage('kmeans', () => runKmeans(project, { backbone, k: options.k, seed, signal }));
-  const spiceRunId = await stage('spice', () => runSpice(project, { ...options.spice, backbone, k: options.k, seed, signal }));
-  return { imported, embedded, kmeansRunId, spiceRunId, seconds };
+  const { k } = options;
+  const inputs = embeddedInputsDigest(project.db, embedded.backboneId);
+  const reused: FullPipelineResult['reused'] = [];
+  /** An earlier finished run with these settings on these inputs, else a new one computed by `run`. */
+  const reuseOr = async (name: 'kmeans' | 'spice', params: Record<string, unknown> | null, run: () => Promise<number>): Promise<number> => {
+    const earlier = params && findReusableRun(project.db, { method: name, backboneId: embedded.backboneId, k, seed, params, inputs });
+    if (earlier) {
+      options.onStage?.(name, PIPELINE_STAGES.indexOf(name));
+      reused.push(name);
+      return earlier;
+    }
+    const runId = await stage(name, run);
+    recordRunInputs(project.db, runId, inputs);
+    return runId;
+  };
+  // The parameters each method stores for its run (see run-kmeans.ts and spice.ts).
+  const kmeansParams = { restarts: DEFAULT_RESTARTS, maxIter: DEFAULT_MAX_ITER, view: 'plain' };
+  const kmeansRunId = await reuseOr('kmeans', kmeansParams, () => runKmeans(project, { backbone, k, seed, signal }));
+  const spiceParams = spiceRunParams(options.spice ?? {});
+  const spiceRunId = await reuseOr('spice', spiceParams, () => runSpice(project, { ...options.spice, backbone, k, seed, signal }));
+  return { imported, embedded, kmeansRunId, spiceRunId, reused, seconds };
+}
+
+/** The settings runSpice stores for these options; null when they are invalid (runSpice then says why). */
+function spiceRunParams(options: NonNullable<FullPipelineOptions['spice']>): Record<string, unknown> | null {
+  try {
+    return { ...resolveSpiceSettings(options) };
+  } catch {
+    return null;
+  }
 }

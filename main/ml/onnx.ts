@@ -1,9 +1,7 @@
 // The only file that imports onnxruntime-node. Everything else sees OnnxModel: open, inspect, run, close.
-import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { CUDA_SETUP_COMMAND, cudaProviderInstalled } from './ort-cuda.ts';
 
 export type ExecutionProvider = 'cuda' | 'cpu';
 export type ProviderPreference = ExecutionProvider | 'auto';
@@ -49,18 +47,11 @@ export interface OrtRuntime {
   createSession(path: string, options: { provider: ExecutionProvider; threads: number; quiet: boolean }): Promise<SessionLike>;
 }
 
-const require = createRequire(import.meta.url);
-
 export const nodeOrtRuntime: OrtRuntime = {
   listProviders: () => ort.listSupportedBackends(),
-  providerLibraryPresent: (provider) => {
-    if (provider === 'cpu') return true;
-    // onnxruntime-node fetches the CUDA provider only when installed with ONNXRUNTIME_NODE_INSTALL=cuda12;
-    // it then sits beside the binding. Checking first avoids a noisy native error on every open.
-    const bindingDir = join(dirname(require.resolve('onnxruntime-node')), '..', 'bin', 'napi-v6', process.platform, process.arch);
-    const file = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
-    return existsSync(join(bindingDir, file));
-  },
+  // The CUDA provider's library is not installed by default (ort-cuda.ts); checking first avoids a
+  // noisy native error on every open.
+  providerLibraryPresent: (provider) => provider === 'cpu' || cudaProviderInstalled(),
   createSession: async (path, options) =>
     ort.InferenceSession.create(path, {
       executionProviders: [options.provider],
@@ -114,7 +105,7 @@ export async function openSessionWithFallback(path: string, options: OpenOptions
     let reason: string | null = null;
     if (!known.has(provider)) reason = `this onnxruntime-node build has no '${provider}' provider`;
     else if (!runtime.providerLibraryPresent(provider)) {
-      reason = `the ${provider.toUpperCase()} provider library is not installed with onnxruntime-node (on a CUDA 12 machine: ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node)`;
+      reason = `the ${provider.toUpperCase()} provider library is not installed with onnxruntime-node (on a CUDA 12 machine: ${CUDA_SETUP_COMMAND})`;
     }
     if (reason === null) {
       try {

@@ -49,15 +49,36 @@ export function modelCacheDir(): string {
   return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'spice-workbench', 'models');
 }
 
+/**
+ * The read-only data folder beside the checkout (the 10,000 CIFAR-10 test images and more backbones);
+ * SPICE_SHARED_DIR points elsewhere (or, set to a missing folder, hides it). A fresh clone has none.
+ */
+export function sharedDataDir(): string {
+  return resolve(process.env.SPICE_SHARED_DIR || join(REPO_DIR, '..', 'shared'));
+}
+
+/**
+ * The weights shipped with the app: models/ in the checkout. In the packaged app that folder is
+ * unpacked from the asar (electron-builder.yml), because onnxruntime's native code reads real files.
+ */
+export function embeddedModelsDir(): string {
+  return unpackedFromAsar(join(REPO_DIR, 'models'));
+}
+
+/** A path inside Electron's app.asar as the same path in app.asar.unpacked; any other path as it is. */
+export function unpackedFromAsar(path: string): string {
+  return path.replace(/([\\/])app\.asar([\\/]|$)/, '$1app.asar.unpacked$2');
+}
+
 /** Folders searched for registry weights, in order. */
 export function modelSearchDirs(): string[] {
   const dirs = [
     process.env.SPICE_MODELS_DIR,
     modelCacheDir(),
     join(REPO_DIR, 'models', 'downloads'),
-    process.env.SPICE_SHARED_DIR ? join(process.env.SPICE_SHARED_DIR, 'models') : undefined,
-    // Development and CI keep read-only models in shared/ beside the checkout.
-    join(REPO_DIR, '..', 'shared', 'models'),
+    // The default backbone ships with the repository and the app.
+    embeddedModelsDir(),
+    join(sharedDataDir(), 'models'),
   ];
   return [...new Set(dirs.filter((d): d is string => Boolean(d)).map((d) => resolve(d)))];
 }

@@ -6,7 +6,8 @@
 // SPICE_BENCH_PROJECT=<dir>: use (or, when missing, build and keep) that project instead of a temp one.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { CIFAR_DIR, MOBILENET_V1 } from '../helpers/paths.ts';
+import { CIFAR_FULL_DIR as CIFAR_DIR } from '../helpers/shared-data.ts';
+import { MOBILENET_V1 } from '../helpers/paths.ts';
 import { makeTempDir } from '../helpers/cifar-subset.ts';
 import { openBrowser } from './helpers/browser.ts';
 import { buildRenderer } from './helpers/build.ts';

@@ -150,7 +150,7 @@ test('another file under a stored name is refused; --name adds it beside', async
   assert.equal(added.name, 'twin-nchw');
 });
 
-test('the registry name and the shared file resolve to the same weights, chosen at 128 px for small images', async () => {
+test('the registry name and the shipped file resolve to the same weights, chosen at 128 px for small images', async () => {
   const b = await resolveBackbone(project, 'mobilenet_v1_imagenet');
   assert.equal(b.source, 'registry');
   assert.equal(b.inputSize, 128);

@@ -5,11 +5,11 @@ import { copyFileSync, createReadStream, existsSync, mkdirSync, readdirSync, sta
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { downloadVerified, DownloadError, sha256File } from '../../main/models/download.ts';
-import { locateRegistryWeights, loadRegistry, modelCacheDir } from '../../main/models/registry.ts';
+import { embeddedModelsDir, locateRegistryWeights, loadRegistry, modelCacheDir, modelSearchDirs, sharedDataDir, unpackedFromAsar } from '../../main/models/registry.ts';
 import { resolveBackbone } from '../../main/models/backbones.ts';
 import { openProject } from '../../main/app/project.ts';
 import { makeTempDir } from '../helpers/cifar-subset.ts';
-import { MOBILENET_V1, SHARED_DIR } from '../helpers/paths.ts';
+import { MOBILENET_V1, REPO_DIR } from '../helpers/paths.ts';
 
 const V1_SHA = '3deed6d91cb6aab5400a34e2be7f40fc4cd28a905b71b5842721c2b116c365bb';
 const V1_BYTES = statSync(MOBILENET_V1).size;
@@ -151,18 +151,41 @@ test('a registry download with a wrong checksum fails clearly and adds nothing',
   }
 });
 
-test('a local-only registry entry resolves from the shared models folder, and says where to put it when absent', async () => {
+test('the default backbone is found in the models folder shipped with the repository, even without ../shared', async () => {
   const v1 = loadRegistry().find((e) => e.name === 'mobilenet_v1_imagenet');
   assert.ok(v1, 'the shipped registry lists mobilenet_v1_imagenet');
   assert.equal(v1.url, null);
   const saved = process.env.SPICE_SHARED_DIR;
-  process.env.SPICE_SHARED_DIR = SHARED_DIR;
+  process.env.SPICE_SHARED_DIR = join(tmp.dir, 'no-shared-here');
   try {
-    assert.equal(await locateRegistryWeights(v1), join(SHARED_DIR, 'models', v1.file));
+    assert.equal(await locateRegistryWeights(v1), join(REPO_DIR, 'models', v1.file));
   } finally {
     if (saved === undefined) delete process.env.SPICE_SHARED_DIR;
     else process.env.SPICE_SHARED_DIR = saved;
   }
+});
+
+test('weights are looked for in the user folders first, then the shipped models, then ../shared', () => {
+  const saved = process.env.SPICE_MODELS_DIR;
+  process.env.SPICE_MODELS_DIR = join(tmp.dir, 'mine');
+  try {
+    const dirs = modelSearchDirs();
+    const at = (d: string) => dirs.indexOf(d);
+    assert.equal(at(join(tmp.dir, 'mine')), 0);
+    assert.ok(at(modelCacheDir()) < at(embeddedModelsDir()), dirs.join('\n'));
+    assert.ok(at(embeddedModelsDir()) < at(join(sharedDataDir(), 'models')), dirs.join('\n'));
+  } finally {
+    if (saved === undefined) delete process.env.SPICE_MODELS_DIR;
+    else process.env.SPICE_MODELS_DIR = saved;
+  }
+  // Inside the packaged app the shipped weights are read from the unpacked copy (native code cannot read the asar).
+  assert.equal(unpackedFromAsar('/opt/SPICE Workbench/resources/app.asar/models'), '/opt/SPICE Workbench/resources/app.asar.unpacked/models');
+  assert.equal(unpackedFromAsar('C:\\Apps\\resources\\app.asar\\models'), 'C:\\Apps\\resources\\app.asar.unpacked\\models');
+  assert.equal(unpackedFromAsar('/home/me/spice-workbench/models'), '/home/me/spice-workbench/models');
+});
+
+test('a local-only registry entry found nowhere says where to put it', async () => {
+  const v1 = loadRegistry().find((e) => e.name === 'mobilenet_v1_imagenet')!;
   const missing = { ...v1, name: 'nowhere', file: 'no-such-model.onnx' };
   await assert.rejects(locateRegistryWeights(missing), /no public download; put no-such-model\.onnx .*SPICE_MODELS_DIR/);
 });

@@ -1,7 +1,8 @@
-// A small CIFAR-10 project, imported and embedded for real (MobileNet v1), cached in os.tmpdir() by its
-// parameters so several test files (and test processes) build it once. Each test gets its own copy of
+// A small CIFAR-10 project (from the shipped demo images), imported and embedded for real (MobileNet v1),
+// cached in os.tmpdir() by its parameters and by a digest of the code and model that make it, so
+// several test files (and test processes) build it once and a change to that code builds it again. Each test gets its own copy of
 // the database, so runs, mappings and corrections written by one test never leak into another.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
@@ -9,7 +10,8 @@ import { openProject, projectDbPath, type Project } from '../../main/app/project
 import { setMeta } from '../../main/db/connection.ts';
 import { importFolder } from '../../main/pipeline/import/index.ts';
 import { embedProject } from '../../main/pipeline/embed/index.ts';
-import { CIFAR_CLASSES, CIFAR_DIR, MOBILENET_V1 } from './paths.ts';
+import { CIFAR_CLASSES, DEMO_PER_CLASS, MOBILENET_V1, demoImage } from './paths.ts';
+import { codeDigest, fileDigest } from './code-hash.ts';
 
 export interface EmbeddedProjectOptions {
   /** Images per class (default 30). */
@@ -20,7 +22,7 @@ export interface EmbeddedProjectOptions {
   offset?: number;
   /** Backbone input size (default 128, the recommended size for 32-px images). */
   size?: number;
-  /** Backbone spec passed to embedProject (default the shared MobileNet v1 file). */
+  /** Backbone spec passed to embedProject (default the shipped MobileNet v1 file). */
   backbone?: string;
   /** View bank (default none: plain view only); fixed views left out = none. */
   views?: { weak: number; strong: number; fixed?: number };
@@ -40,22 +42,29 @@ export interface EmbeddedProject {
   copy(): { project: Project; dir: string; cleanup(): void };
 }
 
-const CACHE_FORMAT = 1;
+/**
+ * What makes the cached project: importing, embedding, the model registry, the database schema and
+ * this file, plus the native packages that decode and infer. Their digest is part of the cache key.
+ */
+const PRODUCER_CODE = ['main/pipeline/import', 'main/pipeline/embed', 'main/models', 'main/ml/onnx.ts', 'main/db', 'main/jobs', 'main/app/project.ts', 'test/helpers/embedded-project.ts'];
+const PRODUCER_PACKAGES = ['onnxruntime-node', 'sharp', 'better-sqlite3'];
 
 export async function getEmbeddedProject(options: EmbeddedProjectOptions = {}): Promise<EmbeddedProject> {
+  const backbone = options.backbone ?? MOBILENET_V1;
   const params = {
-    format: CACHE_FORMAT,
     perClass: options.perClass ?? 30,
     classes: [...(options.classes ?? CIFAR_CLASSES)],
     offset: options.offset ?? 0,
     size: options.size ?? 128,
-    backbone: options.backbone ?? MOBILENET_V1,
+    backbone,
     // fixed only when asked for, so the cache keys of banks without fixed views stay as they were.
     views: bankKey(options.views ?? { weak: 0, strong: 0 }),
     seed: options.seed ?? 0,
-    // A changed model file must not reuse embeddings of the old one.
-    backboneStamp: existsSync(options.backbone ?? MOBILENET_V1) ? statSync(options.backbone ?? MOBILENET_V1).size : 0,
+    // A changed model file must not reuse embeddings of the old one (a registry name has no file here).
+    backboneDigest: existsSync(backbone) ? fileDigest(backbone) : null,
+    code: codeDigest(PRODUCER_CODE, PRODUCER_PACKAGES),
   };
+  if (params.offset + params.perClass > DEMO_PER_CLASS) throw new Error(`the demo set has ${DEMO_PER_CLASS} images per class; asked for ${params.perClass} from ${params.offset}`);
   const key = createHash('sha256').update(JSON.stringify(params)).digest('hex').slice(0, 16);
   // realpath: the project stores its image root resolved, so the cache path must be too.
   const cacheDir = join(realpathSync(tmpdir()), `spice-embedded-${key}`);
@@ -116,7 +125,7 @@ async function build(cacheDir: string, params: BuildParams): Promise<void> {
       mkdirSync(join(scratchImages, cls), { recursive: true });
       for (let i = params.offset; i < params.offset + params.perClass; i++) {
         const name = `${String(i).padStart(4, '0')}.jpg`;
-        copyFileSync(join(CIFAR_DIR, cls, name), join(scratchImages, cls, name));
+        copyFileSync(demoImage(cls, i), join(scratchImages, cls, name));
       }
     }
     const project = openProject(join(scratch, 'project'));

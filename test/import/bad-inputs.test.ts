@@ -8,16 +8,17 @@ import { join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { importFolder } from '../../main/pipeline/import/index.ts';
-import { CIFAR_DIR } from '../helpers/paths.ts';
+import { demoImage } from '../helpers/paths.ts';
 import { assertImportedExactly, errorRows, makeImportFixture } from './import-fixtures.ts';
 
-const cifar = (cls: string, n: number) => readFileSync(join(CIFAR_DIR, cls, `${String(n).padStart(4, '0')}.jpg`));
+// Image 99 of a class is never one of the fixture's own (those are the first few).
+const cifar = (cls: string, n: number) => readFileSync(demoImage(cls, n));
 
 test('truncated JPEGs are listed as truncated', async () => {
   const fx = makeImportFixture();
   try {
     // Cut inside the entropy-coded body: a lenient decoder still returns pixels for it.
-    const src = cifar('cat', 100);
+    const src = cifar('cat', 99);
     const tail = src.subarray(0, Math.floor(src.length * 0.9));
     await assert.doesNotReject(sharp(tail, { failOn: 'none' }).raw().toBuffer(), 'a lenient decode accepts the cut file');
     writeFileSync(join(fx.images, 'cat/cut-tail.jpg'), tail);
@@ -51,7 +52,7 @@ test('text named like an image is listed as not an image; SVG and broken image b
     writeFileSync(join(fx.images, 'cat/notes.jpg'), 'shopping list: milk, eggs\n');
     writeFileSync(join(fx.images, 'dog/drawing.png'), '<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" height="8"/></svg>');
     // A whole PNG with scrambled pixel data: an image the decoder cannot read, not "not an image".
-    const png = await sharp(cifar('ship', 100)).png().toBuffer();
+    const png = await sharp(cifar('ship', 99)).png().toBuffer();
     const idat = png.indexOf('IDAT');
     for (let i = idat + 8; i < idat + 40; i++) png[i] ^= 0x5a;
     writeFileSync(join(fx.images, 'ship/noise.png'), png);
@@ -71,7 +72,7 @@ test('a real image over the pixel limit is listed as too many pixels', async () 
   const fx = makeImportFixture();
   try {
     // CIFAR images are 32x32 = 1024 pixels: exactly at this limit, so they pass; 64x64 does not.
-    await sharp(cifar('ship', 100)).resize(64, 64).png().toFile(join(fx.images, 'ship/large.png'));
+    await sharp(cifar('ship', 99)).resize(64, 64).png().toFile(join(fx.images, 'ship/large.png'));
     const summary = await importFolder(fx.project, fx.images, { maxPixels: 1024 });
     assertImportedExactly(fx.project, summary, { images: fx.goodPaths, errors: [['ship/large.png', 'too many pixels']] });
     assert.match(errorRows(fx.project).find((r) => r.rel_path === 'ship/large.png')!.detail!, /64×64/);
@@ -84,7 +85,7 @@ test('headers claiming huge dimensions are refused without allocating the pixels
   const fx = makeImportFixture();
   try {
     writeFileSync(join(fx.images, 'cat/huge.png'), pngClaiming(100_000, 100_000));
-    writeFileSync(join(fx.images, 'dog/huge.jpg'), jpegClaiming(cifar('dog', 100), 65_000, 65_000));
+    writeFileSync(join(fx.images, 'dog/huge.jpg'), jpegClaiming(cifar('dog', 99), 65_000, 65_000));
     const rssBefore = process.memoryUsage().rss;
     const summary = await importFolder(fx.project, fx.images);
     const grownMiB = (process.memoryUsage().rss - rssBefore) / 2 ** 20;
@@ -105,9 +106,9 @@ test('broken links, FIFOs and undecodable names are listed as unreadable; a fold
     symlinkSync(join(fx.images, 'nowhere.jpg'), join(fx.images, 'cat/gone.jpg'));
     symlinkSync(join(fx.images, 'no-such-folder'), join(fx.images, 'cat/old-link')); // not image-named: ignored
     execFileSync('mkfifo', [join(fx.images, 'dog/pipe.jpg')]);
-    writeFileSync(Buffer.from(`${fx.images}/ship/bad-\xff-name.jpg`, 'latin1'), cifar('ship', 100));
+    writeFileSync(Buffer.from(`${fx.images}/ship/bad-\xff-name.jpg`, 'latin1'), cifar('ship', 99));
     mkdirSync(join(fx.images, 'album.jpg'));
-    copyFileSync(join(CIFAR_DIR, 'frog/0100.jpg'), join(fx.images, 'album.jpg/frog.jpg'));
+    copyFileSync(demoImage('frog', 99), join(fx.images, 'album.jpg/frog.jpg'));
 
     const summary = await importFolder(fx.project, fx.images);
     assertImportedExactly(fx.project, summary, {

@@ -5,7 +5,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { importFolder, THUMBNAIL_MAX_SIDE } from '../../main/pipeline/import/index.ts';
-import { CIFAR_DIR } from '../helpers/paths.ts';
+import { demoImage } from '../helpers/paths.ts';
 import { makeTempDir } from '../helpers/cifar-subset.ts';
 import { openProject } from '../../main/app/project.ts';
 
@@ -44,13 +44,13 @@ test('JPEG, PNG, WebP, GIF, TIFF and AVIF files import with their size, format a
     const written: Array<{ name: string; format: string; bytes: number }> = [];
     for (const [i, [ext, outFormat, stored]] of FORMATS.entries()) {
       // A different source image per file, so no two files are duplicates of each other.
-      const src = readFileSync(join(CIFAR_DIR, 'airplane', `${String(i).padStart(4, '0')}.jpg`));
+      const src = readFileSync(demoImage('airplane', i));
       const name = `formats/image-${i}.${ext}`;
       const info = await sharp(src).toFormat(outFormat).toFile(join(images.dir, name));
       written.push({ name, format: stored, bytes: info.size });
     }
     // Larger than a thumbnail, and stored sideways with an EXIF orientation tag (6 = rotate 90°).
-    const src = readFileSync(join(CIFAR_DIR, 'horse', '0000.jpg'));
+    const src = readFileSync(demoImage('horse', 0));
     await sharp(src).resize(300, 200, { fit: 'fill' }).jpeg().withMetadata({ orientation: 6 }).toFile(join(images.dir, 'rotated.jpg'));
     await sharp(src).resize(500, 100, { fit: 'fill' }).png().toFile(join(images.dir, 'wide.png'));
 

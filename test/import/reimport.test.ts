@@ -5,11 +5,11 @@ import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { importFolder, ImportInputError } from '../../main/pipeline/import/index.ts';
 import { JobCancelledError } from '../../main/jobs/runner.ts';
-import { CIFAR_DIR } from '../helpers/paths.ts';
+import { demoImage } from '../helpers/paths.ts';
 import { makeTempDir } from '../helpers/cifar-subset.ts';
 import { assertImportedExactly, makeImportFixture } from './import-fixtures.ts';
 
-const cifarPath = (cls: string, n: number) => join(CIFAR_DIR, cls, `${String(n).padStart(4, '0')}.jpg`);
+const cifarPath = demoImage;
 
 test('re-import adds new files, skips stored paths without decoding them, and retries failures', async () => {
   const fx = makeImportFixture();
@@ -17,8 +17,8 @@ test('re-import adds new files, skips stored paths without decoding them, and re
     const first = await importFolder(fx.project, fx.images, { labelsFromFolders: true });
     assert.deepEqual([first.added, first.alreadyPresent], [fx.goodCount, 0]);
 
-    copyFileSync(cifarPath('cat', 100), join(fx.images, 'cat/new.jpg'));
-    const good = readFileSync(cifarPath('dog', 100));
+    copyFileSync(cifarPath('cat', 99), join(fx.images, 'cat/new.jpg'));
+    const good = readFileSync(cifarPath('dog', 99));
     writeFileSync(join(fx.images, 'dog/later-fixed.jpg'), good.subarray(0, good.length - 100));
     writeFileSync(join(fx.images, 'ship/later-deleted.jpg'), '');
     const second = await importFolder(fx.project, fx.images, { labelsFromFolders: true });

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { imageAbsolutePath, importFolder } from '../../main/pipeline/import/index.ts';
-import { CIFAR_DIR } from '../helpers/paths.ts';
+import { demoImage } from '../helpers/paths.ts';
 import { makeTempDir } from '../helpers/cifar-subset.ts';
 import { openProject } from '../../main/app/project.ts';
 
@@ -17,7 +17,7 @@ test('unicode folder and file names are stored as written, labelled and resolvab
     const files = ['café/東京 🐱.jpg', 'cafe\u0301/naïve.jpg', 'Ελληνικά/γάτα.png', '日本語/猫 (1).jpeg', 'emoji 😀/🐶🐕.webp'];
     files.forEach((rel, i) => {
       mkdirSync(join(images.dir, rel.split('/')[0]), { recursive: true });
-      copyFileSync(join(CIFAR_DIR, 'cat', `${String(i).padStart(4, '0')}.jpg`), join(images.dir, rel));
+      copyFileSync(demoImage('cat', i), join(images.dir, rel));
     });
 
     const summary = await importFolder(project, images.dir, { labelsFromFolders: true });

@@ -16,7 +16,7 @@ import { getBackboneByName } from '../../main/models/backbones.ts';
 import { embedFiles, embedProject } from '../../main/pipeline/embed/index.ts';
 import { importFolder } from '../../main/pipeline/import/index.ts';
 import { makeCifarSubset, makeTempDir } from '../helpers/cifar-subset.ts';
-import { CIFAR_DIR, REPO_DIR } from '../helpers/paths.ts';
+import { REPO_DIR, demoImage } from '../helpers/paths.ts';
 
 // 100 images, 3 steps of 32 per epoch, a 4-wide ResNet-18: seconds per epoch on two cores.
 const SETTINGS = { epochs: 4, width: 4, batchSize: 32, queueSize: 32, lr: 0.2, keyMomentum: 0.9, seed: 1 } satisfies PretrainJobOptions;
@@ -131,7 +131,8 @@ test('the trained encoder is a backbone for the embedding stage and for classify
   assert.ok(summary);
 
   // New files (not in the project) go through the same extractor.
-  const fresh = [join(CIFAR_DIR, 'ship', '0500.jpg'), join(CIFAR_DIR, 'cat', '0500.jpg')];
+  // Images the training never saw (it took the first 10 per class).
+  const fresh = [demoImage('ship', 50), demoImage('cat', 50)];
   const res = await embedFiles(project, backbone, fresh);
   assert.equal(res.errors.length, 0);
   assert.equal(res.data.length, 2 * 32);

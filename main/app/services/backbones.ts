@@ -16,8 +16,13 @@ export function createBackbonesService(ctx: ServiceContext): BackbonesApi {
     async available() {
       const out: AvailableBackbone[] = [];
       const registryPaths = new Set<string>();
+      // File names of registry weights found on this machine: another copy in a later folder is the same model.
+      const registryFiles = new Set<string>();
       for (const { entry, path } of await listRegistryAvailability()) {
-        if (path) registryPaths.add(path);
+        if (path) {
+          registryPaths.add(path);
+          registryFiles.add(entry.file);
+        }
         out.push({
           spec: entry.name,
           name: entry.name,
@@ -34,7 +39,7 @@ export function createBackbonesService(ctx: ServiceContext): BackbonesApi {
         if (!existsSync(dir)) continue;
         for (const file of readdirSync(dir).filter((f) => f.toLowerCase().endsWith('.onnx')).sort()) {
           const path = join(dir, file);
-          if (registryPaths.has(path)) continue;
+          if (registryPaths.has(path) || registryFiles.has(file)) continue;
           let sidecar = null;
           try {
             sidecar = readSidecar(path);

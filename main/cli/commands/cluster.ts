@@ -73,9 +73,9 @@ export const clusterCommand: Command = {
 };
 
 async function loadSpice(): Promise<SpiceModule> {
-  const url = new URL('../../pipeline/cluster/spice.ts', import.meta.url).href;
   try {
-    return (await import(url)) as SpiceModule;
+    // Written inline so the bundlers (scripts/bundle-layout.mjs) can follow it.
+    return (await import(new URL('../../pipeline/cluster/spice.ts', import.meta.url).href)) as SpiceModule;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {

@@ -6,20 +6,22 @@ import { CliError, optionalInt } from '../command.ts';
 import { openProject } from '../../app/project.ts';
 import { hasImageExtension } from '../../pipeline/import/extensions.ts';
 import { runAndReport } from './run.ts';
+import { DEFAULT_BACKBONE } from '../../app/full-pipeline.ts';
 import { serveCommand } from './serve.ts';
 
-const usage = 'spice-workbench demo [--images <folder>] [--per-class <n>] [--project <dir>] [--k <n>] [--no-serve]';
+const usage = 'spice-workbench demo [--images <folder>] [--model <onnx-file-or-registry-name>] [--per-class <n>] [--project <dir>] [--k <n>] [--no-serve]';
 const REPO_DIR = fileURLToPath(new URL('../../..', import.meta.url));
-const SHARED_DIR = process.env.SPICE_SHARED_DIR ?? resolve(REPO_DIR, '../shared');
-const DEFAULT_IMAGES = join(SHARED_DIR, 'datasets/cifar10-test');
+/** The demo images shipped in the repository (data/README.md): 100 per class of CIFAR-10's test split. */
+const DEFAULT_IMAGES = join(REPO_DIR, 'data', 'cifar10-demo');
 const DEFAULT_PER_CLASS = 100;
 
 export const demoCommand: Command = {
   name: 'demo',
   usage,
-  summary: 'Run the whole pipeline on demo images with the built-in defaults, then open the result in browser mode.',
+  summary: 'Run the whole pipeline on the shipped demo images and backbone (or yours), then open the result in browser mode.',
   options: {
     images: { type: 'string' },
+    model: { type: 'string' },
     'per-class': { type: 'string' },
     project: { type: 'string' },
     k: { type: 'string' },
@@ -40,7 +42,8 @@ export const demoCommand: Command = {
     const project = openProject(projectDir);
     let code: number;
     try {
-      code = await runAndReport(project, { imageFolder: folder, labelsFromFolders: classes > 0, k });
+      const backbone = (args.values.model as string | undefined) ?? DEFAULT_BACKBONE;
+      code = await runAndReport(project, { imageFolder: folder, labelsFromFolders: classes > 0, k, backbone });
     } finally {
       project.close();
     }

@@ -22,13 +22,14 @@ export interface KmeansRunOptions {
 
 export const DEFAULT_SEED = 0;
 export const DEFAULT_RESTARTS = 10;
+export const DEFAULT_MAX_ITER = 100;
 
 /** Runs k-means and stores the result; returns the run id. */
 export async function runKmeans(project: Project, options: KmeansRunOptions): Promise<number> {
   const backbone = chooseEmbeddedBackbone(project.db, options.backbone);
   const seed = options.seed ?? DEFAULT_SEED;
   const restarts = options.restarts ?? DEFAULT_RESTARTS;
-  const maxIter = options.maxIter ?? 100;
+  const maxIter = options.maxIter ?? DEFAULT_MAX_ITER;
   if (!Number.isInteger(options.k) || options.k < 2) throw new ClusteringInputError(`k must be an integer of at least 2, got ${options.k}`);
   if (backbone.embedded < options.k) throw new ClusteringInputError(`k=${options.k} is more than the ${backbone.embedded} embedded images`);
   const params = { method: 'kmeans', backboneId: backbone.id, k: options.k, seed, restarts, maxIter };

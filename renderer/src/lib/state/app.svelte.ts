@@ -126,6 +126,9 @@ export class AppState {
     } catch (err) {
       this.fatal = errorMessage(err);
     }
+    // A project opened with a finished run (the demo, `serve --project`, a reopened app) starts on its
+    // clusters rather than the new-project form; an address that names a screen keeps it.
+    if (this.router.unrouted && this.runs.some((r) => r.state === 'done')) this.router.replace('clusters');
     this.ready = true;
   }
 

@@ -55,12 +55,17 @@ export class RouterState {
     if (location.hash !== hash) history.pushState(null, '', hash);
   }
 
-  /** Goes to a screen without a new history entry (stepping through images: Back leaves them all at once). */
+  /** Goes to a screen without a new history entry (stepping through images, the start screen chosen at load). */
   replace(screen: Screen, params: Record<string, string | number | null | undefined> = {}): void {
     const clean: Record<string, string> = {};
     for (const [k, v] of Object.entries(params)) if (v !== null && v !== undefined && v !== '') clean[k] = String(v);
     this.route = { screen, params: clean };
     history.replaceState(null, '', formatHash(this.route));
+  }
+
+  /** True when the address named no screen (a fresh start, not a reload or a link to a view). */
+  get unrouted(): boolean {
+    return location.hash.replace(/^#\/?/, '') === '';
   }
 
   /** Changes parameters of the current screen without a new history entry. */
