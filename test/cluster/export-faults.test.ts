@@ -13,9 +13,8 @@ import { diskIo, type ExportIo } from '../../main/pipeline/cluster/export-files.
 import { runKmeans } from '../../main/pipeline/cluster/run-kmeans.ts';
 import { makeTempDir } from '../helpers/cifar-subset.ts';
 import { getEmbeddedProject } from '../helpers/embedded-project.ts';
-import { CIFAR_DIR, MOBILENET_V1, REPO_DIR } from '../helpers/paths.ts';
+import { REPO_DIR } from '../helpers/paths.ts';
 
-const skip = !existsSync(CIFAR_DIR) || !existsSync(MOBILENET_V1) ? 'shared data (CIFAR-10 test set, MobileNet v1) not found' : false;
 
 let project: Project;
 let projectDir = '';
@@ -24,7 +23,6 @@ let out: ReturnType<typeof makeTempDir>;
 let runId = 0;
 
 before(async () => {
-  if (skip) return;
   const source = await getEmbeddedProject({ perClass: 30 });
   const copy = source.copy();
   ({ project } = copy);
@@ -63,7 +61,7 @@ function fillingUpAfter(after: number): ExportIo {
   };
 }
 
-test('a folder export that runs out of space fails, is recorded failed and leaves nothing in place', { skip }, async () => {
+test('a folder export that runs out of space fails, is recorded failed and leaves nothing in place', async () => {
   const target = join(out.dir, 'folders-full');
   await assert.rejects(exportLabels(project, { runId, format: 'folders', out: target, io: fillingUpAfter(5) }), (err: unknown) => {
     assert.ok(err instanceof ExportError, String(err));
@@ -82,7 +80,7 @@ test('a folder export that runs out of space fails, is recorded failed and leave
   }
 });
 
-test('onto a real, small, full file system the CLI export fails with one line and leaves nothing', { skip }, (t) => {
+test('onto a real, small, full file system the CLI export fails with one line and leaves nothing', (t) => {
   if (process.platform !== 'linux') return t.skip('needs Linux tmpfs');
   const mnt = join(out.dir, 'small-disk');
   mkdirSync(mnt);
@@ -109,7 +107,7 @@ test('onto a real, small, full file system the CLI export fails with one line an
   }
 });
 
-test('scratch left by a killed export is removed by the next one', { skip }, async () => {
+test('scratch left by a killed export is removed by the next one', async () => {
   const target = join(out.dir, 'after-kill');
   const stale = `${target}.partial-99999999`;
   mkdirSync(join(stale, 'cat'), { recursive: true });
@@ -123,7 +121,7 @@ test('scratch left by a killed export is removed by the next one', { skip }, asy
   assert.equal(lastJob().state, 'done');
 });
 
-test('a symlink planted at the scratch path is never followed', { skip }, async () => {
+test('a symlink planted at the scratch path is never followed', async () => {
   const victimDir = join(out.dir, 'victim');
   mkdirSync(victimDir);
   const victimFile = join(victimDir, 'precious.txt');
@@ -140,7 +138,7 @@ test('a symlink planted at the scratch path is never followed', { skip }, async 
   assert.ok(existsSync(join(folders, 'manifest.csv')));
 });
 
-test('every exported file and folder is flushed to the disk before it is renamed into place', { skip }, async () => {
+test('every exported file and folder is flushed to the disk before it is renamed into place', async () => {
   const synced: string[] = [];
   const io: ExportIo = { ...diskIo, sync: async (p) => (synced.push(p), diskIo.sync(p)) };
   const target = join(out.dir, 'synced');

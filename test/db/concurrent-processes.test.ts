@@ -5,11 +5,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDatabase, SCHEMA_VERSION, schemaVersion } from '../../main/db/connection.ts';
 import { makeCifarSubset, makeTempDir } from '../helpers/cifar-subset.ts';
-import { CIFAR_DIR, MOBILENET_V1, REPO_DIR } from '../helpers/paths.ts';
+import { MOBILENET_V1, REPO_DIR } from '../helpers/paths.ts';
 
 const CHILD = join(REPO_DIR, 'test/db/fixtures/open-project.ts');
 
@@ -81,7 +81,7 @@ function cliAsync(args: string[]): Promise<{ code: number | null; output: string
   });
 }
 
-test('embed runs adding the same new backbone at once all succeed, with one backbone row', { skip: !existsSync(CIFAR_DIR) || !existsSync(MOBILENET_V1) ? 'shared data not found' : false }, async (t) => {
+test('embed runs adding the same new backbone at once all succeed, with one backbone row', async (t) => {
   const tmp = makeTempDir('spice-race-');
   const images = makeCifarSubset(4, { classes: ['cat', 'ship'] });
   t.after(() => {

@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, truncateSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, truncateSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openDatabase, ProjectDatabaseError, SCHEMA_VERSION } from '../../main/db/connection.ts';
@@ -14,9 +14,8 @@ import { runKmeans } from '../../main/pipeline/cluster/run-kmeans.ts';
 import { createServices } from '../../main/app/services.ts';
 import { makeTempDir } from '../helpers/cifar-subset.ts';
 import { getEmbeddedProject } from '../helpers/embedded-project.ts';
-import { CIFAR_DIR, MOBILENET_V1, REPO_DIR } from '../helpers/paths.ts';
+import { DEMO_IMAGES_DIR, REPO_DIR } from '../helpers/paths.ts';
 
-const skip = !existsSync(CIFAR_DIR) || !existsSync(MOBILENET_V1) ? 'shared data (CIFAR-10 test set, MobileNet v1) not found' : false;
 
 let temp: ReturnType<typeof makeTempDir>;
 /** A real project (imported, embedded, one k-means run), closed cleanly: its whole state is in project.sqlite. */
@@ -61,7 +60,6 @@ function projectWith(name: string, prepare: (file: string) => void): { dir: stri
 const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
 before(async () => {
-  if (skip) return;
   temp = makeTempDir('spice-damaged-');
   chmodSync(temp.dir, 0o755);
   const source = await getEmbeddedProject();
@@ -76,27 +74,27 @@ before(async () => {
 
 after(() => temp?.cleanup());
 
-test('an empty (0-byte) project.sqlite is refused, not turned into a new empty project', { skip }, () => {
+test('an empty (0-byte) project.sqlite is refused, not turned into a new empty project', () => {
   const { dir, file } = projectWith('empty', (f) => truncateSync(f, 0));
-  for (const args of [['status', '--project', dir], ['import', CIFAR_DIR, '--project', dir]]) {
+  for (const args of [['status', '--project', dir], ['import', DEMO_IMAGES_DIR, '--project', dir]]) {
     assertOneClearLine(cli(args), file, /is empty \(0 bytes\).*backup/);
   }
   assert.equal(statSync(file).size, 0, 'the file was left as it was');
   assert.deepEqual(readdirSync(dir), ['project.sqlite']);
 });
 
-test('a truncated project.sqlite gives one line naming the file', { skip }, () => {
+test('a truncated project.sqlite gives one line naming the file', () => {
   const { dir, file } = projectWith('truncated', (f) => truncateSync(f, Math.floor(statSync(f).size / 3)));
   assertOneClearLine(cli(['status', '--project', dir]), file, /damaged|malformed|backup/);
   assertOneClearLine(cli(['export', '--project', dir, '--run', String(runId), '--format', 'csv', '--out', join(temp.dir, 'truncated.csv')]), file, /damaged|backup/);
 });
 
-test('a project.sqlite overwritten with something else gives one line naming the file', { skip }, () => {
+test('a project.sqlite overwritten with something else gives one line naming the file', () => {
   const { dir, file } = projectWith('overwritten', (f) => writeFileSync(f, 'path,class\n'.repeat(2000)));
   assertOneClearLine(cli(['status', '--project', dir]), file, /not a project database/);
 });
 
-test('a database from a newer build is refused and not changed at all, and no handle stays open', { skip }, () => {
+test('a database from a newer build is refused and not changed at all, and no handle stays open', () => {
   // As a newer build would leave it: closed cleanly, rollback journal (a WAL switch would show in the header).
   const { dir, file } = projectWith('newer', (f) => {
     const db = new Database(f);
@@ -124,7 +122,7 @@ test('a database from a newer build is refused and not changed at all, and no ha
   assert.equal(sha(file), before.hash);
 });
 
-test('status --check reports damaged pages, naming the file', { skip }, () => {
+test('status --check reports damaged pages, naming the file', () => {
   const { dir, file } = projectWith('bad-pages', (f) => {
     const pageSize = 4096;
     const pages = statSync(f).size / pageSize;
@@ -150,7 +148,7 @@ test('status --check reports damaged pages, naming the file', { skip }, () => {
   assert.match(sound.stdout, /check: ok/);
 });
 
-test('a project this user may not write opens read-only: status and export elsewhere work, writes say why', { skip: skip || (process.platform !== 'linux' ? 'needs Linux uids' : false) }, () => {
+test('a project this user may not write opens read-only: status and export elsewhere work, writes say why', { skip: process.platform !== 'linux' ? 'needs Linux uids' : false }, () => {
   // Owned by root, readable by all, writable by none but root; run the CLI as an ordinary user.
   const asUser = process.getuid?.() === 0 ? 65534 : undefined;
   const { dir, file } = projectWith('readonly', () => undefined);
@@ -169,7 +167,7 @@ test('a project this user may not write opens read-only: status and export elsew
     assert.equal(exported.code, 0, exported.stderr);
     assert.equal(readFileSync(join(out, 'labels.csv'), 'utf8').trim().split('\n').length, 301);
     assertOneClearLine(cli(['cluster', '--project', dir, '--method', 'kmeans', '--k', '2'], { uid: asUser }), file, /read-only for this user/);
-    assertOneClearLine(cli(['import', CIFAR_DIR, '--project', dir], { uid: asUser }), file, /read-only for this user/);
+    assertOneClearLine(cli(['import', DEMO_IMAGES_DIR, '--project', dir], { uid: asUser }), file, /read-only for this user/);
     assert.equal(sha(file), before, 'the read-only project was not changed');
   } finally {
     chmodSync(dir, 0o755);
@@ -177,7 +175,7 @@ test('a project this user may not write opens read-only: status and export elsew
   }
 });
 
-test('a project on a read-only file system opens read-only in the app: browsing and export elsewhere work, edits say why', { skip }, async (t) => {
+test('a project on a read-only file system opens read-only in the app: browsing and export elsewhere work, edits say why', async (t) => {
   if (process.platform !== 'linux') return t.skip('needs Linux tmpfs');
   const mnt = join(temp.dir, 'ro-disk');
   mkdirSync(mnt);

@@ -5,15 +5,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServices, type Services } from '../../main/app/services.ts';
 import { runKmeans } from '../../main/pipeline/cluster/run-kmeans.ts';
 import { makeTempDir } from '../helpers/cifar-subset.ts';
 import { getEmbeddedProject } from '../helpers/embedded-project.ts';
-import { CIFAR_DIR, MOBILENET_V1, REPO_DIR } from '../helpers/paths.ts';
+import { REPO_DIR } from '../helpers/paths.ts';
 
-const skip = !existsSync(CIFAR_DIR) || !existsSync(MOBILENET_V1) ? 'shared data (CIFAR-10 test set, MobileNet v1) not found' : false;
 const HOLDER = join(REPO_DIR, 'test/db/fixtures/hold-write-lock.ts');
 /** Long enough that the edit below surely starts while the lock is held. */
 const HOLD_MS = 1500;
@@ -26,7 +24,6 @@ let runId = 0;
 let ids: number[] = [];
 
 before(async () => {
-  if (skip) return;
   const source = await getEmbeddedProject();
   const copy = source.copy();
   runId = await runKmeans(copy.project, { k: 3, seed: 0, restarts: 2 });
@@ -72,7 +69,7 @@ const edits: Array<[string, () => [string, unknown]]> = [
 ];
 
 for (const [what, make] of edits) {
-  test(`${what} while another process writes: waits, then succeeds`, { skip }, async () => {
+  test(`${what} while another process writes: waits, then succeeds`, async () => {
     const [method, params] = make();
     const outcome = await whileLocked(() => services.dispatch(method, params));
     assert.ok(outcome.ok, `${method}: ${JSON.stringify(outcome.error)}`);

@@ -15,9 +15,8 @@ import { processStart } from '../../main/jobs/process-identity.ts';
 import { getRun } from '../../main/pipeline/cluster/runs-repo.ts';
 import { makeTempDir } from '../helpers/cifar-subset.ts';
 import { getEmbeddedProject } from '../helpers/embedded-project.ts';
-import { CIFAR_DIR, MOBILENET_V1, REPO_DIR } from '../helpers/paths.ts';
+import { REPO_DIR } from '../helpers/paths.ts';
 
-const skip = !existsSync(CIFAR_DIR) || !existsSync(MOBILENET_V1) ? 'shared data (CIFAR-10 test set, MobileNet v1) not found' : false;
 const BIN = join(REPO_DIR, 'bin/spice-workbench.js');
 
 let projectDir = '';
@@ -30,7 +29,6 @@ function cli(...args: string[]): { code: number; stdout: string; stderr: string 
 }
 
 before(async () => {
-  if (skip) return;
   const source = await getEmbeddedProject();
   const copy = source.copy();
   copy.project.close();
@@ -62,7 +60,7 @@ async function waitInDb<T>(find: (db: Database.Database) => T | undefined, ms = 
   throw new Error('timed out waiting for the database');
 }
 
-test('a cluster killed mid-run is shown as interrupted, and export refuses its run', { skip }, async () => {
+test('a cluster killed mid-run is shown as interrupted, and export refuses its run', async () => {
   // Many restarts: the run row exists for seconds before it could finish.
   const child = spawn(process.execPath, [BIN, 'cluster', '--project', projectDir, '--method', 'kmeans', '--k', '10', '--restarts', '100000'], {
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -120,7 +118,7 @@ test('a job whose pid now belongs to another process is marked interrupted; a li
   db.close();
 });
 
-test('opening a project marks the runs of dead jobs interrupted, not failed', { skip }, () => {
+test('opening a project marks the runs of dead jobs interrupted, not failed', () => {
   const project = openProject(projectDir);
   const db = project.db;
   const now = Date.now();
