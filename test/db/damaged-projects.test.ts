@@ -201,6 +201,13 @@ test('a project on a read-only file system opens read-only in the app: browsing 
     assert.equal(readFileSync(join(outDir, 'labels.csv'), 'utf8').trim().split('\n').length, 301);
   } finally {
     services.dispose();
-    spawnSync('umount', [mnt]);
+    // The mount can stay busy for a moment after the last handle closes; a lazy unmount is the last resort.
+    for (let attempt = 0; spawnSync('umount', [mnt]).status !== 0; attempt++) {
+      if (attempt === 20) {
+        spawnSync('umount', ['-l', mnt]);
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 });

@@ -95,7 +95,8 @@ describe('browser bridge: credential and reconnect', { skip, timeout: 240_000 },
     await page.keyboard.press('m');
     await page.getByTestId('class-picker').waitFor();
     await page.keyboard.type(className);
-    await page.keyboard.press('Enter');
+    // A new class is made only on an explicit choice (Shift+Enter); plain Enter takes an existing one.
+    await page.keyboard.press('Shift+Enter');
     return imageId;
   }
 
