@@ -115,7 +115,7 @@ describe('the labelling loop in the browser', { skip, timeout: 420_000 }, () => 
 
   step('opens the grid doubt-first, and ], [, S and Space work without a click', async () => {
     await page.goto(served.url);
-    await page.waitForSelector('[data-testid=screen-projects]');
+    await page.waitForSelector('[data-testid=screen-clusters]'); // a project with a finished run opens on its clusters
     await key('Alt+4', 'grid');
     await gridCells().first().waitFor();
     const items = await page.locator('[data-testid=cluster-item]').evaluateAll((els) =>
