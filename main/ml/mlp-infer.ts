@@ -73,23 +73,17 @@ export function sliceHead(w: MlpHeadsWeights, head: number): MlpHeadsWeights {
  * classifier can label a few new images anywhere.
  */
 export function predictWithWeights(w: MlpHeadsWeights, x: Float32Array, n: number): Float32Array {
-  const { inputDim: d, hidden: h, k, heads: H } = w.spec;
-  if (H !== 1) throw new Error('predictWithWeights takes one head; use sliceHead() first');
-  if (x.length < n * d) throw new Error(`input has ${x.length} values, expected ${n} x ${d}`);
+  const { hidden: h, k } = w.spec;
+  const act = hiddenActivations(w, x, n);
   const out = new Float32Array(n * k);
-  const act = new Float32Array(h);
   for (let i = 0; i < n; i++) {
-    act.set(w.b1);
-    for (let r = 0; r < d; r++) {
-      const xv = x[i * d + r];
-      if (xv === 0) continue;
-      const row = r * h;
-      for (let j = 0; j < h; j++) act[j] += xv * w.w1[row + j];
-    }
     let max = -Infinity;
     for (let c = 0; c < k; c++) {
       let z = w.b2[c];
-      for (let j = 0; j < h; j++) if (act[j] > 0) z += act[j] * w.w2[j * k + c];
+      for (let j = 0; j < h; j++) {
+        const a = act[i * h + j];
+        if (a > 0) z += a * w.w2[j * k + c];
+      }
       out[i * k + c] = z;
       if (z > max) max = z;
     }
@@ -103,7 +97,7 @@ export function predictWithWeights(w: MlpHeadsWeights, x: Float32Array, n: numbe
 /** ReLU activations of the hidden layer of a one-head set, n x hidden, in plain JavaScript. */
 export function hiddenActivations(w: MlpHeadsWeights, x: Float32Array, n: number): Float32Array {
   const { inputDim: d, hidden: h, heads: H } = w.spec;
-  if (H !== 1) throw new Error('hiddenActivations takes one head; use sliceHead() first');
+  if (H !== 1) throw new Error('one head at a time: use sliceHead() first');
   if (x.length < n * d) throw new Error(`input has ${x.length} values, expected ${n} x ${d}`);
   const out = new Float32Array(n * h);
   for (let i = 0; i < n; i++) {
