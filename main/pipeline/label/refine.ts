@@ -27,7 +27,7 @@ import { nearestNeighbourLists } from '../cluster/view-agreement.ts';
 import { loadProjectedViews, semiBankOf, type ProjectedViews, type Projection } from '../cluster/view-bank.ts';
 
 export const REFINE_DEFAULTS = {
-  steps: 800,
+  steps: 400,
   labeledBatch: 64,
   unlabeledRatio: 7,
   threshold: 0.95,
@@ -36,7 +36,7 @@ export const REFINE_DEFAULTS = {
   emaDecay: 0.99,
   entropyWeight: 1,
   /** Share of each labelled batch drawn from the person's labels (the rest: the earlier run's reliable samples). */
-  personShare: 0.8,
+  personShare: 0.5,
   /** Loss weight of the earlier run's reliable samples (the person's labels weigh 1). */
   reliableWeight: 0.5,
   /** A k-means run has no reliable samples: its most confident members stand in, this share of each cluster. */
