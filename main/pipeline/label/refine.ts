@@ -23,6 +23,7 @@ import { loadRunModel, saveRunModel, SPICE_MODEL_KIND } from '../cluster/run-mod
 import { createRun, defaultRun, finishRun, getRun, loadAssignmentColumns, markStaleRuns, saveAssignments, type RunRecord } from '../cluster/runs-repo.ts';
 import { SPICE_DEFAULTS } from '../cluster/spice.ts';
 import { trainSpiceSemi, type LabelledGroup, type SpiceSemiOptions } from '../cluster/spice-semi.ts';
+import { blendNeighbourVotes } from './neighbour-votes.ts';
 import { nearestNeighbourLists } from '../cluster/view-agreement.ts';
 import { loadProjectedViews, semiBankOf, type ProjectedViews, type Projection } from '../cluster/view-bank.ts';
 
@@ -46,6 +47,9 @@ export const REFINE_DEFAULTS = {
   neighbourK: 20,
   /** What the balance term pulls the class shares towards: 'uniform', or the earlier run's shares ('base'). */
   prior: 'uniform' as 'uniform' | 'base',
+  /** Weight of the person labels among an image's nearest neighbours in its final prediction (0 = off; docs/labelling.md). */
+  neighbourVoteWeight: 1,
+  neighbourVoteK: 10,
   doubtNeighbours: SPICE_DEFAULTS.doubtNeighbours,
 };
 
@@ -211,7 +215,10 @@ async function refineJob(
 
     const t = performance.now();
     ctx.stage('save', n, 'images');
-    const probs = trained.probs;
+    const probs = blendNeighbourVotes(trained.probs, n, K, graph, personLabelOfRow(labelled.person, n), {
+      neighbours: settings.neighbourVoteK,
+      weight: settings.neighbourVoteWeight,
+    });
     const labels = argmaxLabels(probs, n, K);
     const doubt = doubtScores(labels, probs, K, graph, { neighbours: settings.doubtNeighbours });
     const reliable = selectReliable(labels, doubt.confidence, graph, K, { ...SPICE_DEFAULTS.reliable, seed });
@@ -409,6 +416,14 @@ function outputWeights(head: MlpHeadsWeights, classes: RefineClasses, person: La
     b2[out] = meanBias;
   }
   return { spec: { inputDim: d, hidden: h, k: K, heads: 1 }, w1: head.w1.slice(), b1: head.b1.slice(), w2, b2 };
+}
+
+function personLabelOfRow(person: LabelledGroup, n: number): Int32Array {
+  const labelOf = new Int32Array(n).fill(-1);
+  person.rows.forEach((r, idx) => {
+    labelOf[r] = person.labels[idx];
+  });
+  return labelOf;
 }
 
 function agreement(person: LabelledGroup, labels: Int32Array): number {
