@@ -24,6 +24,7 @@ import { createRun, defaultRun, finishRun, getRun, loadAssignmentColumns, markSt
 import { SPICE_DEFAULTS } from '../cluster/spice.ts';
 import { trainSpiceSemi, type LabelledGroup, type SpiceSemiOptions } from '../cluster/spice-semi.ts';
 import { blendNeighbourVotes } from './neighbour-votes.ts';
+import { labelProbeProbs } from './label-probe.ts';
 import { nearestNeighbourLists } from '../cluster/view-agreement.ts';
 import { loadProjectedViews, semiBankOf, type ProjectedViews, type Projection } from '../cluster/view-bank.ts';
 
@@ -50,6 +51,11 @@ export const REFINE_DEFAULTS = {
   /** Weight of the person labels among an image's nearest neighbours in its final prediction (0 = off; docs/labelling.md). */
   neighbourVoteWeight: 1,
   neighbourVoteK: 10,
+  /** Share of the final prediction taken from a linear classifier on the full embedding fitted to the person's labels (0 = off). */
+  probeWeight: 0.5,
+  probeSteps: 100,
+  probeLr: 0.01,
+  probeL2: 0.001,
   doubtNeighbours: SPICE_DEFAULTS.doubtNeighbours,
 };
 
@@ -215,7 +221,7 @@ async function refineJob(
 
     const t = performance.now();
     ctx.stage('save', n, 'images');
-    const probs = blendNeighbourVotes(trained.probs, n, K, graph, personLabelOfRow(labelled.person, n), {
+    const probs = blendNeighbourVotes(withLabelProbe(trained.probs, views, labelled.person, K, settings), n, K, graph, personLabelOfRow(labelled.person, n), {
       neighbours: settings.neighbourVoteK,
       weight: settings.neighbourVoteWeight,
     });
@@ -416,6 +422,14 @@ function outputWeights(head: MlpHeadsWeights, classes: RefineClasses, person: La
     b2[out] = meanBias;
   }
   return { spec: { inputDim: d, hidden: h, k: K, heads: 1 }, w1: head.w1.slice(), b1: head.b1.slice(), w2, b2 };
+}
+
+function withLabelProbe(probs: Float32Array, views: ProjectedViews, person: LabelledGroup, K: number, settings: RefineSettings): Float32Array {
+  const w = settings.probeWeight;
+  if (w <= 0 || person.rows.length === 0) return probs;
+  const n = views.imageIds.length;
+  const probe = labelProbeProbs(views.plainFull, n, views.fullDim, person.rows, person.labels, K, { steps: settings.probeSteps, lr: settings.probeLr, l2: settings.probeL2 });
+  return probs.map((p, i) => (1 - w) * p + w * probe[i]);
 }
 
 function personLabelOfRow(person: LabelledGroup, n: number): Int32Array {
