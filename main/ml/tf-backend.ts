@@ -21,6 +21,7 @@ export const BACKEND_PREFERENCE: readonly TfBackendName[] = ['tensorflow-gpu', '
 
 const require = createRequire(import.meta.url);
 let active: TfBackendInfo | null = null;
+let loading: Promise<TfBackendInfo> | null = null;
 
 type Loader = () => Promise<string>;
 
@@ -52,7 +53,20 @@ const loaders: Record<TfBackendName, Loader> = {
  */
 export async function initTfBackend(preferred?: TfBackendName | 'auto'): Promise<TfBackendInfo> {
   const requested = preferred ?? (process.env.SPICE_TF_BACKEND as TfBackendName | 'auto' | undefined) ?? 'auto';
+  // One load at a time: a second tf.setBackend while the first backend is still initialising makes
+  // tfjs fall back to its plain JavaScript backend (the app's info request and a job starting together
+  // left training 20 times slower).
+  while (loading) await loading.catch(() => undefined);
   if (active && (requested === 'auto' || requested === active.name)) return active;
+  loading = loadBackend(requested);
+  try {
+    return await loading;
+  } finally {
+    loading = null;
+  }
+}
+
+async function loadBackend(requested: TfBackendName | 'auto'): Promise<TfBackendInfo> {
   if (requested !== 'auto' && !BACKEND_PREFERENCE.includes(requested)) {
     throw new Error(`unknown TensorFlow.js backend '${requested}'; choose one of ${BACKEND_PREFERENCE.join(', ')} or auto`);
   }
