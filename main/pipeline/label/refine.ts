@@ -2,7 +2,9 @@
 // the frozen view bank) with the person's labels as the labelled set, the earlier run's reliable samples
 // as a second, down-weighted labelled group, and every image as unlabelled data. It starts from the
 // earlier run's classifier (its PCA and its selected head), so it is short: a refine of 10,000 images is
-// meant to take well under a minute on two cores.
+// meant to take well under a minute on two cores. Its predictions are then joined with two readings of
+// the person's labels alone: a linear classifier on the full embedding, and a vote of the labelled
+// nearest neighbours (docs/labelling.md has the measurements behind both).
 //
 // Outputs: one per class the person uses (named clusters of the earlier run, and classes that exist only
 // in person labels, whose outputs start from the mean hidden activation of their labelled images), then
@@ -23,10 +25,10 @@ import { loadRunModel, saveRunModel, SPICE_MODEL_KIND } from '../cluster/run-mod
 import { createRun, defaultRun, finishRun, getRun, loadAssignmentColumns, markStaleRuns, saveAssignments, type RunRecord } from '../cluster/runs-repo.ts';
 import { SPICE_DEFAULTS } from '../cluster/spice.ts';
 import { trainSpiceSemi, type LabelledGroup, type SpiceSemiOptions } from '../cluster/spice-semi.ts';
-import { blendNeighbourVotes } from './neighbour-votes.ts';
-import { labelProbeProbs } from './label-probe.ts';
 import { nearestNeighbourLists } from '../cluster/view-agreement.ts';
 import { loadProjectedViews, semiBankOf, type ProjectedViews, type Projection } from '../cluster/view-bank.ts';
+import { labelProbeProbs } from './label-probe.ts';
+import { blendNeighbourVotes } from './neighbour-votes.ts';
 
 export const REFINE_DEFAULTS = {
   steps: 400,
