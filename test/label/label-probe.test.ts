@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { initTfBackend } from '../../main/ml/tf-backend.ts';
+import { initTfBackend, tf } from '../../main/ml/tf-backend.ts';
 import { labelProbeProbs } from '../../main/pipeline/label/label-probe.ts';
 import { createRng } from '../../main/pipeline/cluster/prng.ts';
 
 // Three classes in 64 dimensions whose means differ in a few dimensions only, buried in noise; four
 // labelled images per class. The probe must put most unlabelled images in their own class.
-test('the label probe learns three classes from four labels each', async () => {
+test('the label probe learns three classes from four labels each and leaves no tensor behind', async () => {
   await initTfBackend();
   const rng = createRng(7);
   const n = 300;
@@ -20,7 +20,9 @@ test('the label probe learns three classes from four labels each', async () => {
     for (let d = 0; d < 4; d++) x[i * dim + truth[i] * 4 + d] += 1.5;
   }
   const rows = Int32Array.from({ length: 12 }, (_, j) => j);
+  const tensorsBefore = tf.memory().numTensors;
   const probs = labelProbeProbs(x, n, dim, rows, truth.subarray(0, 12), k, { steps: 100, lr: 0.01, l2: 0.001 });
+  assert.equal(tf.memory().numTensors, tensorsBefore, 'no tensor is left behind (refine runs it after every batch)');
   assert.equal(probs.length, n * k);
   let right = 0;
   for (let i = 12; i < n; i++) {

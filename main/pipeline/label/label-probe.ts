@@ -16,30 +16,32 @@ export interface LabelProbeOptions {
  * labelled rows. Features are centred on the mean of all rows. Full-batch Adam on the exact gradient.
  */
 export function labelProbeProbs(x: Float32Array, n: number, dim: number, rows: Int32Array, labels: Int32Array, k: number, options: LabelProbeOptions): Float32Array {
-  return tf.tidy(() => {
-    const all = tf.tensor2d(x, [n, dim]);
-    const centred = tf.sub(all, tf.mean(all, 0, true));
-    const xl = tf.gather(centred, tf.tensor1d(rows, 'int32'));
-    const y = tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), k), 'float32');
-    const m = rows.length;
-    const w = tf.variable(tf.zeros([dim, k]));
-    const b = tf.variable(tf.zeros([k]));
-    const optimizer = tf.train.adam(options.lr);
-    for (let step = 0; step < options.steps; step++) {
-      tf.tidy(() => {
-        const p = tf.softmax(tf.add(tf.matMul(xl, w), b));
-        const err = tf.div(tf.sub(p, y), m);
-        const gw = tf.add(tf.matMul(xl, err, true, false), tf.mul(w, options.l2));
-        optimizer.applyGradients([
-          { name: w.name, tensor: gw },
-          { name: b.name, tensor: tf.sum(err, 0) },
-        ]);
-      });
-    }
-    const probs = tf.softmax(tf.add(tf.matMul(centred, w), b)).dataSync() as Float32Array;
+  const w = tf.tidy(() => tf.variable(tf.zeros([dim, k])));
+  const b = tf.tidy(() => tf.variable(tf.zeros([k])));
+  const optimizer = tf.train.adam(options.lr);
+  try {
+    const probs = tf.tidy(() => {
+      const all = tf.tensor2d(x, [n, dim]);
+      const centred = tf.sub(all, tf.mean(all, 0, true));
+      const xl = tf.gather(centred, tf.tensor1d(rows, 'int32'));
+      const y = tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), k), 'float32');
+      for (let step = 0; step < options.steps; step++) {
+        tf.tidy(() => {
+          const err = tf.div(tf.sub(tf.softmax(tf.add(tf.matMul(xl, w), b)), y), rows.length);
+          optimizer.applyGradients([
+            { name: w.name, tensor: tf.add(tf.matMul(xl, err, true, false), tf.mul(w, options.l2)) },
+            { name: b.name, tensor: tf.sum(err, 0) },
+          ]);
+        });
+      }
+      return tf.softmax(tf.add(tf.matMul(centred, w), b));
+    });
+    const out = probs.dataSync() as Float32Array;
+    probs.dispose();
+    return out;
+  } finally {
     optimizer.dispose();
     w.dispose();
     b.dispose();
-    return probs;
-  });
+  }
 }
