@@ -44,7 +44,8 @@ export interface SessionLike {
 export interface OrtRuntime {
   listProviders(): Array<{ name: string; bundled: boolean }>;
   providerLibraryPresent(provider: ExecutionProvider): boolean;
-  createSession(path: string, options: { provider: ExecutionProvider; threads: number; quiet: boolean }): Promise<SessionLike>;
+  /** From a model file's path, or from the bytes of a model built in code (onnx-graph.ts). */
+  createSession(source: string | Uint8Array, options: { provider: ExecutionProvider; threads: number; quiet: boolean }): Promise<SessionLike>;
 }
 
 export const nodeOrtRuntime: OrtRuntime = {
@@ -52,8 +53,8 @@ export const nodeOrtRuntime: OrtRuntime = {
   // The CUDA provider's library is not installed by default (ort-cuda.ts); checking first avoids a
   // noisy native error on every open.
   providerLibraryPresent: (provider) => provider === 'cpu' || cudaProviderInstalled(),
-  createSession: async (path, options) =>
-    ort.InferenceSession.create(path, {
+  createSession: async (source, options) =>
+    ort.InferenceSession.create(source as Uint8Array, {
       executionProviders: [options.provider],
       intraOpNumThreads: options.threads,
       interOpNumThreads: 1,
@@ -82,6 +83,9 @@ export interface OpenOptions {
   runtime?: OrtRuntime;
 }
 
+/** A model file's path, or a model built in code (onnx-graph.ts) with a name for messages. */
+export type ModelSource = string | { name: string; bytes: Uint8Array };
+
 export interface OpenedSession {
   session: SessionLike;
   provider: ExecutionProvider;
@@ -93,7 +97,8 @@ export interface OpenedSession {
  * this build, not installed, or fails to create a session is skipped with its reason; the CPU is the
  * last resort. A provider asked for by name is never silently replaced.
  */
-export async function openSessionWithFallback(path: string, options: OpenOptions = {}): Promise<OpenedSession> {
+export async function openSessionWithFallback(source: ModelSource, options: OpenOptions = {}): Promise<OpenedSession> {
+  const path = typeof source === 'string' ? source : `the built-in ${source.name} graph`;
   const runtime = options.runtime ?? nodeOrtRuntime;
   const threads = options.threads ?? availableParallelism();
   const requested = options.provider ?? parsePreference(process.env.SPICE_ORT_PROVIDER);
@@ -109,7 +114,7 @@ export async function openSessionWithFallback(path: string, options: OpenOptions
     }
     if (reason === null) {
       try {
-        const session = await runtime.createSession(path, { provider, threads, quiet: provider !== 'cpu' });
+        const session = await runtime.createSession(typeof source === 'string' ? source : source.bytes, { provider, threads, quiet: provider !== 'cpu' });
         options.log?.(`onnxruntime: running on ${describeProvider(provider, threads)}${skipped.length ? ` (skipped ${skipped.map((s) => `${s.provider}: ${s.reason}`).join('; ')})` : ''}`);
         return { session, provider, skipped };
       } catch (err) {
@@ -149,6 +154,36 @@ export async function openOnnxModel(path: string, options: OpenOptions = {}): Pr
       closed = true;
       await session.release();
     },
+  };
+}
+
+export type GraphTensor = { type: 'float32'; data: Float32Array; dims: readonly number[] } | { type: 'int64'; data: BigInt64Array; dims: readonly number[] };
+
+/** A model built in code, run with several typed inputs and outputs. */
+export interface OnnxGraph {
+  readonly provider: ExecutionProvider;
+  run(feeds: Record<string, GraphTensor>): Promise<Record<string, GraphTensor>>;
+  close(): Promise<void>;
+}
+
+export async function openOnnxGraph(source: { name: string; bytes: Uint8Array }, options: OpenOptions = {}): Promise<OnnxGraph> {
+  const { session, provider } = await openSessionWithFallback(source, options);
+  return {
+    provider,
+    async run(feeds) {
+      const tensors: Record<string, ort.Tensor> = {};
+      for (const [name, feed] of Object.entries(feeds)) tensors[name] = new ort.Tensor(feed.type, feed.data, [...feed.dims]);
+      const out = await session.run(tensors);
+      const result: Record<string, GraphTensor> = {};
+      for (const [name, value] of Object.entries(out)) {
+        const dims = [...value.dims].map(Number);
+        if (value.type === 'float32') result[name] = { type: 'float32', data: value.data as Float32Array, dims };
+        else if (value.type === 'int64') result[name] = { type: 'int64', data: value.data as BigInt64Array, dims };
+        else throw new Error(`${source.name}: output '${name}' is ${value.type}, expected float32 or int64`);
+      }
+      return result;
+    },
+    close: () => session.release(),
   };
 }
 

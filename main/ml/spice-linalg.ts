@@ -1,79 +1,10 @@
-// Large matrix products for SPICE on TensorFlow.js: cosine k-nearest neighbours over all images and
-// the PCA that feeds the clustering heads. On the wasm backend a 10,000 x 10,000 x 1,024 product takes
-// 10-20 s; a plain JavaScript loop would take minutes, so these never run outside tfjs.
+// Large matrix products for SPICE on TensorFlow.js: the PCA that feeds the clustering heads and the
+// dot products of rows against centres. (The k-NN runs on onnxruntime: cosine-knn.ts.)
 import { tf } from './tf-backend.ts';
 import { jacobiEigen } from './jacobi-eigen.ts';
 import type { PcaBasis } from './mlp-infer.ts';
 
 export { projectPcaJs, type PcaBasis } from './mlp-infer.ts';
-
-export interface KnnResult {
-  /** n x k neighbour rows, most similar first; a row is never its own neighbour. */
-  indices: Int32Array;
-  /** n x k cosine similarities, descending. */
-  sims: Float32Array;
-  k: number;
-}
-
-export interface BlockProgress {
-  done: number;
-  total: number;
-}
-
-/**
- * The k most cosine-similar rows of every row (rows must be L2-normalised), by blocks of `blockRows`
- * query rows against all rows on the tfjs backend (matMul + TopK kernels). Yields to the event loop
- * between blocks so a signal can stop it.
- */
-export async function cosineKnn(
-  data: Float32Array,
-  n: number,
-  dim: number,
-  k: number,
-  options: { blockRows?: number; signal?: AbortSignal; onProgress?: (p: BlockProgress) => void } = {},
-): Promise<KnnResult> {
-  if (data.length < n * dim) throw new Error(`data has ${data.length} values, expected ${n} x ${dim}`);
-  if (!Number.isInteger(k) || k < 1 || k > n - 1) throw new Error(`k must be in 1..${n - 1}, got ${k}`);
-  const blockRows = options.blockRows ?? 1024;
-  const indices = new Int32Array(n * k);
-  const sims = new Float32Array(n * k);
-  const all = tf.tensor2d(data.subarray(0, n * dim), [n, dim]);
-  // Transposed once: wasm's matMul with transposeB is ~10x slower than with a transposed copy.
-  const allT = tf.transpose(all);
-  try {
-    for (let start = 0; start < n; start += blockRows) {
-      throwIfAborted(options.signal);
-      const rows = Math.min(blockRows, n - start);
-      const [valT, idxT] = tf.tidy(() => {
-        const block = tf.slice(all, [start, 0], [rows, dim]);
-        const s = tf.matMul(block, allT);
-        const top = tf.topk(s, k + 1, true);
-        return [top.values, top.indices];
-      });
-      const vals = valT.dataSync() as Float32Array;
-      const idx = idxT.dataSync() as Int32Array;
-      tf.dispose([valT, idxT]);
-      for (let r = 0; r < rows; r++) {
-        const i = start + r;
-        let out = i * k;
-        const end = out + k;
-        // Drop the row itself (normally first; a duplicate image may tie with it), else the (k+1)-th.
-        for (let c = 0; c <= k && out < end; c++) {
-          const j = idx[r * (k + 1) + c];
-          if (j === i) continue;
-          indices[out] = j;
-          sims[out] = vals[r * (k + 1) + c];
-          out++;
-        }
-      }
-      options.onProgress?.({ done: start + rows, total: n });
-      await yieldToEventLoop();
-    }
-  } finally {
-    tf.dispose([all, allT]);
-  }
-  return { indices, sims, k };
-}
 
 /**
  * Top principal components by block power iteration on the covariance (inputDim x inputDim, one tfjs
@@ -179,14 +110,6 @@ function orthonormalizeRows(a: Float32Array, m: number, dim: number): void {
     }
     for (let d = 0; d < dim; d++) row[d] /= norm;
   }
-}
-
-function throwIfAborted(signal?: AbortSignal): void {
-  if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : Object.assign(new Error('aborted'), { name: 'AbortError' });
-}
-
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((r) => setImmediate(r));
 }
 
 /** a (n x dim) times b (m x dim) transposed: n x m dot products, on the tfjs backend. */

@@ -9,7 +9,8 @@ import { alignHeadOutputs, headConsensus } from '../../main/pipeline/cluster/spi
 import { createRng } from '../../main/pipeline/cluster/prng.ts';
 import { initTfBackend } from '../../main/ml/tf-backend.ts';
 import { MlpHeads, predictWithWeights, sliceHead, type MlpHeadsWeights } from '../../main/ml/mlp-heads.ts';
-import { cosineKnn, pca } from '../../main/ml/spice-linalg.ts';
+import { pca } from '../../main/ml/spice-linalg.ts';
+import { cosineKnn } from '../../main/ml/cosine-knn.ts';
 import { jacobiEigen } from '../../main/ml/jacobi-eigen.ts';
 
 const K = 4;

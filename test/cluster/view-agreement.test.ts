@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { agreedNeighbourLists, nearestNeighbourLists, randomNeighbour, type NeighbourLists } from '../../main/pipeline/cluster/view-agreement.ts';
-import type { KnnResult } from '../../main/ml/spice-linalg.ts';
+import type { KnnResult } from '../../main/ml/cosine-knn.ts';
 
 /** A k-NN result from explicit neighbour rows. */
 function graph(rows: number[][]): KnnResult {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { blendNeighbourVotes } from '../../main/pipeline/label/neighbour-votes.ts';
-import type { KnnResult } from '../../main/ml/spice-linalg.ts';
+import type { KnnResult } from '../../main/ml/cosine-knn.ts';
 
 // Four images, two classes. Image 0 leans to class 0 (0.6), but its two nearest neighbours (1, 2) carry
 // a person's label "class 1"; image 3's neighbours carry no person label.

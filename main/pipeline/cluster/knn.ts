@@ -1,8 +1,7 @@
 // Cosine k-nearest neighbours of every image among all images. The product of all embeddings with all
-// embeddings (10,000 x 10,000 x 1,024 for CIFAR-10: 2e11 multiply-adds) runs on the TensorFlow.js
-// backend (see main/ml/spice-linalg.ts): on wasm that is 10-20 s, where a plain JavaScript loop
-// takes minutes.
-import { cosineKnn, type KnnResult } from '../../ml/spice-linalg.ts';
+// embeddings (10,000 x 10,000 x 1,024 for CIFAR-10: 1e11 multiply-adds) runs as an onnxruntime graph
+// (main/ml/cosine-knn.ts).
+import { cosineKnn, type KnnResult } from '../../ml/cosine-knn.ts';
 
 export type { KnnResult };
 

@@ -1,7 +1,7 @@
 // What the SPICE stages train on: the frozen-backbone embeddings of every image (plain view) and of the
 // view bank (weak, strong, fixed), projected for the heads, plus the cosine k-NN graph of the plain view
 // and the neighbours the consistency term uses.
-import type { KnnResult } from '../../ml/spice-linalg.ts';
+import type { KnnResult } from '../../ml/cosine-knn.ts';
 import type { NeighbourLists } from './view-agreement.ts';
 
 export interface SpiceBank {

@@ -5,7 +5,7 @@
 // framing; a pair that survives greyscale, mirror and zoom is more often the object. Measured on the
 // 10,000 CIFAR-10 test images (docs/spice.md): 52% of plain-view 50-NN pairs share a class (57% of the
 // 20-NN), the pairs >= 3 of the 5 views agree on (21 per image) 60%.
-import type { KnnResult } from '../../ml/spice-linalg.ts';
+import type { KnnResult } from '../../ml/cosine-knn.ts';
 
 /** Neighbour lists of n images in CSR form: image i's neighbours are indices[offsets[i]..offsets[i+1]). */
 export interface NeighbourLists {

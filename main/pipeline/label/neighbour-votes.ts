@@ -3,7 +3,7 @@
 // local reading: an image whose closest images the person labelled "cat" leans towards cat even where
 // the classifier's boundary falls elsewhere. Only person labels vote, never model labels, so a vote is
 // always evidence a person gave.
-import type { KnnResult } from '../../ml/spice-linalg.ts';
+import type { KnnResult } from '../../ml/cosine-knn.ts';
 
 export interface NeighbourVoteOptions {
   /** Nearest neighbours read per image (clipped to the graph's k). */
