@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Command, ParsedArgs } from '../command.ts';
 import { CliError, optionalInt, requireString } from '../command.ts';
 import { withJobSession } from '../job-session.ts';
@@ -5,10 +6,12 @@ import { openProject, projectExists } from '../../app/project.ts';
 import type { Triple } from '../../models/registry.ts';
 import { embedProject, type EmbedSummary } from '../../pipeline/embed/index.ts';
 import { parseViewCounts } from '../../pipeline/embed/views.ts';
+import { parseShard, type Shard } from '../../pipeline/embed/shard.ts';
+import { writeProjectShard } from '../../pipeline/embed/write-shard.ts';
 
 const usage =
   'spice-workbench embed --project <dir> --model <onnx-file|registry-name|project:name> [--size <px>] [--views weak=4,strong=4,fixed=4] ' +
-  '[--seed N] [--batch N] [--replace] [--name NAME] [--mean r,g,b --std r,g,b] [--workers N]';
+  '[--seed N] [--batch N] [--replace] [--name NAME] [--mean r,g,b --std r,g,b] [--workers N] [--shard i/N --out <shard-file>]';
 
 export const embedCommand: Command = {
   name: 'embed',
@@ -26,6 +29,8 @@ export const embedCommand: Command = {
     mean: { type: 'string' },
     std: { type: 'string' },
     workers: { type: 'string' },
+    shard: { type: 'string' },
+    out: { type: 'string' },
   },
   async run(args) {
     const projectDir = requireString(args, 'project', usage);
@@ -45,6 +50,16 @@ export const embedCommand: Command = {
     const mean = triple(args, 'mean');
     const std = triple(args, 'std');
     if (std?.some((s) => s <= 0)) throw new CliError('--std values must be positive', 2);
+    let shard: Shard | undefined;
+    const out = typeof args.values.out === 'string' ? resolve(args.values.out) : undefined;
+    if (typeof args.values.shard === 'string') {
+      try {
+        shard = parseShard(args.values.shard);
+      } catch (err) {
+        throw new CliError((err as Error).message, 2);
+      }
+      if (!out) throw new CliError(`--shard needs --out <file> for the shard's vectors (merged later with \`spice-workbench embeddings merge\`)\nusage: ${usage}`, 2);
+    } else if (out) throw new CliError(`--out is for --shard i/N\nusage: ${usage}`, 2);
     if (!projectExists(projectDir)) throw new CliError(`no project at ${projectDir} (create it with \`spice-workbench import <folder> --project ${projectDir}\`)`);
 
     const project = openProject(projectDir);
@@ -63,8 +78,13 @@ export const embedCommand: Command = {
         std,
         name: typeof args.values.name === 'string' ? args.values.name : undefined,
         replace: Boolean(args.values.replace),
+        shard,
       });
       console.log(formatEmbedSummary(summary));
+      if (shard && out) {
+        const written = writeProjectShard(project, { backboneId: summary.backboneId, model, views: summary.views, shard, path: out });
+        console.log(`  shard ${shard.index}/${shard.count}   ${written.rows} vectors written to ${written.path}${written.missing ? ` (${written.missing} missing: images that failed)` : ''}`);
+      }
       return summary.failed.length > 0 ? 1 : 0;
     });
   },

@@ -7,6 +7,7 @@ import { exportCommand } from './export.ts';
 import { serveCommand } from './serve.ts';
 import { embedCommand } from './embed.ts';
 import { exportEmbeddingsCommand } from './export-embeddings.ts';
+import { embeddingsCommand } from './embeddings.ts';
 import { pretrainCommand } from './pretrain.ts';
 import { runCommand } from './run.ts';
 import { classifyCommand } from './classify.ts';
@@ -28,6 +29,7 @@ export const commands: Command[] = [
   classifyCommand,
   statusCommand,
   exportEmbeddingsCommand,
+  embeddingsCommand,
   serveCommand,
   demoCommand,
 ];

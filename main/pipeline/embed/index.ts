@@ -13,6 +13,7 @@ import { runEmbeddingPipeline, type BatchTiming } from './batch-pipeline.ts';
 import type { DecodeItem } from './decode-worker.ts';
 import { createExtractor } from './extractor.ts';
 import { meanPixel, type PreprocessSpec } from './preprocess.ts';
+import { shardImageIds, validateShard, type Shard } from './shard.ts';
 import { planViews, sameViewSpec, validateViewCounts, type ViewCounts } from './views.ts';
 
 export type { ViewCounts } from './views.ts';
@@ -40,6 +41,8 @@ export interface EmbedOptions {
   workers?: number;
   provider?: ProviderPreference;
   onTiming?: (timing: BatchTiming) => void;
+  /** Embed only this share of the images (by content hash; shard.ts). */
+  shard?: Shard;
 }
 
 export interface EmbedFailure {
@@ -78,7 +81,8 @@ export async function embedProject(project: Project, options: EmbedOptions): Pro
   validateViewCounts(views);
   const seed = options.seed ?? 0;
   if (!Number.isInteger(seed) || seed < 0 || seed > 0x7fffffff) throw new Error(`seed must be an integer from 0 to 2147483647, got ${seed}`);
-  const params = { backbone: options.backbone, size: options.size ?? null, views, seed };
+  if (options.shard) validateShard(options.shard);
+  const params = { backbone: options.backbone, size: options.size ?? null, views, seed, ...(options.shard ? { shard: options.shard } : {}) };
   return project.jobs.run('embed', params, (ctx) => embedInJob(project, { ...options, views, seed }, ctx), options.signal);
 }
 
@@ -121,14 +125,19 @@ async function embedInJob(project: Project, options: EmbedOptions & { views: Vie
   summary.views = plan.views.map((v) => v.view);
   reconcileViewSpecs(project, backbone, plan.views, options.replace ?? false, ctx);
 
-  const imageCount = (db.prepare('SELECT COUNT(*) AS n FROM images').get() as { n: number }).n;
+  const share = options.shard ? shardImageIds(db, options.shard) : null;
+  const imageCount = share ? share.size : (db.prepare('SELECT COUNT(*) AS n FROM images').get() as { n: number }).n;
   if (imageCount === 0) {
-    ctx.log('the project has no images yet: nothing to embed', 'warn');
+    ctx.log(share ? `shard ${options.shard!.index}/${options.shard!.count} holds none of the images: nothing to embed` : 'the project has no images yet: nothing to embed', 'warn');
     return summary;
   }
+  if (share) ctx.log(`shard ${options.shard!.index}/${options.shard!.count}: ${share.size} images`);
   const items: Array<DecodeItem & { order: number }> = [];
   for (const v of plan.views) {
-    for (const img of imagesMissingView(db, backbone.id, v.view)) items.push({ path: imageAbsolutePath(project, img.relPath), imageId: img.id, view: v.view, order: v.order });
+    for (const img of imagesMissingView(db, backbone.id, v.view)) {
+      if (share && !share.has(img.id)) continue;
+      items.push({ path: imageAbsolutePath(project, img.relPath), imageId: img.id, view: v.view, order: v.order });
+    }
   }
   // Views of one image side by side: a worker decodes the source once for all of them.
   items.sort((a, b) => a.imageId - b.imageId || a.order - b.order);
