@@ -707,7 +707,9 @@ export type PushEvent =
   /** A project was opened, created or closed (summary null when closed). */
   | { type: 'project'; summary: ProjectSummary | null }
   /** Stored data changed (a job finished, another window edited a mapping...). */
-  | { type: 'changed'; areas: DataArea[]; runId?: number };
+  | { type: 'changed'; areas: DataArea[]; runId?: number }
+  /** A backbone's 2-D map is being computed: the neighbour search, then `done` of `total` layout epochs. */
+  | { type: 'map-progress'; backboneId: number; phase: 'neighbours' | 'layout'; done: number; total: number; etaSeconds: number | null };
 
 /**
  * What the renderer talks to: window.spiceWorkbench in Electron (preload), a WebSocket client in a

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, truncateSync, writeFileSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, renameSync, mkdtempSync, rmSync, statSync, truncateSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openProject, projectDbPath } from '../../main/app/project.ts';
@@ -63,7 +63,10 @@ test('two shard processes and a merge give the vectors of one embed, and a secon
     assert.equal(whole.status, 0, whole.stderr);
     // The two shards at once, as two pods of an indexed job would run them.
     const shardFiles = [join(root, 's0.bin'), join(root, 's1.bin')];
-    const runs = await Promise.all([0, 1].map((i) => cliAsync(['embed', '--project', copies[i + 1], ...EMBED_ARGS, '--shard', `${i}/2`, '--out', shardFiles[i]])));
+    // The "pods" see the images at another place than the one they were imported from.
+    const mounted = join(root, 'mounted');
+    renameSync(images, mounted);
+    const runs = await Promise.all([0, 1].map((i) => cliAsync(['embed', '--project', copies[i + 1], ...EMBED_ARGS, '--shard', `${i}/2`, '--out', shardFiles[i], '--image-root', mounted])));
     for (const r of runs) assert.equal(r.status, 0, r.output);
     assert.match(runs[0].output, /shard 0\/2 +\d+ vectors written to/);
 

@@ -97,7 +97,19 @@ async function computeAndStore(ctx: ServiceContext, db: Db, backboneId: number, 
   const m = plainMatrix(ctx.session, db, backboneId);
   const n = m.imageIds.length;
   if (n < MIN_POINTS) throw new ApiError('invalid-argument', `a map needs at least ${MIN_POINTS} embedded images, this backbone has ${n}`);
-  const coords = await runProjectionWorker({ data: m.data, n, dim: m.dim, ...UMAP_PARAMS });
+  let layoutStarted = 0;
+  const coords = await runProjectionWorker({ data: m.data, n, dim: m.dim, ...UMAP_PARAMS }, (p) => {
+    if (p.phase === 'layout' && p.epoch === 0) layoutStarted = performance.now();
+    const perEpoch = p.epoch > 0 ? (performance.now() - layoutStarted) / 1000 / p.epoch : null;
+    ctx.session.push({
+      type: 'map-progress',
+      backboneId,
+      phase: p.phase,
+      done: p.epoch,
+      total: p.epochs,
+      etaSeconds: perEpoch === null ? null : Math.round(perEpoch * (p.epochs - p.epoch)),
+    });
+  });
   const imageIds = Int32Array.from(m.imageIds);
   db.prepare(
     `INSERT INTO projections (backbone_id, method, params, signature, image_ids, coords, created_at) VALUES (?, 'umap', ?, ?, ?, ?, ?)
@@ -116,14 +128,15 @@ export function stopProjectionWorkers(): void {
 }
 
 /** Runs projection-worker in a worker thread (from sources through tsx; in the app, the bundled .mjs). */
-export function runProjectionWorker(job: ProjectionJob): Promise<Float32Array> {
+export function runProjectionWorker(job: ProjectionJob, onProgress?: (p: Extract<ProjectionMessage, { type: 'progress' }>) => void): Promise<Float32Array> {
   return new Promise((resolve, reject) => {
     const worker = spawnModuleWorker(new URL('./projection-worker.ts', import.meta.url), job);
     liveWorkers.add(worker);
     worker.once('exit', () => liveWorkers.delete(worker));
     let settled = false;
     worker.on('message', (msg: ProjectionMessage) => {
-      if (msg.type === 'done') {
+      if (msg.type === 'progress') onProgress?.(msg);
+      else if (msg.type === 'done') {
         settled = true;
         resolve(msg.coords);
         void worker.terminate();

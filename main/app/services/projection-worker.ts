@@ -17,7 +17,7 @@ export interface ProjectionJob {
   minDist: number;
 }
 
-export type ProjectionMessage = { type: 'progress'; epoch: number; epochs: number } | { type: 'done'; coords: Float32Array } | { type: 'error'; message: string };
+export type ProjectionMessage = { type: 'progress'; phase: 'neighbours' | 'layout'; epoch: number; epochs: number } | { type: 'done'; coords: Float32Array } | { type: 'error'; message: string };
 
 async function main(job: ProjectionJob): Promise<Float32Array> {
   const dim = Math.min(job.dim, PCA_DIMS);
@@ -33,10 +33,11 @@ async function main(job: ProjectionJob): Promise<Float32Array> {
     nEpochs: job.n >= 5000 ? 120 : job.n >= 1000 ? 250 : 400,
     random: () => rng.next(),
   });
+  parentPort!.postMessage({ type: 'progress', phase: 'neighbours', epoch: 0, epochs: 0 } satisfies ProjectionMessage);
   const epochs = umap.initializeFit(rows);
   for (let e = 0; e < epochs; e++) {
+    if (e % 10 === 0) parentPort!.postMessage({ type: 'progress', phase: 'layout', epoch: e, epochs } satisfies ProjectionMessage);
     umap.step();
-    if (e % 20 === 0) parentPort!.postMessage({ type: 'progress', epoch: e, epochs } satisfies ProjectionMessage);
   }
   const embedding = umap.getEmbedding();
   return scaleToUnit(embedding);

@@ -11,7 +11,7 @@ import { writeProjectShard } from '../../pipeline/embed/write-shard.ts';
 
 const usage =
   'spice-workbench embed --project <dir> --model <onnx-file|registry-name|project:name> [--size <px>] [--views weak=4,strong=4,fixed=4] ' +
-  '[--seed N] [--batch N] [--replace] [--name NAME] [--mean r,g,b --std r,g,b] [--workers N] [--shard i/N --out <shard-file>]';
+  '[--seed N] [--batch N] [--replace] [--name NAME] [--mean r,g,b --std r,g,b] [--workers N] [--shard i/N --out <shard-file>] [--image-root <dir>]';
 
 export const embedCommand: Command = {
   name: 'embed',
@@ -31,6 +31,7 @@ export const embedCommand: Command = {
     workers: { type: 'string' },
     shard: { type: 'string' },
     out: { type: 'string' },
+    'image-root': { type: 'string' },
   },
   async run(args) {
     const projectDir = requireString(args, 'project', usage);
@@ -79,6 +80,7 @@ export const embedCommand: Command = {
         name: typeof args.values.name === 'string' ? args.values.name : undefined,
         replace: Boolean(args.values.replace),
         shard,
+        imageRoot: typeof args.values['image-root'] === 'string' ? resolve(args.values['image-root']) : undefined,
       });
       console.log(formatEmbedSummary(summary));
       if (shard && out) {

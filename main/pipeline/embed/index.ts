@@ -43,6 +43,8 @@ export interface EmbedOptions {
   onTiming?: (timing: BatchTiming) => void;
   /** Embed only this share of the images (by content hash; shard.ts). */
   shard?: Shard;
+  /** Read the images from here instead of the project's image root (the same folder, mounted elsewhere). */
+  imageRoot?: string;
 }
 
 export interface EmbedFailure {
@@ -136,7 +138,7 @@ async function embedInJob(project: Project, options: EmbedOptions & { views: Vie
   for (const v of plan.views) {
     for (const img of imagesMissingView(db, backbone.id, v.view)) {
       if (share && !share.has(img.id)) continue;
-      items.push({ path: imageAbsolutePath(project, img.relPath), imageId: img.id, view: v.view, order: v.order });
+      items.push({ path: imageAbsolutePath(project, img.relPath, options.imageRoot), imageId: img.id, view: v.view, order: v.order });
     }
   }
   // Views of one image side by side: a worker decodes the source once for all of them.

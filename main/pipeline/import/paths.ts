@@ -55,8 +55,9 @@ export function folderLabel(path: string): string {
 }
 
 /** Absolute path of an imported image, from its stored relative path. */
-export function imageAbsolutePath(project: Project, relPath: string): string {
-  const root = project.imageRoot();
+/** `rootOverride`: the imported folder seen at another place (a shard's pod mounts it elsewhere). */
+export function imageAbsolutePath(project: Project, relPath: string, rootOverride?: string): string {
+  const root = rootOverride ?? project.imageRoot();
   if (root === null) throw new Error('this project has no images yet (nothing imported)');
   const parts = relPath.split('/');
   if (parts.some((p) => p === '..') || isAbsolute(relPath)) throw new Error(`bad image path ${JSON.stringify(relPath)}`);

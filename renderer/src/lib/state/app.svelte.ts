@@ -40,6 +40,8 @@ const THEME_KEY = 'spice.theme';
 const RUN_KEY = 'spice.run.';
 
 export class AppState {
+  /** The latest progress of a map being computed (the map screen shows it while it waits). */
+  mapProgress: Extract<PushEvent, { type: 'map-progress' }> | null = $state.raw(null);
   readonly bridge: ApiBridge;
   readonly router = new RouterState();
   readonly jobs = new JobsState();
@@ -158,6 +160,9 @@ export class AppState {
       case 'changed':
         this.touch(e.areas);
         if (e.areas.some((a) => a !== 'classes' && a !== 'embeddings')) this.refreshProjectSoon();
+        break;
+      case 'map-progress':
+        this.mapProgress = e;
         break;
     }
   }
