@@ -40,14 +40,14 @@ export function saveEmbeddingBatch(db: Db, backboneId: number, rows: readonly Em
 }
 
 /** Images that have no vector yet for (backbone, view), in id order. */
-export function imagesMissingView(db: Db, backboneId: number, view: string): Array<{ id: number; relPath: string }> {
+export function imagesMissingView(db: Db, backboneId: number, view: string): Array<{ id: number; relPath: string; width: number; height: number }> {
   return db
     .prepare(
-      `SELECT i.id AS id, i.rel_path AS relPath FROM images i
+      `SELECT i.id AS id, i.rel_path AS relPath, i.width AS width, i.height AS height FROM images i
        WHERE NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.backbone_id = ? AND e.view = ? AND e.image_id = i.id)
        ORDER BY i.id`,
     )
-    .all(backboneId, view) as Array<{ id: number; relPath: string }>;
+    .all(backboneId, view) as Array<{ id: number; relPath: string; width: number; height: number }>;
 }
 
 export function countEmbeddings(db: Db, backboneId: number, view?: string): number {

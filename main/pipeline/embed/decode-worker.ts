@@ -3,7 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { augmentImage, viewRng, type AugmentConfig } from './augment.ts';
 import { fixedViewImage, fixedViewName } from './fixed-views.ts';
-import { decodeResized, decodeWorking, resizeRgb, writeNormalised, type PreprocessSpec, type RgbImage } from './preprocess.ts';
+import { decodeResized, decodeWorking, resizeRgb, writeNormalised, type KnownSize, type PreprocessSpec, type RgbImage } from './preprocess.ts';
 
 export interface DecodeWorkerInit {
   spec: PreprocessSpec;
@@ -19,6 +19,8 @@ export interface DecodeItem {
   imageId: number;
   /** 'plain', 'weak/<n>', 'strong/<n>' or 'fixed/<name>'. */
   view: string;
+  /** The image's size as stored at import, when known. */
+  size?: KnownSize;
 }
 
 export interface DecodeRequest {
@@ -64,11 +66,11 @@ export async function decodeBatch(init: DecodeWorkerInit, req: DecodeRequest): P
 
 async function viewImage(init: DecodeWorkerInit, item: DecodeItem, working: Map<number, Promise<RgbImage>>): Promise<RgbImage> {
   const { size } = init.spec;
-  if (item.view === 'plain') return decodeResized(item.path, size);
+  if (item.view === 'plain') return decodeResized(item.path, size, item.size);
   const workingImage = (): Promise<RgbImage> => {
     let source = working.get(item.imageId);
     if (!source) {
-      source = decodeWorking(item.path, size);
+      source = decodeWorking(item.path, size, item.size);
       working.set(item.imageId, source);
     }
     return source;

@@ -138,7 +138,7 @@ async function embedInJob(project: Project, options: EmbedOptions & { views: Vie
   for (const v of plan.views) {
     for (const img of imagesMissingView(db, backbone.id, v.view)) {
       if (share && !share.has(img.id)) continue;
-      items.push({ path: imageAbsolutePath(project, img.relPath, options.imageRoot), imageId: img.id, view: v.view, order: v.order });
+      items.push({ path: imageAbsolutePath(project, img.relPath, options.imageRoot), imageId: img.id, view: v.view, order: v.order, size: { width: img.width, height: img.height } });
     }
   }
   // Views of one image side by side: a worker decodes the source once for all of them.

@@ -1,6 +1,9 @@
-// Image file -> backbone input: decode and resize with sharp (bilinear, stretched to a square, as the
-// shared models were evaluated), then normalise to float32 in the model's channel order and layout.
+// Image file -> backbone input: decode with sharp, stretch to a square of the input size (bilinear:
+// enlarged in JavaScript, resize.ts; reduced by libvips), then normalise to float32 in the model's
+// channel order and layout.
+import { readFile } from 'node:fs/promises';
 import sharp, { type Sharp } from 'sharp';
+import { resizeBilinear } from './resize.ts';
 import type { ChannelOrder, Layout, Triple } from '../../models/registry.ts';
 
 export interface PreprocessSpec {
@@ -34,8 +37,30 @@ async function toRgb(pipeline: Sharp): Promise<RgbImage> {
   return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
 }
 
+/** Width and height as stored at import (saves reading the header again); absent: read from the file. */
+export interface KnownSize {
+  width: number;
+  height: number;
+}
+
+async function sizeOf(path: string, known: KnownSize | undefined): Promise<KnownSize> {
+  if (known) return known;
+  const meta = await sharp(path, { failOn: 'error' }).metadata();
+  return { width: meta.autoOrient?.width ?? meta.width ?? 0, height: meta.autoOrient?.height ?? meta.height ?? 0 };
+}
+
+function fitsWithin(s: KnownSize, size: number): boolean {
+  return s.width > 0 && s.height > 0 && s.width <= size && s.height <= size;
+}
+
+/** The source pixels (from the file's bytes: cheaper in libvips than opening the path). */
+async function decodeSource(path: string): Promise<RgbImage> {
+  return toRgb(open(await readFile(path)));
+}
+
 /** The plain view: the whole image stretched to size x size. */
-export function decodeResized(path: string, size: number): Promise<RgbImage> {
+export async function decodeResized(path: string, size: number, known?: KnownSize): Promise<RgbImage> {
+  if (fitsWithin(await sizeOf(path, known), size)) return resizeRgb(await decodeSource(path), size);
   return toRgb(open(path).resize(size, size, RESIZE));
 }
 
@@ -43,16 +68,14 @@ export function decodeResized(path: string, size: number): Promise<RgbImage> {
  * The image augmentations work on: the source pixels when the image is no larger than size x size (so
  * crops and cutout are in source pixels, as the reference does on 32-px images), else the plain view.
  */
-export async function decodeWorking(path: string, size: number): Promise<RgbImage> {
-  const meta = await sharp(path, { failOn: 'error' }).metadata();
-  const w = meta.autoOrient?.width ?? meta.width ?? 0;
-  const h = meta.autoOrient?.height ?? meta.height ?? 0;
-  if (w > 0 && h > 0 && w <= size && h <= size) return toRgb(open(path));
-  return decodeResized(path, size);
+export async function decodeWorking(path: string, size: number, known?: KnownSize): Promise<RgbImage> {
+  if (fitsWithin(await sizeOf(path, known), size)) return decodeSource(path);
+  return decodeResized(path, size, known);
 }
 
 export function resizeRgb(img: RgbImage, size: number): Promise<RgbImage> {
   if (img.width === size && img.height === size) return Promise.resolve(img);
+  if (fitsWithin(img, size)) return Promise.resolve(resizeBilinear(img, size, size));
   return toRgb(open(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), img).resize(size, size, RESIZE));
 }
 
