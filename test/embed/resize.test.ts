@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { resizeBilinear } from '../../main/pipeline/embed/resize.ts';
 import { decodeResized, RESIZE } from '../../main/pipeline/embed/preprocess.ts';
 import { CIFAR_CLASSES, demoImage } from '../helpers/paths.ts';
 
-async function sharpRaw(input: sharp.Sharp): Promise<{ data: Uint8Array; width: number; height: number }> {
+async function sharpRaw(input: Sharp): Promise<{ data: Uint8Array; width: number; height: number }> {
   const { data, info } = await input.raw().toBuffer({ resolveWithObject: true });
   return { data: new Uint8Array(data), width: info.width, height: info.height };
 }
