@@ -50,25 +50,54 @@ function similarityTopKGraph(): Uint8Array {
   return graphBytes;
 }
 
-/** Rows must be L2-normalised for the dot product to be the cosine. */
+/** The k most similar other rows of every row. Rows must be L2-normalised for the dot product to be the cosine. */
 export async function cosineKnn(data: Float32Array, n: number, dim: number, k: number, options: KnnOptions = {}): Promise<KnnResult & { provider: ExecutionProvider }> {
   if (data.length < n * dim) throw new Error(`data has ${data.length} values, expected ${n} x ${dim}`);
   if (!Number.isInteger(k) || k < 1 || k > n - 1) throw new Error(`k must be in 1..${n - 1}, got ${k}`);
+  return searchBlocks(data.subarray(0, n * dim), n, data.subarray(0, n * dim), n, dim, k, true, options);
+}
+
+/** The k rows of `rows` most similar to each row of `query` (a row of query may also be in rows). */
+export async function cosineTopK(
+  query: Float32Array,
+  nQuery: number,
+  rows: Float32Array,
+  nRows: number,
+  dim: number,
+  k: number,
+  options: KnnOptions = {},
+): Promise<KnnResult & { provider: ExecutionProvider }> {
+  if (query.length < nQuery * dim || rows.length < nRows * dim) throw new Error(`query or rows are shorter than ${nQuery} or ${nRows} x ${dim}`);
+  if (!Number.isInteger(k) || k < 1 || k > nRows) throw new Error(`k must be in 1..${nRows}, got ${k}`);
+  return searchBlocks(query.subarray(0, nQuery * dim), nQuery, rows.subarray(0, nRows * dim), nRows, dim, k, false, options);
+}
+
+/** Query rows in blocks against all rows; with `excludeSelf`, query row i (which is row i) skips itself. */
+async function searchBlocks(
+  query: Float32Array,
+  nQuery: number,
+  all: Float32Array,
+  n: number,
+  dim: number,
+  k: number,
+  excludeSelf: boolean,
+  options: KnnOptions,
+): Promise<KnnResult & { provider: ExecutionProvider }> {
   const blockRows = options.blockRows ?? 1024;
   const graph = await openOnnxGraph(
     { name: GRAPH_NAME, bytes: similarityTopKGraph() },
     { provider: options.provider ?? 'cpu', threads: options.threads ?? availableParallelism() },
   );
-  const indices = new Int32Array(n * k);
-  const sims = new Float32Array(n * k);
-  const all = data.subarray(0, n * dim);
-  const width = k + 1;
+  const indices = new Int32Array(nQuery * k);
+  const sims = new Float32Array(nQuery * k);
+  // One more than asked when the row itself is among the candidates.
+  const width = excludeSelf ? k + 1 : k;
   try {
-    for (let start = 0; start < n; start += blockRows) {
+    for (let start = 0; start < nQuery; start += blockRows) {
       throwIfAborted(options.signal);
-      const rows = Math.min(blockRows, n - start);
+      const rows = Math.min(blockRows, nQuery - start);
       const out = await graph.run({
-        query: { type: 'float32', data: all.subarray(start * dim, (start + rows) * dim), dims: [rows, dim] },
+        query: { type: 'float32', data: query.subarray(start * dim, (start + rows) * dim), dims: [rows, dim] },
         rows: { type: 'float32', data: all, dims: [n, dim] },
         k: { type: 'int64', data: BigInt64Array.of(BigInt(width)), dims: [1] },
       });
@@ -81,13 +110,13 @@ export async function cosineKnn(data: Float32Array, n: number, dim: number, k: n
         // Drop the row itself (normally first; a duplicate image may tie with it), else the (k+1)-th.
         for (let c = 0; c < width && at < end; c++) {
           const j = Number(idx[r * width + c]);
-          if (j === i) continue;
+          if (excludeSelf && j === i) continue;
           indices[at] = j;
           sims[at] = vals[r * width + c];
           at++;
         }
       }
-      options.onProgress?.({ done: start + rows, total: n });
+      options.onProgress?.({ done: start + rows, total: nQuery });
     }
   } finally {
     await graph.close();

@@ -708,8 +708,11 @@ export type PushEvent =
   | { type: 'project'; summary: ProjectSummary | null }
   /** Stored data changed (a job finished, another window edited a mapping...). */
   | { type: 'changed'; areas: DataArea[]; runId?: number }
-  /** A backbone's 2-D map is being computed: the neighbour search, then `done` of `total` layout epochs. */
-  | { type: 'map-progress'; backboneId: number; phase: 'neighbours' | 'layout'; done: number; total: number; etaSeconds: number | null };
+  /**
+   * A backbone's 2-D map is being computed: UMAP's neighbour search, `done` of `total` layout epochs,
+   * then (more images than UMAP lays out itself) `done` of `total` other images placed.
+   */
+  | { type: 'map-progress'; backboneId: number; phase: 'neighbours' | 'layout' | 'placing'; done: number; total: number; etaSeconds: number | null };
 
 /**
  * What the renderer talks to: window.spiceWorkbench in Electron (preload), a WebSocket client in a

@@ -1,5 +1,6 @@
 // map.*: a 2-D map of a run's images. UMAP runs once per backbone (in a worker thread) on the plain
-// embeddings and is stored in `projections`; a run only colours the points by its clusters.
+// embeddings (of a sample of 10,000 when there are more; the rest are placed among their nearest sampled
+// images, map-sample.ts) and is stored in `projections`; a run only colours the points by its clusters.
 import type { MapApi, MapPoint, Projection } from '../../../preload/contract/api.ts';
 import type { Db } from '../../db/connection.ts';
 import { blobToFloat32, float32ToBlob } from '../../pipeline/cluster/runs-repo.ts';
@@ -9,6 +10,7 @@ import type { ServiceContext } from './context.ts';
 import { ApiError } from './errors.ts';
 import { plainMatrix } from './image.ts';
 import type { ProjectionJob, ProjectionMessage } from './projection-worker.ts';
+import { gatherRows, mapSample, placeAroundSample } from './map-sample.ts';
 
 export const UMAP_PARAMS = { nNeighbors: 15, minDist: 0.1, seed: 0 } as const;
 /** UMAP needs more points than neighbours. */
@@ -97,19 +99,17 @@ async function computeAndStore(ctx: ServiceContext, db: Db, backboneId: number, 
   const m = plainMatrix(ctx.session, db, backboneId);
   const n = m.imageIds.length;
   if (n < MIN_POINTS) throw new ApiError('invalid-argument', `a map needs at least ${MIN_POINTS} embedded images, this backbone has ${n}`);
+  const push = (phase: 'neighbours' | 'layout' | 'placing', done: number, total: number, etaSeconds: number | null) =>
+    ctx.session.push({ type: 'map-progress', backboneId, phase, done, total, etaSeconds });
+  const sample = mapSample(n, UMAP_PARAMS.seed);
+  const laidOut = sample ? gatherRows(m.data, m.dim, sample) : m.data;
   let layoutStarted = 0;
-  const coords = await runProjectionWorker({ data: m.data, n, dim: m.dim, ...UMAP_PARAMS }, (p) => {
+  const layout = await runProjectionWorker({ data: laidOut, n: sample ? sample.length : n, dim: m.dim, ...UMAP_PARAMS }, (p) => {
     if (p.phase === 'layout' && p.epoch === 0) layoutStarted = performance.now();
     const perEpoch = p.epoch > 0 ? (performance.now() - layoutStarted) / 1000 / p.epoch : null;
-    ctx.session.push({
-      type: 'map-progress',
-      backboneId,
-      phase: p.phase,
-      done: p.epoch,
-      total: p.epochs,
-      etaSeconds: perEpoch === null ? null : Math.round(perEpoch * (p.epochs - p.epoch)),
-    });
+    push(p.phase, p.epoch, p.epochs, perEpoch === null ? null : Math.round(perEpoch * (p.epochs - p.epoch)));
   });
+  const coords = sample ? await placeAroundSample(m.data, n, m.dim, sample, layout, { onProgress: (done, total) => push('placing', done, total, null) }) : layout;
   const imageIds = Int32Array.from(m.imageIds);
   db.prepare(
     `INSERT INTO projections (backbone_id, method, params, signature, image_ids, coords, created_at) VALUES (?, 'umap', ?, ?, ?, ?, ?)

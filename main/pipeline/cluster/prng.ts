@@ -39,3 +39,16 @@ export function createRng(seed: number): Rng {
 function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
+
+/** `size` distinct indices of 0..n-1 drawn uniformly (partial Fisher-Yates), ascending. */
+export function sampleIndices(n: number, size: number, rng: Rng): Int32Array {
+  if (!Number.isInteger(size) || size < 0 || size > n) throw new Error(`cannot draw ${size} of ${n} indices`);
+  const pool = Int32Array.from({ length: n }, (_, i) => i);
+  for (let i = 0; i < size; i++) {
+    const j = i + rng.int(n - i);
+    const t = pool[i];
+    pool[i] = pool[j];
+    pool[j] = t;
+  }
+  return pool.slice(0, size).sort();
+}
