@@ -53,8 +53,8 @@ export const nodeOrtRuntime: OrtRuntime = {
   // The CUDA provider's library is not installed by default (ort-cuda.ts); checking first avoids a
   // noisy native error on every open.
   providerLibraryPresent: (provider) => provider === 'cpu' || cudaProviderInstalled(),
-  createSession: async (source, options) =>
-    ort.InferenceSession.create(source as Uint8Array, {
+  createSession: async (source, options) => {
+    const sessionOptions: ort.InferenceSession.SessionOptions = {
       executionProviders: [options.provider],
       intraOpNumThreads: options.threads,
       interOpNumThreads: 1,
@@ -65,7 +65,9 @@ export const nodeOrtRuntime: OrtRuntime = {
       // prepare the next batch (measured on 2 busy cores: 9-10 instead of 14-16 ms CPU per 128-px image).
       // SPICE_ORT_SPIN=1 restores spinning.
       extra: { session: { intra_op: { allow_spinning: process.env.SPICE_ORT_SPIN === '1' ? '1' : '0' } } },
-    }),
+    };
+    return typeof source === 'string' ? ort.InferenceSession.create(source, sessionOptions) : ort.InferenceSession.create(source, sessionOptions);
+  },
 };
 
 export interface ProviderAttempt {

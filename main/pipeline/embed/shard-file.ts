@@ -7,25 +7,15 @@
 // A file is written under a temporary name and renamed when complete; the reader checks the size.
 import { closeSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import type { ViewSpec } from '../../db/embeddings-repo.ts';
-import type { ChannelOrder, Layout, Triple } from '../../models/registry.ts';
+import type { BackboneRecord } from '../../models/backbones.ts';
 import type { Shard } from './shard.ts';
 
 const MAGIC = Buffer.from('SWSHARD1', 'latin1');
 const FORMAT = 'spice-workbench embedding shard';
 const HASH_BYTES = 32;
 
-export interface ShardBackbone {
-  /** The --model given to embed (registry name or file path), to register the backbone on merge. */
-  model: string;
-  name: string;
-  sha256: string | null;
-  inputSize: number;
-  channelOrder: ChannelOrder;
-  layout: Layout;
-  mean: Triple;
-  std: Triple;
-  outputDim: number;
-}
+/** What made the vectors, and the --model given to embed (registry name or file path) to register it on merge. */
+export type ShardBackbone = Pick<BackboneRecord, 'name' | 'sha256' | 'inputSize' | 'channelOrder' | 'layout' | 'mean' | 'std' | 'outputDim'> & { model: string };
 
 export interface ShardHeader {
   format: typeof FORMAT;
