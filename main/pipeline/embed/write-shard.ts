@@ -19,16 +19,19 @@ export function writeProjectShard(project: Project, options: { backboneId: numbe
   if (!backbone) throw new Error(`there is no backbone ${options.backboneId}`);
   const wanted = new Set(options.views);
   const specs = getViewSpecs(db, backbone.id).filter((s) => wanted.has(s.view));
-  const share = shardImageIds(db, options.shard);
-  const select = db.prepare(
-    `SELECT i.id, i.sha256, e.view, e.vector FROM embeddings e JOIN images i ON i.id = e.image_id WHERE e.backbone_id = ? ORDER BY i.id, e.view`,
-  );
-  const inFile = (id: number, view: string) => share.has(id) && wanted.has(view);
+  const share = [...shardImageIds(db, options.shard)].sort((x, y) => x - y);
+  const sha256Of = db.prepare('SELECT sha256 FROM images WHERE id = ?').pluck();
+  const has = db.prepare('SELECT 1 FROM embeddings WHERE backbone_id = ? AND view = ? AND image_id = ?').pluck();
+  const vectorOf = db.prepare('SELECT vector FROM embeddings WHERE backbone_id = ? AND view = ? AND image_id = ?').pluck();
+  // Point lookups on the primary key (backbone, view, image): only the share's vectors are read.
   let rows = 0;
-  for (const [id, , view] of select.raw().iterate(backbone.id) as Iterable<[number, string, string, Buffer]>) if (inFile(id, view)) rows++;
+  for (const spec of specs) for (const id of share) if (has.get(backbone.id, spec.view, id) !== undefined) rows++;
   function* shardRows(): Generator<ShardRow> {
-    for (const [id, sha256, view, vector] of select.raw().iterate(backbone!.id) as Iterable<[number, string, string, Buffer]>) {
-      if (inFile(id, view)) yield { sha256, view, vector: blobToFloat32(vector) };
+    for (const spec of specs) {
+      for (const id of share) {
+        const vector = vectorOf.get(backbone!.id, spec.view, id) as Buffer | undefined;
+        if (vector) yield { sha256: sha256Of.get(id) as string, view: spec.view, vector: blobToFloat32(vector) };
+      }
     }
   }
   writeShardFile(
@@ -52,5 +55,5 @@ export function writeProjectShard(project: Project, options: { backboneId: numbe
     },
     shardRows(),
   );
-  return { path: options.path, rows, missing: share.size * specs.length - rows };
+  return { path: options.path, rows, missing: share.length * specs.length - rows };
 }
