@@ -81,6 +81,8 @@ try {
   const inferenceCpuMs = ((cpuSeconds() - cpu1) * 1000) / (ceilingBatches * batchSize);
   await extractor.close();
   console.log(`inference only: ${ceiling.toFixed(1)} images/s on ready-made ${batchSize} x 3 x ${backbone.inputSize} x ${backbone.inputSize} tensors (${ceilingBatches} batches)`);
+  const share = vectors / embedSeconds / ceiling;
+  console.log(`end to end as a share of inference only: ${share.toFixed(2)} (${(vectors / embedSeconds).toFixed(1)} / ${ceiling.toFixed(1)} images/s, same run)`);
   console.log(`CPU time per image: ${embedCpuMs.toFixed(2)} ms end to end (all threads), ${inferenceCpuMs.toFixed(2)} ms inference only`);
   console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${availableParallelism()} cores`);
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
@@ -98,6 +100,7 @@ try {
       embed_images_per_s: round(vectors / embedSeconds),
       embed_pipeline_images_per_s: round(summary.rate),
       inference_only_images_per_s: round(ceiling),
+      end_to_end_share: Math.round(share * 100) / 100,
       embed_cpu_ms_per_image: round(embedCpuMs),
       inference_cpu_ms_per_image: round(inferenceCpuMs),
       load_average: round(loadavg()[0]),
