@@ -20,6 +20,13 @@ export interface GraphNode {
   attributes?: Readonly<Record<string, number | readonly number[]>>;
 }
 
+/** A constant float32 tensor of the graph (weights). */
+export interface GraphInitializer {
+  name: string;
+  dims: readonly number[];
+  data: Float32Array;
+}
+
 export interface GraphSpec {
   name: string;
   /** Default 8. */
@@ -29,6 +36,7 @@ export interface GraphSpec {
   inputs: readonly GraphValue[];
   outputs: readonly GraphValue[];
   nodes: readonly GraphNode[];
+  initializers?: readonly GraphInitializer[];
 }
 
 const IR_VERSION = 8;
@@ -41,6 +49,7 @@ export function encodeOnnxModel(spec: GraphSpec): Uint8Array {
   const graph = new ProtoWriter();
   spec.nodes.forEach((node, i) => graph.message(1, encodeNode(node, `${node.opType.toLowerCase()}_${i}`)));
   graph.string(2, spec.name);
+  for (const init of spec.initializers ?? []) graph.message(5, encodeInitializer(init));
   for (const input of spec.inputs) graph.message(11, encodeValueInfo(input));
   for (const output of spec.outputs) graph.message(12, encodeValueInfo(output));
 
@@ -74,6 +83,18 @@ function encodeNode(node: GraphNode, name: string): Uint8Array {
     }
     w.message(5, attribute.bytes());
   }
+  return w.bytes();
+}
+
+function encodeInitializer(init: GraphInitializer): Uint8Array {
+  const count = init.dims.reduce((a, b) => a * b, 1);
+  if (init.data.length !== count) throw new Error(`initializer ${init.name} has ${init.data.length} values for dims ${init.dims.join('x')}`);
+  const w = new ProtoWriter();
+  for (const d of init.dims) w.varint(1, d);
+  w.varint(2, ELEMENT_TYPE.float32);
+  w.string(8, init.name);
+  // raw_data is little-endian, as typed arrays are on every platform Node runs on here.
+  w.message(9, new Uint8Array(init.data.buffer, init.data.byteOffset, init.data.byteLength));
   return w.bytes();
 }
 
