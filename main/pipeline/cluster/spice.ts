@@ -1,14 +1,13 @@
 // SPICE on a backbone's stored embeddings, as one cancellable 'cluster' job:
-//   load plain view + view bank -> cosine k-NN -> PCA -> the neighbours the views agree on (with fixed
-//   views) -> SPICE-Self (10 heads; their consensus numbered as the lowest-loss head; stored as a
-//   'spice-self' run) -> reliable samples (relaxed in the open when a cluster has none) -> SPICE-Semi
-//   (FixMatch classifier; off by default) -> doubt -> the 'spice' run with assignments, report, timings
-//   and its classifier (run-model.ts). The defaults and why they differ from the reference: docs/spice.md.
+//   load the plain view, its PCA, and the view bank projected one view at a time (view-bank.ts) ->
+//   cosine k-NN -> the neighbours the views agree on (with fixed views) -> SPICE-Self (10 heads; their
+//   consensus numbered as the lowest-loss head; stored as a 'spice-self' run) -> reliable samples
+//   (relaxed in the open when a cluster has none) -> SPICE-Semi (FixMatch classifier; off by default) ->
+//   doubt -> the 'spice' run with assignments, report, timings and its classifier (run-model.ts). The
+//   defaults and why they differ from the reference: docs/spice.md.
 import type { Project } from '../../app/project.ts';
-import { listViews, loadEmbeddingMatrix } from '../../db/embeddings-repo.ts';
 import { JobCancelledError, type JobContext } from '../../jobs/runner.ts';
 import type { MlpHeadsWeights } from '../../ml/mlp-infer.ts';
-import { pca, projectPca, type PcaBasis } from '../../ml/spice-linalg.ts';
 import { initTfBackend } from '../../ml/tf-backend.ts';
 import { chooseEmbeddedBackbone } from './backbone-choice.ts';
 import { argmaxLabels, doubtScores } from './doubt.ts';
@@ -21,6 +20,7 @@ import { carryOverClusterNames, describeCarryOver } from './name-carryover.ts';
 import { saveRunModel } from './run-model.ts';
 import { createRun, finishRun, markStaleRuns, saveAssignments, type Assignment } from './runs-repo.ts';
 import type { SpiceBank } from './spice-bank.ts';
+import { loadProjectedViews } from './view-bank.ts';
 import { agreedNeighbourLists, nearestNeighbourLists, type AgreementOptions } from './view-agreement.ts';
 import { alignHeadOutputs, headConsensus, trainSpiceSelf, type SpiceSelfOptions, type SpiceSelfResult } from './spice-self.ts';
 import { reliableGroup, trainSpiceSemi, type SpiceSemiOptions, type SpiceSemiResult } from './spice-semi.ts';
@@ -185,15 +185,19 @@ async function spiceJob(project: Project, ctx: JobContext, backbone: { id: numbe
     const tfInfo = await initTfBackend();
     ctx.log(`SPICE on ${tfInfo.description}`);
 
+    // The seeded generator's first draws start the PCA, as before the bank was projected view by view.
+    const rng = createRng(seed);
     const loaded = await timed('load', () => {
-      ctx.stage('load embeddings', null, 'views');
-      return loadViews(project, backbone.id, ctx);
+      ctx.stage('load embeddings and project them', null, 'views');
+      const projection = settings.pcaDim > 0 ? { compute: { outDim: settings.pcaDim, seed, random: rng.next } } : null;
+      return loadProjectedViews(db, backbone.id, projection, { signal: ctx.signal, onView: (done, _total, name) => ctx.progress(done, `view ${name}`) });
     });
-    const { imageIds, dim: embDim, plain, views, missingViews } = loaded;
+    const { imageIds, fullDim: embDim, plainFull: plain, pca: projection, missingViewVectors: missingViews } = loaded;
+    const bankNames = [...loaded.weak, ...loaded.strong, ...loaded.fixed].map((v) => v.name);
     const n = imageIds.length;
     if (n < 2 * k) throw new ClusteringInputError(`SPICE with k=${k} needs at least ${2 * k} images, got ${n}`);
-    ctx.log(`${n} images x ${embDim} (${backbone.name}); views: ${['plain', ...views.map((v) => v.name)].join(', ')}`);
-    if (!views.some((v) => v.name.startsWith('strong/'))) {
+    ctx.log(`${n} images x ${embDim} (${backbone.name}); views: ${['plain', ...bankNames].join(', ')}${projection ? `, projected to ${projection.outDim} dimensions` : ''}`);
+    if (loaded.strong.length === 0) {
       ctx.log('no strong views in the bank (embed with --strong N): SPICE uses the weak/plain views in their place, which weakens it', 'warn');
     }
     if (missingViews > 0) ctx.log(`${missingViews} view vectors are missing (images embedded after the bank was built); their plain vector stands in`, 'warn');
@@ -207,17 +211,10 @@ async function spiceJob(project: Project, ctx: JobContext, backbone: { id: numbe
     if (graph.cached) ctx.log(`k-nearest neighbours: the stored graph of these ${n} images was reused`);
     ctx.throwIfCancelled();
 
-    const rng = createRng(seed);
-    const projection = await timed('pca', () => {
-      ctx.stage('PCA', null, 'views');
-      return buildProjection(plain, n, embDim, settings.pcaDim, rng.next);
-    });
-    const project1 = (x: Float32Array) => (projection ? projectPca(projection, x, n) : x);
-    const ofKind = (kind: string) => views.filter((v) => v.name.startsWith(`${kind}/`));
-    const weak = [project1(plain), ...ofKind('weak').map((v) => project1(v.data))];
-    const strongList = ofKind('strong').map((v) => project1(v.data));
-    const fixed = ofKind('fixed').map((v) => ({ name: v.name, data: project1(v.data) }));
-    for (const v of views) v.data = new Float32Array(0); // the raw bank is no longer needed
+    const ofKind = (kind: 'weak' | 'strong') => loaded[kind];
+    const weak = [loaded.plain, ...ofKind('weak').map((v) => v.data)];
+    const strongList = ofKind('strong').map((v) => v.data);
+    const fixed = loaded.fixed;
     const dim = projection ? projection.outDim : embDim;
     const consistency = fixed.length
       ? await timed('agreement', () => {
@@ -360,42 +357,6 @@ async function spiceJob(project: Project, ctx: JobContext, backbone: { id: numbe
   }
 }
 
-interface LoadedViews {
-  imageIds: number[];
-  dim: number;
-  plain: Float32Array;
-  views: Array<{ name: string; data: Float32Array }>;
-  missingViews: number;
-}
-
-/** Plain view plus every weak/strong/fixed view, aligned on the plain view's images (a missing vector: the plain one). */
-async function loadViews(project: Project, backboneId: number, ctx: JobContext): Promise<LoadedViews> {
-  const plain = loadEmbeddingMatrix(project.db, backboneId, 'plain');
-  const names = listViews(project.db, backboneId).filter((v) => /^(weak|strong)\/\d+$/.test(v) || v.startsWith('fixed/'));
-  const row = new Map<number, number>();
-  plain.imageIds.forEach((id, i) => row.set(id, i));
-  const views: LoadedViews['views'] = [];
-  let missing = 0;
-  for (const name of names) {
-    ctx.throwIfCancelled();
-    const m = loadEmbeddingMatrix(project.db, backboneId, name);
-    if (m.dim !== plain.dim) throw new Error(`view ${name} has ${m.dim}-d vectors, the plain view ${plain.dim}-d`);
-    const data = Float32Array.from(plain.data);
-    const seen = new Uint8Array(plain.imageIds.length);
-    m.imageIds.forEach((id, j) => {
-      const i = row.get(id);
-      if (i === undefined) return;
-      data.set(m.data.subarray(j * m.dim, (j + 1) * m.dim), i * plain.dim);
-      seen[i] = 1;
-    });
-    for (const s of seen) if (!s) missing++;
-    views.push({ name, data });
-    ctx.progress(views.length, `view ${name}`);
-    await new Promise((r) => setImmediate(r));
-  }
-  return { imageIds: plain.imageIds, dim: plain.dim, plain: plain.data, views, missingViews: missing };
-}
-
 /**
  * The consistency term's views (plain + fixed) and the neighbours they agree on: each view's cosine k-NN
  * on its projected, re-normalised vectors (the k-NN of a 128-d projection costs an eighth of the
@@ -435,11 +396,6 @@ function normalisedRows(data: Float32Array, n: number, dim: number): Float32Arra
     for (let d = 0; d < dim; d++) out[i * dim + d] = data[i * dim + d] * f;
   }
   return out;
-}
-
-function buildProjection(plain: Float32Array, n: number, dim: number, pcaDim: number, random: () => number): PcaBasis | null {
-  if (pcaDim <= 0 || pcaDim >= dim) return null;
-  return pca(plain, n, dim, Math.min(pcaDim, n - 1), random);
 }
 
 function saveSelfRun(

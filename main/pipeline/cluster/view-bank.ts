@@ -7,8 +7,11 @@ import { pca as computePca, projectPca, type PcaBasis } from '../../ml/spice-lin
 import { createRng } from './prng.ts';
 import type { SemiBank } from './spice-bank.ts';
 
-/** The projection to apply: a stored one, a new one computed from the plain view, or none. */
-export type Projection = { basis: PcaBasis } | { compute: { outDim: number; seed: number } } | null;
+/**
+ * The projection to apply: a stored one, a new one computed from the plain view (its start block drawn
+ * from `random`, else from a generator seeded by `seed`), or none.
+ */
+export type Projection = { basis: PcaBasis } | { compute: { outDim: number; seed: number; random?: () => number } } | null;
 
 export interface ProjectedViews {
   imageIds: number[];
@@ -41,7 +44,8 @@ export async function loadProjectedViews(
   let pca: PcaBasis | null = null;
   if (projection && 'basis' in projection) pca = projection.basis;
   else if (projection && projection.compute.outDim < plain.dim) {
-    pca = computePca(plain.data, n, plain.dim, Math.min(projection.compute.outDim, n - 1), createRng(projection.compute.seed).next);
+    const random = projection.compute.random ?? createRng(projection.compute.seed).next;
+    pca = computePca(plain.data, n, plain.dim, Math.min(projection.compute.outDim, n - 1), random);
   }
   if (pca && pca.inputDim !== plain.dim) throw new Error(`the run's PCA reads ${pca.inputDim}-d vectors, the backbone's are ${plain.dim}-d`);
   const project = (x: Float32Array) => (pca ? projectPca(pca, x, n) : x);
