@@ -2,13 +2,13 @@
 // reports how long the map took to appear (its projection stored or computed first) and how long the
 // canvas took to draw the points (data-draw-ms), then a lasso over everything and the redraw with every
 // point selected. Works on a copy of the project database. Needs Chromium (/usr/bin/chromium or
-// SPICE_CHROMIUM). Usage: npm run bench:map -- --project <dir> [--run <id>]. Last line: one JSON object.
+// SPICE_CHROMIUM). A screenshot goes to test-output/screenshots/bench-map.png. Usage: npm run bench:map -- --project <dir> [--run <id>]. Last line: one JSON object.
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { projectDbPath } from '../main/app/project.ts';
-import { chromiumAvailable, openBrowser } from '../test/e2e/helpers/browser.ts';
+import { chromiumAvailable, openBrowser, screenshot } from '../test/e2e/helpers/browser.ts';
 import { buildRenderer } from '../test/e2e/helpers/build.ts';
 import { startServe } from '../test/e2e/helpers/serve.ts';
 
@@ -32,6 +32,7 @@ try {
   const drawMs = Number(await canvas.getAttribute('data-draw-ms'));
   const points = await page.evaluate(() => document.querySelector('[data-testid=screen-map] .legend')?.textContent ?? '');
   console.log(`map shown ${(shownMs / 1000).toFixed(1)} s after opening the screen; points drawn in ${drawMs} ms`);
+  console.log(`screenshot: ${await screenshot(page, 'bench-map')}`);
 
   const box = (await canvas.boundingBox())!;
   await page.mouse.move(box.x + 3, box.y + 3);
