@@ -193,6 +193,7 @@ async function spiceJob(project: Project, ctx: JobContext, backbone: { id: numbe
       return loadProjectedViews(db, backbone.id, projection, { signal: ctx.signal, onView: (done, _total, name) => ctx.progress(done, `view ${name}`) });
     });
     const { imageIds, fullDim: embDim, plainFull: plain, pca: projection, missingViewVectors: missingViews } = loaded;
+    timings.pca = round(loaded.pcaSeconds, 2);
     const bankNames = [...loaded.weak, ...loaded.strong, ...loaded.fixed].map((v) => v.name);
     const n = imageIds.length;
     if (n < 2 * k) throw new ClusteringInputError(`SPICE with k=${k} needs at least ${2 * k} images, got ${n}`);

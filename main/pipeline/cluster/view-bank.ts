@@ -27,6 +27,8 @@ export interface ProjectedViews {
   strong: Array<{ name: string; data: Float32Array }>;
   fixed: Array<{ name: string; data: Float32Array }>;
   missingViewVectors: number;
+  /** Seconds spent computing the projection (0 when stored or none). */
+  pcaSeconds: number;
 }
 
 export function isBankView(view: string): boolean {
@@ -42,10 +44,13 @@ export async function loadProjectedViews(
   const plain = loadEmbeddingMatrix(db, backboneId, 'plain');
   const n = plain.imageIds.length;
   let pca: PcaBasis | null = null;
+  let pcaSeconds = 0;
   if (projection && 'basis' in projection) pca = projection.basis;
   else if (projection && projection.compute.outDim < plain.dim) {
     const random = projection.compute.random ?? createRng(projection.compute.seed).next;
+    const started = performance.now();
     pca = computePca(plain.data, n, plain.dim, Math.min(projection.compute.outDim, n - 1), random);
+    pcaSeconds = (performance.now() - started) / 1000;
   }
   if (pca && pca.inputDim !== plain.dim) throw new Error(`the run's PCA reads ${pca.inputDim}-d vectors, the backbone's are ${plain.dim}-d`);
   const project = (x: Float32Array) => (pca ? projectPca(pca, x, n) : x);
@@ -63,6 +68,7 @@ export async function loadProjectedViews(
     strong: [],
     fixed: [],
     missingViewVectors: 0,
+    pcaSeconds,
   };
   for (const [index, name] of names.entries()) {
     if (options.signal?.aborted) throw options.signal.reason instanceof Error ? options.signal.reason : new Error('aborted');
