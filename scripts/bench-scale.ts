@@ -95,7 +95,7 @@ try {
   await services.api.projects.open({ dir });
   const map = await stage('map (compute)', (r) => r.points.length, () => services.api.map.projection({ runId: spiceRun }), (r) => `${r.points.length} points${r.cached ? ', stored earlier' : ''}`);
   const mapStored = await stage('map (stored)', (r) => r.points.length, () => services.api.map.projection({ runId: spiceRun }));
-  extra.map_points = map.points.length && mapStored.points.length;
+  extra.map_points = map.points.length;
   const first = await stage('review queue first page', () => null, () => services.api.review.queue({ runId: spiceRun, offset: 0, limit: 100 }));
   await stage('review queue last page', () => null, () => services.api.review.queue({ runId: spiceRun, offset: Math.max(0, first.total - 100), limit: 100 }), (r) => `offset ${r.offset} of ${r.total}`);
 } finally {

@@ -37,16 +37,30 @@ export class HistoryState {
     this.redoStack = [];
   }
 
-  async undo(): Promise<void> {
-    await this.step(this.undoStack, 'undo');
+  /**
+   * Undo and redo run one after another: a key pressed while the previous step is still on its way
+   * waits for it instead of being dropped (the grid may already show the undone state, from the
+   * server's change notice, before the call itself has returned).
+   */
+  private queue: Promise<void> = Promise.resolve();
+
+  undo(): Promise<void> {
+    return this.enqueue('undo');
   }
 
-  async redo(): Promise<void> {
-    await this.step(this.redoStack, 'redo');
+  redo(): Promise<void> {
+    return this.enqueue('redo');
   }
 
-  private async step(from: HistoryEntry[], direction: 'undo' | 'redo'): Promise<void> {
-    if (this.busy || from.length === 0) return;
+  private enqueue(direction: 'undo' | 'redo'): Promise<void> {
+    const next = this.queue.then(() => this.step(direction));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async step(direction: 'undo' | 'redo'): Promise<void> {
+    const from = direction === 'undo' ? this.undoStack : this.redoStack;
+    if (from.length === 0) return;
     const entry = from[from.length - 1];
     this.busy = true;
     try {
