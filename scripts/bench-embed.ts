@@ -1,7 +1,7 @@
 // Imports a folder into a throw-away project, embeds it, and compares the end-to-end embedding rate with
 // onnxruntime's own rate on ready-made tensors of the same shape (the ceiling).
 // Usage: npm run bench:embed -- --images <folder> --model <onnx|registry-name> [--size <px>] [--limit N]
-//        [--batch N] [--workers N] [--views weak=4,strong=4,fixed=4]
+//        [--batch N] [--workers N] [--views weak=4,strong=4,fixed=4] [--repeat N (default 3)]
 // The last line printed is one JSON object.
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -9,10 +9,11 @@ import { dirname, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openProject } from '../main/app/project.ts';
 import { importFolder } from '../main/pipeline/import/index.ts';
-import { createExtractor, embedProject } from '../main/pipeline/embed/index.ts';
+import { createExtractor, embedProject, type EmbedSummary } from '../main/pipeline/embed/index.ts';
+import { deleteEmbeddings } from '../main/db/embeddings-repo.ts';
 import { DEFAULT_BATCH_SIZE, defaultDecodeWorkers, type BatchTiming } from '../main/pipeline/embed/batch-pipeline.ts';
 import { parseViewCounts } from '../main/pipeline/embed/views.ts';
-import { getBackboneById } from '../main/models/backbones.ts';
+import { resolveBackbone, type BackboneRecord } from '../main/models/backbones.ts';
 import { CIFAR_FULL_DIR as CIFAR_DIR } from '../test/helpers/shared-data.ts';
 import { MOBILENET_V1 } from '../test/helpers/paths.ts';
 
@@ -25,6 +26,7 @@ const { values } = parseArgs({
     batch: { type: 'string' },
     workers: { type: 'string' },
     views: { type: 'string' },
+    repeat: { type: 'string' },
   },
 });
 const folder = values.images ?? CIFAR_DIR;
@@ -34,6 +36,8 @@ const limit = values.limit ? Number(values.limit) : undefined;
 const batchSize = values.batch ? Number(values.batch) : DEFAULT_BATCH_SIZE;
 const workers = values.workers ? Number(values.workers) : undefined;
 const views = values.views ? parseViewCounts(values.views) : undefined;
+const repeat = values.repeat ? Number(values.repeat) : 3;
+if (!Number.isInteger(repeat) || repeat < 1) throw new Error(`--repeat must be a positive integer, got ${values.repeat}`);
 
 const scratch = mkdtempSync(join(tmpdir(), 'spice-bench-embed-'));
 const project = openProject(join(scratch, 'project'));
@@ -45,44 +49,41 @@ try {
   const importSeconds = (performance.now() - t0) / 1000;
   console.log(`import: ${imported.added} images in ${importSeconds.toFixed(1)} s (${(imported.added / importSeconds).toFixed(0)} images/s), ${imported.errors.length} errors`);
 
-  const timings: BatchTiming[] = [];
-  // CPU time of all threads of this process (decode workers included): on a shared machine a steadier
-  // measure of the work per image than wall time.
-  const cpu0 = cpuSeconds();
-  const t1 = performance.now();
-  const summary = await embedProject(project, { backbone: model, size, batchSize, workers, views, onTiming: (t) => timings.push(t) });
-  const embedSeconds = (performance.now() - t1) / 1000;
-  const embedCpuMs = ((cpuSeconds() - cpu0) * 1000) / Math.max(1, summary.computed);
-  const vectors = summary.computed;
-  console.log(
-    `embed: ${vectors} vectors (${summary.views.length} views) with ${summary.backboneName} at ${summary.inputSize} px on ${summary.provider} ` +
-      `in ${embedSeconds.toFixed(1)} s = ${(vectors / embedSeconds).toFixed(1)}/s end to end (${summary.rate.toFixed(1)}/s once the model was open), ` +
-      `batch ${batchSize}, ${workers ?? defaultDecodeWorkers()} decode workers, ${summary.failed.length} failed`,
-  );
+  // The ceiling: the same backbone on a ready-made tensor, nothing else running, measured before and
+  // after each end-to-end run and averaged, so a change in the machine's speed during the run (a shared
+  // host) moves both sides of the ratio alike. Repeated (vectors deleted in between); medians reported.
+  const backbone = await resolveBackbone(project, model, { size });
+  const ceilingBatches = Math.max(4, Math.min(40, Math.ceil(imported.added / batchSize)));
+  const runs: Run[] = [];
+  for (let r = 0; r < repeat; r++) {
+    if (r > 0) deleteEmbeddings(project.db, backbone.id);
+    const run = await measureRun(backbone, ceilingBatches);
+    runs.push(run);
+    console.log(
+      `run ${r + 1}/${repeat}: ${run.vectors} vectors (${run.summary.views.length} views) at ${run.summary.inputSize} px on ${run.summary.provider}: ` +
+        `${run.endToEnd.toFixed(1)}/s end to end (${run.summary.rate.toFixed(1)}/s once the model was open), inference only ${run.ceiling.toFixed(1)}/s ` +
+        `(${run.before.rate.toFixed(1)} before, ${run.after.rate.toFixed(1)} after): share ${run.share.toFixed(2)}`,
+    );
+  }
+  const last = runs[runs.length - 1];
+  const timings = runs.flatMap((r) => r.timings);
   const total = timings.map((t) => t.waitMs + t.inferMs + t.storeMs);
   const infer = timings.map((t) => t.inferMs);
   const wait = timings.map((t) => t.waitMs);
   const decode = timings.map((t) => t.decodeMs);
   console.log(`batch latency ms p50/p90/p99: ${pct(total).join(' / ')} (inference ${pct(infer).join(' / ')}, waiting for decoded input ${pct(wait).join(' / ')})`);
   console.log(`decode per batch in a worker, overlapped with inference, ms p50/p90/p99: ${pct(decode).join(' / ')}`);
-
-  // The ceiling: the same extractor on a ready-made tensor, nothing else running.
-  const backbone = getBackboneById(project.db, summary.backboneId)!;
-  const extractor = await createExtractor(project, backbone);
-  const per = 3 * backbone.inputSize * backbone.inputSize;
-  const tensor = new Float32Array(batchSize * per);
-  for (let i = 0; i < tensor.length; i++) tensor[i] = Math.sin(i) * 0.9;
-  await extractor.run(tensor, batchSize);
-  const ceilingBatches = Math.max(3, Math.min(40, Math.ceil(vectors / batchSize)));
-  const cpu1 = cpuSeconds();
-  const t2 = performance.now();
-  for (let b = 0; b < ceilingBatches; b++) await extractor.run(tensor, batchSize);
-  const ceiling = (ceilingBatches * batchSize) / ((performance.now() - t2) / 1000);
-  const inferenceCpuMs = ((cpuSeconds() - cpu1) * 1000) / (ceilingBatches * batchSize);
-  await extractor.close();
-  console.log(`inference only: ${ceiling.toFixed(1)} images/s on ready-made ${batchSize} x 3 x ${backbone.inputSize} x ${backbone.inputSize} tensors (${ceilingBatches} batches)`);
-  const share = vectors / embedSeconds / ceiling;
-  console.log(`end to end as a share of inference only: ${share.toFixed(2)} (${(vectors / embedSeconds).toFixed(1)} / ${ceiling.toFixed(1)} images/s, same run)`);
+  const endToEnd = median(runs.map((r) => r.endToEnd));
+  const ceiling = median(runs.map((r) => r.ceiling));
+  const share = median(runs.map((r) => r.share));
+  const embedCpuMs = median(runs.map((r) => r.cpuMs));
+  const inferenceCpuMs = median(runs.map((r) => (r.before.cpuMs + r.after.cpuMs) / 2));
+  console.log(
+    `embed: ${last.vectors} vectors with ${last.summary.backboneName}, batch ${batchSize}, ${workers ?? defaultDecodeWorkers()} decode workers, ` +
+      `${last.summary.failed.length} failed; median of ${repeat}: ${endToEnd.toFixed(1)}/s end to end`,
+  );
+  console.log(`inference only: median ${ceiling.toFixed(1)} images/s on ready-made ${batchSize} x 3 x ${backbone.inputSize} x ${backbone.inputSize} tensors`);
+  console.log(`end to end as a share of inference only: ${share.toFixed(2)} (median of ${runs.map((r) => r.share.toFixed(2)).join(', ')}; each against the rate around it)`);
   console.log(`CPU time per image: ${embedCpuMs.toFixed(2)} ms end to end (all threads), ${inferenceCpuMs.toFixed(2)} ms inference only`);
   console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${availableParallelism()} cores`);
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
@@ -90,17 +91,19 @@ try {
   console.log(
     JSON.stringify({
       images: imported.added,
-      vectors,
-      views: summary.views.length,
-      size: summary.inputSize,
+      vectors: last.vectors,
+      views: last.summary.views.length,
+      size: last.summary.inputSize,
       batch: batchSize,
       workers: workers ?? defaultDecodeWorkers(),
-      provider: summary.provider,
+      provider: last.summary.provider,
+      repeats: repeat,
       import_images_per_s: round(imported.added / importSeconds),
-      embed_images_per_s: round(vectors / embedSeconds),
-      embed_pipeline_images_per_s: round(summary.rate),
+      embed_images_per_s: round(endToEnd),
+      embed_pipeline_images_per_s: round(median(runs.map((r) => r.summary.rate))),
       inference_only_images_per_s: round(ceiling),
       end_to_end_share: Math.round(share * 100) / 100,
+      end_to_end_shares: runs.map((r) => Math.round(r.share * 100) / 100),
       embed_cpu_ms_per_image: round(embedCpuMs),
       inference_cpu_ms_per_image: round(inferenceCpuMs),
       load_average: round(loadavg()[0]),
@@ -111,6 +114,56 @@ try {
 } finally {
   project.close();
   rmSync(scratch, { recursive: true, force: true });
+}
+
+interface Run {
+  summary: EmbedSummary;
+  vectors: number;
+  endToEnd: number;
+  before: { rate: number; cpuMs: number };
+  after: { rate: number; cpuMs: number };
+  ceiling: number;
+  share: number;
+  /** CPU time of all threads of this process (decode workers included) per vector: on a shared machine a steadier measure of the work than wall time. */
+  cpuMs: number;
+  timings: BatchTiming[];
+}
+
+/** One end-to-end embedding of every image, between two measures of the backbone alone. */
+async function measureRun(backbone: BackboneRecord, ceilingBatches: number): Promise<Run> {
+  const before = await inferenceOnly(backbone, Math.ceil(ceilingBatches / 2));
+  const timings: BatchTiming[] = [];
+  const cpu0 = cpuSeconds();
+  const t = performance.now();
+  const summary = await embedProject(project, { backbone: model, size, batchSize, workers, views, onTiming: (x) => timings.push(x) });
+  const seconds = (performance.now() - t) / 1000;
+  const cpuMs = ((cpuSeconds() - cpu0) * 1000) / Math.max(1, summary.computed);
+  const after = await inferenceOnly(backbone, Math.floor(ceilingBatches / 2));
+  const endToEnd = summary.computed / seconds;
+  const ceiling = (before.rate + after.rate) / 2;
+  return { summary, vectors: summary.computed, endToEnd, before, after, ceiling, share: endToEnd / ceiling, cpuMs, timings };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** Images per second and CPU ms per image of the backbone alone on a ready-made batch tensor. */
+async function inferenceOnly(backbone: BackboneRecord, batches: number): Promise<{ rate: number; cpuMs: number }> {
+  const extractor = await createExtractor(project, backbone);
+  try {
+    const tensor = new Float32Array(batchSize * 3 * backbone.inputSize * backbone.inputSize);
+    for (let i = 0; i < tensor.length; i++) tensor[i] = Math.sin(i) * 0.9;
+    await extractor.run(tensor, batchSize);
+    const cpu = cpuSeconds();
+    const t = performance.now();
+    for (let b = 0; b < batches; b++) await extractor.run(tensor, batchSize);
+    const seconds = (performance.now() - t) / 1000;
+    return { rate: (batches * batchSize) / seconds, cpuMs: ((cpuSeconds() - cpu) * 1000) / (batches * batchSize) };
+  } finally {
+    await extractor.close();
+  }
 }
 
 function pct(xs: number[]): [number, number, number] {

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyOp, augmentImage, cutout, defaultAugmentParams, flipHorizontal, randomResizedCrop, viewRng, type AugmentConfig } from '../../main/pipeline/embed/augment.ts';
 import { meanPixel, writeNormalised, type RgbImage } from '../../main/pipeline/embed/preprocess.ts';
+import { resizeBilinear } from '../../main/pipeline/embed/resize.ts';
 import { parseViewCounts, planViews, sameViewSpec } from '../../main/pipeline/embed/views.ts';
 
 function gradient(w: number, h: number): RgbImage {
@@ -96,7 +97,19 @@ test('normalisation writes (p/255 - mean)/std in the model channel order and lay
   // BGR: model channel 0 is blue, with mean[0]/std[0].
   writeNormalised(sq, { size: 2, mean, std, channelOrder: 'BGR', layout: 'NCHW' }, bgr, 0);
   close(bgr.subarray(0, 4), [(0.2 - 0.5) / 0.5, (0.4 - 0.5) / 0.5, -1, 1]);
-  assert.throws(() => writeNormalised(img, { size: 2, mean, std, channelOrder: 'RGB', layout: 'NCHW' }, nchw, 1), /expected 2x2/);
+  const large: RgbImage = { width: 3, height: 2, data: new Uint8Array(18) };
+  assert.throws(() => writeNormalised(large, { size: 2, mean, std, channelOrder: 'RGB', layout: 'NCHW' }, nchw, 1), /expected at most 2x2/);
+  // A smaller image is enlarged on the way: exactly what resizing it first would write.
+  for (const layout of ['NCHW', 'NHWC'] as const) {
+    for (const channelOrder of ['RGB', 'BGR'] as const) {
+      const spec = { size: 7, mean, std, channelOrder, layout };
+      const direct = new Float32Array(2 * 3 * 49);
+      const viaResize = new Float32Array(2 * 3 * 49);
+      writeNormalised(img, spec, direct, 1);
+      writeNormalised(resizeBilinear(img, 7, 7), spec, viaResize, 1);
+      assert.deepEqual(direct, viaResize, `${layout} ${channelOrder}`);
+    }
+  }
   assert.deepEqual(meanPixel({ mean: [0.1, 0.2, 0.4], channelOrder: 'BGR' }), [102, 51, 26]);
 });
 

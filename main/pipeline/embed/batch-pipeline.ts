@@ -2,7 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { JobCancelledError } from '../../jobs/runner.ts';
 import type { AugmentConfig } from './augment.ts';
-import type { DecodeItem, DecodeRequest, DecodeResult, DecodeWorkerInit } from './decode-worker.ts';
+import { decodeBatch, type DecodeItem, type DecodeRequest, type DecodeResult, type DecodeWorkerInit } from './decode-worker.ts';
 import { l2NormaliseRows, type FeatureExtractor } from './extractor.ts';
 import type { PreprocessSpec } from './preprocess.ts';
 import { WorkerPool } from './worker-pool.ts';
@@ -62,24 +62,30 @@ export async function runEmbeddingPipeline(items: readonly DecodeItem[], options
   const pool = new WorkerPool<DecodeRequest, DecodeResult>(new URL('./decode-worker.ts', import.meta.url), workers, { role: 'embed-decode', init });
   // Two requests per worker ahead of the one being embedded: enough to hide decoding behind inference.
   const depth = 2 * workers + 1;
-  const inflight: Array<Promise<DecodeResult>> = [];
+  // Batches before `handedOut` are decoding in the pool (inflight) or were decoded on this thread.
+  const inflight = new Map<number, Promise<DecodeResult>>();
   const spare: Float32Array[] = [];
-  let submitted = 0;
+  let handedOut = 0;
   const submit = () => {
-    while (submitted < batches.length && inflight.length < depth) {
+    if (!pool.ready) return;
+    while (handedOut < batches.length && inflight.size < depth) {
       const buffer = spare.pop();
-      const p = pool.run({ items: batches[submitted++], buffer }, buffer ? [buffer.buffer as ArrayBuffer] : []);
+      const p = pool.run({ items: batches[handedOut], buffer }, buffer ? [buffer.buffer as ArrayBuffer] : []);
       // Awaited in order below; this keeps a failure of a later batch from being reported as unhandled.
       p.catch(() => undefined);
-      inflight.push(p);
+      inflight.set(handedOut++, p);
     }
   };
+  pool.onceReady(submit);
   try {
-    submit();
-    for (const batch of batches) {
+    for (let i = 0; i < batches.length; i++) {
       if (options.signal?.aborted) throw new JobCancelledError();
+      const batch = batches[i];
       const t0 = performance.now();
-      const decoded = await inflight.shift()!;
+      // Until a worker has started (0.2-0.3 s), this thread decodes the next batch itself instead of
+      // waiting idle; a short run (a few images to classify) may finish before any worker is up.
+      const decoded = i < handedOut ? await inflight.get(i)! : (handedOut++, await decodeBatch(init, { items: batch, buffer: spare.pop() }));
+      inflight.delete(i);
       const t1 = performance.now();
       submit();
       const n = batch.length;

@@ -3,7 +3,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { augmentImage, viewRng, type AugmentConfig } from './augment.ts';
 import { fixedViewImage, fixedViewName } from './fixed-views.ts';
-import { decodeResized, decodeWorking, resizeRgb, writeNormalised, type KnownSize, type PreprocessSpec, type RgbImage } from './preprocess.ts';
+import { decodeSmallImages, type SmallImageFile } from './decode-small.ts';
+import { WORKER_READY } from './worker-pool.ts';
+import { decodeWorking, fitsWithin, toInputSize, writeNormalised, type KnownSize, type PreprocessSpec, type RgbImage } from './preprocess.ts';
 
 export interface DecodeWorkerInit {
   spec: PreprocessSpec;
@@ -44,14 +46,13 @@ export async function decodeBatch(init: DecodeWorkerInit, req: DecodeRequest): P
   const need = req.items.length * per;
   const tensor = req.buffer && req.buffer.length >= need ? req.buffer.subarray(0, need) : new Float32Array(need);
   const failed: DecodeResult['failed'] = [];
-  // One decode of the source per image, shared by all its augmented and fixed views in this request.
-  const working = new Map<number, Promise<RgbImage>>();
+  // One decode per image, shared by all its views in this request; the small images all at once.
+  const working = await decodeSmallSources(req.items, spec.size);
   let next = 0;
   const runOne = async (index: number) => {
     const item = req.items[index];
     try {
-      const img = await viewImage(init, item, working);
-      writeNormalised(img, spec, tensor, index);
+      writeNormalised(await toInputSize(await viewImage(init, item, working), spec.size), spec, tensor, index);
     } catch (err) {
       failed.push({ index, reason: (err instanceof Error ? err.message : String(err)).split('\n')[0] });
     }
@@ -64,26 +65,43 @@ export async function decodeBatch(init: DecodeWorkerInit, req: DecodeRequest): P
   return { tensor, failed, busyMs: performance.now() - started };
 }
 
+/** The source pixels of the images no larger than the input size, by image id (decode-small.ts). */
+async function decodeSmallSources(items: readonly DecodeItem[], size: number): Promise<Map<number, Promise<RgbImage>>> {
+  const small = new Map<number, SmallImageFile>();
+  for (const item of items) {
+    if (item.size && fitsWithin(item.size, size) && !small.has(item.imageId)) small.set(item.imageId, { path: item.path, ...item.size });
+  }
+  const decoded = await decodeSmallImages([...small.values()]);
+  const ids = [...small.keys()];
+  return new Map(decoded.map((result, i) => [ids[i], settled(result)]));
+}
+
+function settled(result: RgbImage | Error): Promise<RgbImage> {
+  if (!(result instanceof Error)) return Promise.resolve(result);
+  const rejected = Promise.reject(result);
+  // Awaited by the image's views later in the batch; until then it must not count as unhandled.
+  rejected.catch(() => undefined);
+  return rejected;
+}
+
+/**
+ * The view's pixels: at most size x size (writeNormalised enlarges smaller ones), built from the working
+ * image: the source pixels of a small image (crops and cutout in source pixels, as the reference does on
+ * 32-px images), else the image reduced to size x size.
+ */
 async function viewImage(init: DecodeWorkerInit, item: DecodeItem, working: Map<number, Promise<RgbImage>>): Promise<RgbImage> {
   const { size } = init.spec;
-  if (item.view === 'plain') return decodeResized(item.path, size, item.size);
-  const workingImage = (): Promise<RgbImage> => {
-    let source = working.get(item.imageId);
-    if (!source) {
-      source = decodeWorking(item.path, size, item.size);
-      working.set(item.imageId, source);
-    }
-    return source;
-  };
-  if (item.view.startsWith('fixed/')) {
-    const name = fixedViewName(item.view);
-    return resizeRgb(fixedViewImage(await workingImage(), name), size);
+  let source = working.get(item.imageId);
+  if (!source) {
+    source = decodeWorking(item.path, size, item.size);
+    working.set(item.imageId, source);
   }
+  if (item.view === 'plain') return source;
+  if (item.view.startsWith('fixed/')) return fixedViewImage(await source, fixedViewName(item.view));
   const kind = item.view.startsWith('weak/') ? 'weak' : item.view.startsWith('strong/') ? 'strong' : null;
   if (kind === null) throw new Error(`unknown view '${item.view}'`);
   if (!init.augment) throw new Error(`view '${item.view}' asked for without augmentation settings`);
-  const augmented = augmentImage(await workingImage(), kind, init.augment, viewRng(init.seed, item.imageId, item.view));
-  return resizeRgb(augmented, size);
+  return augmentImage(await source, kind, init.augment, viewRng(init.seed, item.imageId, item.view));
 }
 
 if (parentPort && workerData && (workerData as { role?: string }).role === 'embed-decode') {
@@ -101,4 +119,5 @@ if (parentPort && workerData && (workerData as { role?: string }).role === 'embe
       }
     });
   });
+  port.postMessage(WORKER_READY);
 }

@@ -1,9 +1,9 @@
 // Image file -> backbone input: decode with sharp, stretch to a square of the input size (bilinear:
 // enlarged in JavaScript, resize.ts; reduced by libvips), then normalise to float32 in the model's
 // channel order and layout.
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import sharp, { type Sharp } from 'sharp';
-import { resizeBilinear } from './resize.ts';
+import { blendLevels, enlargeRows, resizeBilinear, taps } from './resize.ts';
 import type { ChannelOrder, Layout, Triple } from '../../models/registry.ts';
 
 export interface PreprocessSpec {
@@ -27,11 +27,18 @@ export const RESIZE = { kernel: 'linear', fit: 'fill' } as const;
 /** Auto-rotated (EXIF), alpha flattened onto white, sRGB with 3 channels. */
 function open(input: string | Buffer, raw?: { width: number; height: number }) {
   if (raw) return sharp(input, { raw: { width: raw.width, height: raw.height, channels: 3 } });
-  // failOn 'error' as at import: an image import accepted is never refused here.
-  return sharp(input, { failOn: 'error', autoOrient: true }).flatten({ background: '#ffffff' }).toColourspace('srgb');
+  return toSrgb(sharp(input, { failOn: 'error', autoOrient: true }));
 }
 
-async function toRgb(pipeline: Sharp): Promise<RgbImage> {
+/**
+ * Alpha flattened onto white, sRGB with 3 channels (after sharp(input, { failOn: 'error', ... }): failOn
+ * 'error' as at import, so an image import accepted is never refused here).
+ */
+export function toSrgb(pipeline: Sharp): Sharp {
+  return pipeline.flatten({ background: '#ffffff' }).toColourspace('srgb');
+}
+
+export async function toRgb(pipeline: Sharp): Promise<RgbImage> {
   const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
   if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels, expected 3`);
   return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
@@ -49,13 +56,21 @@ async function sizeOf(path: string, known: KnownSize | undefined): Promise<Known
   return { width: meta.autoOrient?.width ?? meta.width ?? 0, height: meta.autoOrient?.height ?? meta.height ?? 0 };
 }
 
-function fitsWithin(s: KnownSize, size: number): boolean {
+export function fitsWithin(s: KnownSize, size: number): boolean {
   return s.width > 0 && s.height > 0 && s.width <= size && s.height <= size;
 }
 
-/** The source pixels (from the file's bytes: cheaper in libvips than opening the path). */
+/**
+ * The source pixels of a small image, from the file's bytes (cheaper in libvips than opening the path;
+ * read synchronously: a small file's async read cost 0.3 ms of CPU in thread-pool round trips).
+ */
 async function decodeSource(path: string): Promise<RgbImage> {
-  return toRgb(open(await readFile(path)));
+  return decodeBytes(readFileSync(path));
+}
+
+/** An image file's bytes, decoded. */
+export function decodeBytes(bytes: Buffer): Promise<RgbImage> {
+  return toRgb(open(bytes));
 }
 
 /** The plain view: the whole image stretched to size x size. */
@@ -73,6 +88,11 @@ export async function decodeWorking(path: string, size: number, known?: KnownSiz
   return decodeResized(path, size, known);
 }
 
+/** An image larger than size x size reduced to it (by libvips); a smaller one as it is. */
+export async function toInputSize(img: RgbImage, size: number): Promise<RgbImage> {
+  return fitsWithin(img, size) ? img : resizeRgb(img, size);
+}
+
 export function resizeRgb(img: RgbImage, size: number): Promise<RgbImage> {
   if (img.width === size && img.height === size) return Promise.resolve(img);
   if (fitsWithin(img, size)) return Promise.resolve(resizeBilinear(img, size, size));
@@ -80,28 +100,63 @@ export function resizeRgb(img: RgbImage, size: number): Promise<RgbImage> {
 }
 
 /**
- * Writes one size x size RGB image into slot `index` of a batch tensor, as (p/255 - mean) / std in the
- * model's channel order and layout.
+ * Writes one RGB image into slot `index` of a batch tensor as (p/255 - mean) / std, in the model's channel
+ * order and layout. An image smaller than size x size is enlarged on the way (resize.ts; the same levels
+ * as resizeBilinear followed by this, without the 8-bit image in between).
  */
 export function writeNormalised(img: RgbImage, spec: PreprocessSpec, out: Float32Array, index: number): void {
   const { size } = spec;
-  if (img.width !== size || img.height !== size) throw new Error(`image is ${img.width}x${img.height}, expected ${size}x${size}`);
+  if (!fitsWithin(img, size)) throw new Error(`image is ${img.width}x${img.height}, expected at most ${size}x${size}`);
   const plane = size * size;
   const base = index * 3 * plane;
-  const src = img.data;
+  const [channelStride, pixelStride] = spec.layout === 'NCHW' ? [plane, 1] : [1, 3];
   // Output channel c reads source channel order[c].
   const order = spec.channelOrder === 'RGB' ? [0, 1, 2] : [2, 1, 0];
-  for (let c = 0; c < 3; c++) {
-    const sc = order[c];
-    const scale = 1 / (255 * spec.std[c]);
-    const bias = -spec.mean[c] / spec.std[c];
-    if (spec.layout === 'NCHW') {
-      const o = base + c * plane;
-      for (let i = 0, s = sc; i < plane; i++, s += 3) out[o + i] = src[s] * scale + bias;
-    } else {
-      for (let i = 0, s = sc, o = base + c; i < plane; i++, s += 3, o += 3) out[o] = src[s] * scale + bias;
+  const [l0, l1, l2] = normalisedLevels(spec);
+  const [s0, s1, s2] = order;
+  const [o0, o1, o2] = [base, base + channelStride, base + 2 * channelStride];
+  const src = img.data;
+  if (img.width === size && img.height === size) {
+    for (let p = 0, i = 0, o = 0; p < plane; p++, i += 3, o += pixelStride) {
+      out[o0 + o] = l0[src[i + s0]];
+      out[o1 + o] = l1[src[i + s1]];
+      out[o2 + o] = l2[src[i + s2]];
+    }
+    return;
+  }
+  const rows = enlargeRows(img, size, rowsScratch);
+  rowsScratch = rows;
+  const ys = taps(img.height, size);
+  const stride = size * 3;
+  for (let y = 0, o = 0; y < size; y++) {
+    const r0 = ys.lo[y] * stride;
+    const r1 = ys.hi[y] * stride;
+    const fy = ys.weight[y];
+    for (let x = 0; x < stride; x += 3, o += pixelStride) {
+      out[o0 + o] = l0[blendLevels(rows[r0 + x + s0], rows[r1 + x + s0], fy)];
+      out[o1 + o] = l1[blendLevels(rows[r0 + x + s1], rows[r1 + x + s1], fy)];
+      out[o2 + o] = l2[blendLevels(rows[r0 + x + s2], rows[r1 + x + s2], fy)];
     }
   }
+}
+
+/** The first resize pass of the last image written, reused by the next. */
+let rowsScratch: Int32Array | undefined;
+
+const levelTables = new WeakMap<PreprocessSpec, Float32Array[]>();
+
+/** Per output channel: the value each 8-bit level becomes (cached per spec: a worker uses one). */
+function normalisedLevels(spec: PreprocessSpec): Float32Array[] {
+  let tables = levelTables.get(spec);
+  if (!tables) {
+    tables = [0, 1, 2].map((c) => {
+      const scale = 1 / (255 * spec.std[c]);
+      const bias = -spec.mean[c] / spec.std[c];
+      return Float32Array.from({ length: 256 }, (_, v) => v * scale + bias);
+    });
+    levelTables.set(spec, tables);
+  }
+  return tables;
 }
 
 /** The RGB pixel that normalises to zero: what cutout and geometric ops fill with. */

@@ -13,7 +13,10 @@ export function spawnModuleWorker(url: URL, workerData: unknown): Worker {
   return new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), { workerData });
 }
 
-type Reply<R> = { id: number; ok: true; result: R } | { id: number; ok: false; error: string };
+type Reply<R> = { id: number; ok: true; result: R } | { id: number; ok: false; error: string } | { ready: true };
+
+/** What a pooled worker posts once its module has loaded and it listens for requests. */
+export const WORKER_READY = { ready: true } as const;
 
 interface Slot<Q, R> {
   worker: Worker;
@@ -26,6 +29,8 @@ export class WorkerPool<Q, R> {
   private nextId = 1;
   private failure: Error | null = null;
   private closed = false;
+  private readyCount = 0;
+  private readonly readyWaiters: Array<() => void> = [];
 
   constructor(url: URL, size: number, workerData: unknown) {
     for (let i = 0; i < Math.max(1, size); i++) {
@@ -41,6 +46,17 @@ export class WorkerPool<Q, R> {
 
   get size(): number {
     return this.slots.length;
+  }
+
+  /** Whether a worker has loaded its module (starting one takes 0.2-0.3 s: libvips, or tsx from sources). */
+  get ready(): boolean {
+    return this.readyCount > 0;
+  }
+
+  /** Calls `listener` once, when the first worker is ready (at once if one is). */
+  onceReady(listener: () => void): void {
+    if (this.ready) listener();
+    else this.readyWaiters.push(listener);
   }
 
   /**
@@ -76,6 +92,11 @@ export class WorkerPool<Q, R> {
   }
 
   private onReply(slot: Slot<Q, R>, msg: Reply<R>): void {
+    if ('ready' in msg) {
+      this.readyCount++;
+      for (const listener of this.readyWaiters.splice(0)) listener();
+      return;
+    }
     const p = slot.pending.get(msg.id);
     if (!p) return;
     slot.pending.delete(msg.id);
