@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { openProject, projectDbPath } from '../main/app/project.ts';
 import { runKmeans } from '../main/pipeline/cluster/run-kmeans.ts';
-import { defaultRun } from '../main/pipeline/cluster/runs-repo.ts';
+import { defaultRun } from '../main/pipeline/cluster/default-run.ts';
 
 const { values } = parseArgs({ options: { project: { type: 'string' }, concurrency: { type: 'string' }, seconds: { type: 'string' } } });
 if (!values.project) throw new Error('usage: npm run bench:serve-load -- --project <dir> [--concurrency 50] [--seconds 15]');

@@ -1,5 +1,7 @@
 import type { Db } from '../db/connection.ts';
 import { getMeta } from '../db/connection.ts';
+import { chooseDefaultRun } from '../pipeline/cluster/default-run.ts';
+import { listRuns } from '../pipeline/cluster/runs-repo.ts';
 
 export interface ProjectStatus {
   images: number;
@@ -12,6 +14,8 @@ export interface ProjectStatus {
   labels: string[];
   backbones: Array<{ name: string; inputSize: number; outputDim: number; source: string }>;
   runs: Array<{ id: number; method: string; k: number; state: string; backbone: string }>;
+  /** The run shown first and acted on when none is named (default-run.ts), and why; null before any finished run. */
+  defaultRun: { id: number; reason: string | null } | null;
   interruptedJobs: Array<{ id: number; kind: string; done: number; total: number | null }>;
 }
 
@@ -34,6 +38,7 @@ export function projectStatus(db: Db): ProjectStatus {
     .prepare('SELECT name, input_size AS inputSize, output_dim AS outputDim, source FROM backbones ORDER BY id')
     .all() as ProjectStatus['backbones'];
   for (const b of backbones) embeddings[b.name] ??= {};
+  const choice = chooseDefaultRun(listRuns(db, { state: 'done' }));
   return {
     images: count('SELECT COUNT(*) AS n FROM images'),
     duplicates: count(`SELECT COUNT(*) AS n FROM import_errors WHERE reason = 'duplicate'`),
@@ -46,6 +51,7 @@ export function projectStatus(db: Db): ProjectStatus {
     runs: db
       .prepare(`SELECT r.id, r.method, r.k, r.state, b.name AS backbone FROM runs r JOIN backbones b ON b.id = r.backbone_id ORDER BY r.id`)
       .all() as ProjectStatus['runs'],
+    defaultRun: choice.run ? { id: choice.run.id, reason: choice.reason } : null,
     interruptedJobs: db
       .prepare(`SELECT id, kind, done, total FROM jobs WHERE state = 'interrupted' AND id NOT IN (SELECT resumed_from FROM jobs WHERE resumed_from IS NOT NULL) ORDER BY id`)
       .all() as ProjectStatus['interruptedJobs'],

@@ -113,6 +113,13 @@ export interface RunSummary {
   params: Record<string, unknown>;
   /** The earlier run whose cluster names were carried over to this one (matched by shared members). */
   namesFrom: number | null;
+  /**
+   * Label-free: how much more often an image's 10 nearest neighbours (plain embedding) share its cluster
+   * than cluster sizes alone would give, 0..1; null for runs made before it was recorded.
+   */
+  agreement: number | null;
+  /** What the run says about itself in plain words (SPICE: whether it learned), empty when nothing. */
+  notes: string[];
 }
 
 export interface ProjectSummary {
@@ -128,8 +135,13 @@ export interface ProjectSummary {
   errors: number;
   backbones: BackboneSummary[];
   runs: RunSummary[];
-  /** The run the UI should show first: latest finished SPICE run, else latest finished run. */
+  /**
+   * The run the UI shows first, chosen without ground truth: the newest run trained on the person's
+   * labels, else the newest SPICE run unless its report says it did not learn (then its k-means run).
+   */
   defaultRunId: number | null;
+  /** Why that run, in plain words; null when there was nothing to weigh. */
+  defaultRunReason: string | null;
   classes: string[];
   /** Images a person labelled (moved, accepted, imported or marked as outlier). */
   personLabelCount: number;

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Db } from '../../main/db/connection.ts';
+import { defaultRun } from '../../main/pipeline/cluster/default-run.ts';
 import {
   clusterSizes,
   createRun,
-  defaultRun,
   deleteRun,
   finishRun,
   getRun,
@@ -79,7 +79,7 @@ test('runs-repo: listing, the default run, stale runs and deletion', () => {
     assert.deepEqual(listRuns(db).map((r) => r.id), [c, b, a]);
     assert.deepEqual(listRuns(db, { method: 'kmeans' }).map((r) => r.id), [c, a]);
     assert.deepEqual(listRuns(db, { state: 'done' }).map((r) => r.id), [b, a]);
-    assert.equal(defaultRun(db)!.id, b, 'the latest finished spice run comes first');
+    assert.equal(defaultRun(db)!.id, b, 'the latest finished spice run comes first (it records no health: an older run)');
     // A run whose job died is marked interrupted; one without a job is left alone.
     const now = Date.now();
     const job = Number(db.prepare(`INSERT INTO jobs (kind, params, state, started_at, updated_at) VALUES ('cluster', '{}', 'interrupted', ?, ?)`).run(now, now).lastInsertRowid);

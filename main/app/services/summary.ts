@@ -4,7 +4,9 @@ import type { BackboneSummary, ClusteringScores, ProjectSummary, RunSummary } fr
 import type { Db } from '../../db/connection.ts';
 import { embeddingCounts } from '../../db/embeddings-repo.ts';
 import { clusteringMetrics, type ClusteringMetrics } from '../../pipeline/cluster/metrics.ts';
-import { defaultRun, listRuns, type RunRecord } from '../../pipeline/cluster/runs-repo.ts';
+import { listRuns, type RunRecord } from '../../pipeline/cluster/runs-repo.ts';
+import { chooseDefaultRun, spiceHealthOf } from '../../pipeline/cluster/default-run.ts';
+import { agreementOf } from '../../pipeline/cluster/neighbour-agreement.ts';
 import type { Project } from '../project.ts';
 import type { Session } from './session.ts';
 
@@ -63,12 +65,19 @@ export function runSummary(session: Session, db: Db, run: RunRecord, backboneNam
     timings: run.timings,
     params: run.params,
     namesFrom: run.namesFrom,
+    agreement: agreementOf(run)?.score ?? null,
+    notes: spiceHealthOf(run)?.notes ?? [],
   };
 }
 
 export function runSummaries(session: Session, db: Db): RunSummary[] {
   const names = new Map((db.prepare('SELECT id, name FROM backbones').all() as Array<{ id: number; name: string }>).map((r) => [r.id, r.name]));
   return listRuns(db).map((r) => runSummary(session, db, r, names));
+}
+
+function defaultRunOf(db: Db): Pick<ProjectSummary, 'defaultRunId' | 'defaultRunReason'> {
+  const choice = chooseDefaultRun(listRuns(db, { state: 'done' }));
+  return { defaultRunId: choice.run?.id ?? null, defaultRunReason: choice.reason };
 }
 
 export function projectSummary(session: Session, project: Project): ProjectSummary {
@@ -85,7 +94,7 @@ export function projectSummary(session: Session, project: Project): ProjectSumma
     errors: count(`SELECT COUNT(*) AS n FROM import_errors WHERE reason <> 'duplicate'`),
     backbones: backboneSummaries(db),
     runs: runSummaries(session, db),
-    defaultRunId: defaultRun(db)?.id ?? null,
+    ...defaultRunOf(db),
     classes: (db.prepare('SELECT name FROM classes ORDER BY name').pluck().all() as string[]),
     personLabelCount: count('SELECT COUNT(*) AS n FROM person_labels'),
     runningJobs: project.jobs.list(20).filter((j) => running.has(j.id)),

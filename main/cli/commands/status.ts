@@ -59,6 +59,7 @@ function formatStatus(s: ProjectStatus): string {
     }),
     `runs: ${s.runs.length}`,
     ...s.runs.map((r) => `  #${r.id} ${r.method} k=${r.k} ${r.state} (${r.backbone})`),
+    ...(s.defaultRun ? [`shown first: run #${s.defaultRun.id}${s.defaultRun.reason ? ` (${s.defaultRun.reason})` : ''}`] : []),
   ];
   if (s.interruptedJobs.length) {
     lines.push('interrupted jobs (run the same command again to resume):');

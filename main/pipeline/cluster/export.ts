@@ -19,7 +19,8 @@ import type { Project } from '../../app/project.ts';
 import { csvField } from '../../base/csv.ts';
 import { OUTLIER_CLASS_NAME, RESERVED_CLASS_NAME } from '../label/classes.ts';
 import { finalLabels, type FinalLabel } from './final-labels.ts';
-import { defaultRun, getRun, type RunRecord } from './runs-repo.ts';
+import { defaultRun } from './default-run.ts';
+import { getRun, type RunRecord } from './runs-repo.ts';
 import { diskIo, errorCode, SourceReadError, writeFileAtomically, writeFolderAtomically, type ExportIo } from './export-files.ts';
 
 export type ExportFormat = 'csv' | 'json' | 'folders';
@@ -29,7 +30,7 @@ export const MANIFEST_FILE = 'manifest.csv';
 export const MANIFEST_HEADER = 'file,source_path,class,source';
 
 export interface ExportOptions {
-  /** Default: the project's default run (runs-repo defaultRun); an unfinished run is refused. */
+  /** Default: the project's default run (default-run.ts); an unfinished run is refused. */
   runId?: number;
   format: ExportFormat;
   /** File (csv, json) or folder (folders). */

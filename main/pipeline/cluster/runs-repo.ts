@@ -136,16 +136,6 @@ export function listRuns(db: Db, filter: { method?: RunMethod; state?: RunState;
   return (db.prepare(sql).all(...args) as RunRow[]).map(toRecord);
 }
 
-/**
- * The run a command acts on when none is named: the newest finished refine or SPICE run (a refine run
- * learned from the person's labels, so it is the better guess unless the person clustered again after
- * it), else the newest finished run. Unfinished runs are never the default.
- */
-export function defaultRun(db: Db): RunRecord | undefined {
-  const done = listRuns(db, { state: 'done' });
-  return done.find((r) => r.method === 'refine' || r.method === 'spice') ?? done[0];
-}
-
 export function setNamesFrom(db: Db, runId: number, fromRunId: number | null): void {
   db.prepare('UPDATE runs SET names_from = ? WHERE id = ?').run(fromRunId, runId);
 }

@@ -17,6 +17,8 @@ import { plainKnnGraph } from './knn-cache.ts';
 import { createRng } from './prng.ts';
 import { DEFAULT_RELAX_SCHEDULE, selectReliable, type ReliableOptions, type ReliableResult } from './reliable.ts';
 import { carryOverClusterNames, describeCarryOver } from './name-carryover.ts';
+import { neighbourAgreement } from './neighbour-agreement.ts';
+import { spiceHealth } from './spice-health.ts';
 import { saveRunModel } from './run-model.ts';
 import { createRun, finishRun, markStaleRuns, saveAssignments, type Assignment } from './runs-repo.ts';
 import type { SpiceBank } from './spice-bank.ts';
@@ -322,6 +324,9 @@ async function spiceJob(project: Project, ctx: JobContext, backbone: { id: numbe
     timings.total = round((performance.now() - startedAt) / 1000, 2);
 
     const sizes = clusterSizes(labels, k);
+    const agreedNeighboursPerImage = bank.neighbours.indices.length / n;
+    const health = spiceHealth({ n, k, reliableAtDefault: reliable.perCluster.map((c) => c.atDefault), clusterSizes: sizes, agreedNeighboursPerImage });
+    if (!health.learned) ctx.log(`SPICE: ${health.notes.join('; ')}`, 'warn');
     finishRun(db, runId, {
       state: 'done',
       report: {
@@ -330,7 +335,7 @@ async function spiceJob(project: Project, ctx: JobContext, backbone: { id: numbe
         n,
         embeddingDim: embDim,
         views: { weak: bank.weakNames, strong: bank.strongNames, consistency: bank.consistencyViewNames, missingViewVectors: missingViews },
-        neighbours: { meanPerImage: round(bank.neighbours.indices.length / n, 2) },
+        neighbours: { meanPerImage: round(agreedNeighboursPerImage, 2) },
         pca: projection ? { dim: projection.outDim, explained: round(projection.explained, 4) } : null,
         spiceSelfRun: selfRunId,
         self: selfReport(self, settings.selfOutput),
@@ -341,6 +346,8 @@ async function spiceJob(project: Project, ctx: JobContext, backbone: { id: numbe
         changedBySemi: semi ? countChanged(selfLabels, labels) : 0,
         clusterSizes: sizes,
         meanDoubt: round(mean(doubt.doubt), 4),
+        neighbourAgreement: neighbourAgreement(graph, labels),
+        health,
       },
       timings,
     });
@@ -438,7 +445,13 @@ function saveSelfRun(
   );
   finishRun(db, id, {
     state: 'done',
-    report: { ...selfReport(self, settings.selfOutput), reliable: reliableReport(reliable), clusterSizes: clusterSizes(labels, k), spiceRun: spiceRunId },
+    report: {
+      ...selfReport(self, settings.selfOutput),
+      reliable: reliableReport(reliable),
+      clusterSizes: clusterSizes(labels, k),
+      neighbourAgreement: neighbourAgreement(graph, labels),
+      spiceRun: spiceRunId,
+    },
     timings: selfTimings,
   });
   return id;

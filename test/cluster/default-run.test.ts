@@ -1,0 +1,91 @@
+// Which run is shown first: chosen from the runs' own signals (SPICE's health, the neighbour agreement),
+// never from ground truth; the reasons are in plain words.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { withSeededDb } from './db-fixture.ts';
+import { chooseDefaultRun, defaultRun } from '../../main/pipeline/cluster/default-run.ts';
+import { createRun, finishRun, getRun, listRuns } from '../../main/pipeline/cluster/runs-repo.ts';
+import { spiceHealth } from '../../main/pipeline/cluster/spice-health.ts';
+import { neighbourAgreement } from '../../main/pipeline/cluster/neighbour-agreement.ts';
+import { runKmeans } from '../../main/pipeline/cluster/run-kmeans.ts';
+import { runSpice, type SpiceOptions } from '../../main/pipeline/cluster/spice.ts';
+import { getEmbeddedProject } from '../helpers/embedded-project.ts';
+import type { Project } from '../../main/app/project.ts';
+
+test('SPICE says in plain words when it did not learn: no sure images in most clusters, collapsed clusters, too few agreed neighbours', () => {
+  const healthy = spiceHealth({ n: 10000, k: 10, reliableAtDefault: [40, 12, 0, 300, 80, 9, 55, 61, 20, 7], clusterSizes: Array(10).fill(1000), agreedNeighboursPerImage: 30 });
+  assert.deepEqual(healthy, { learned: true, notes: [] });
+  const unsure = spiceHealth({ n: 1000, k: 10, reliableAtDefault: Array(10).fill(0), clusterSizes: Array(10).fill(100), agreedNeighboursPerImage: 34 });
+  assert.equal(unsure.learned, false);
+  assert.match(unsure.notes[0], /10 of 10 clusters had no image SPICE was sure of .* on 1000 images its heads learned little/);
+  const collapsed = spiceHealth({ n: 1000, k: 4, reliableAtDefault: [5, 5, 5, 5], clusterSizes: [600, 390, 10, 0], agreedNeighboursPerImage: 2 });
+  assert.equal(collapsed.learned, false);
+  assert.equal(collapsed.notes.length, 2);
+  assert.match(collapsed.notes[0], /collapsed: the smallest holds 0 images where 250 would be even/);
+  assert.match(collapsed.notes[1], /only 2\.0 neighbours per image/);
+});
+
+test('neighbour agreement: beyond chance, a partition along the neighbourhoods scores 1 and one across them scores below 0', () => {
+  // Two groups of three, each row's two neighbours in its own group.
+  const graph = { k: 2, indices: Int32Array.from([1, 2, 0, 2, 0, 1, 4, 5, 3, 5, 3, 4]) };
+  assert.equal(neighbourAgreement(graph, Int32Array.from([0, 0, 0, 1, 1, 1])).score, 1);
+  const across = neighbourAgreement(graph, Int32Array.from([0, 1, 0, 1, 0, 1]));
+  assert.ok(across.score < 0, `${across.score}`);
+  assert.equal(neighbourAgreement(graph, Int32Array.from([0, 0, 0, 0, 0, 0])).score, 0, 'one cluster gains nothing');
+});
+
+test('the default run: your labels first, then SPICE unless it says it did not learn, then its k-means', () => {
+  withSeededDb(6, (db) => {
+    const run = (method: 'kmeans' | 'spice' | 'refine', report?: Record<string, unknown>) => {
+      const id = createRun(db, { method, backboneId: 1, k: 3, seed: 0, params: {} });
+      finishRun(db, id, { state: 'done', report });
+      return id;
+    };
+    const kmeans = run('kmeans', { neighbourAgreement: { score: 0.6, agree: 0.7, chance: 0.3, neighbours: 10 } });
+    const unsure = run('spice', { health: { learned: false, notes: ['3 of 3 clusters had no image SPICE was sure of'] } });
+    let choice = chooseDefaultRun(listRuns(db, { state: 'done' }));
+    assert.equal(choice.run?.id, kmeans);
+    assert.match(choice.reason ?? '', new RegExp(`k-means \\(run #${kmeans}\\) is shown first: SPICE \\(run #${unsure}\\) reports that 3 of 3 clusters had no image`));
+    const sure = run('spice', { health: { learned: true, notes: [] } });
+    assert.equal(defaultRun(db)?.id, sure);
+    const older = run('spice');
+    assert.equal(defaultRun(db)?.id, older, 'a SPICE run without a recorded health (made by an older version) is shown as before');
+    const refined = run('refine', {});
+    choice = chooseDefaultRun(listRuns(db, { state: 'done' }));
+    assert.equal(choice.run?.id, refined);
+    assert.match(choice.reason ?? '', /learned from your labels/);
+  });
+});
+
+// Small and fast, as in spice-real.test.ts.
+const FAST: Partial<SpiceOptions> = { heads: 3, epochs: 6, pcaDim: 64, self: { minSteps: 200 } };
+
+test('the choice reads no ground truth: labels removed or shuffled, the same runs, signals and choice', async () => {
+  const source = await getEmbeddedProject({ perClass: 30, views: { weak: 2, strong: 2 } });
+  const outcome = async (project: Project) => {
+    const km = await runKmeans(project, { k: 10, seed: 3 });
+    const sp = await runSpice(project, { ...FAST, k: 10, seed: 3 });
+    const report = (id: number) => getRun(project.db, id)!.report as Record<string, unknown>;
+    return { km, sp, kmAgreement: report(km).neighbourAgreement, spAgreement: report(sp).neighbourAgreement, health: report(sp).health, choice: chooseDefaultRun(listRuns(project.db, { state: 'done' })) };
+  };
+  const copies = [source.copy(), source.copy(), source.copy()];
+  try {
+    copies[1].project.db.prepare('UPDATE images SET label = NULL').run();
+    // Shuffled: every image gets another image's folder label.
+    copies[2].project.db.prepare(`UPDATE images SET label = (SELECT label FROM images j WHERE j.id = (images.id % (SELECT MAX(id) FROM images)) + 1)`).run();
+    const [original, unlabelled, shuffled] = [await outcome(copies[0].project), await outcome(copies[1].project), await outcome(copies[2].project)];
+    const a = original.kmAgreement as { score: number };
+    assert.ok(a.score > 0 && a.score <= 1, `k-means agreement ${a.score}`);
+    assert.ok(typeof (original.health as { learned: unknown }).learned === 'boolean');
+    assert.ok([original.km, original.sp].includes(original.choice.run!.id));
+    for (const other of [unlabelled, shuffled]) {
+      assert.deepEqual(other.kmAgreement, original.kmAgreement);
+      assert.deepEqual(other.spAgreement, original.spAgreement);
+      assert.deepEqual(other.health, original.health);
+      assert.equal(other.choice.run?.method, original.choice.run?.method);
+      assert.equal(other.choice.reason, original.choice.reason);
+    }
+  } finally {
+    for (const c of copies) c.cleanup();
+  }
+});
