@@ -12,13 +12,13 @@ import { runSpice, type SpiceOptions } from '../../main/pipeline/cluster/spice.t
 import { getEmbeddedProject } from '../helpers/embedded-project.ts';
 import type { Project } from '../../main/app/project.ts';
 
-test('SPICE says in plain words when it did not learn: no sure images in most clusters, collapsed clusters, too few agreed neighbours', () => {
+test('SPICE says in plain words when it did not learn: too few sure images, collapsed clusters, too few agreed neighbours', () => {
   const healthy = spiceHealth({ n: 10000, k: 10, reliableAtDefault: [40, 12, 0, 300, 80, 9, 55, 61, 20, 7], clusterSizes: Array(10).fill(1000), agreedNeighboursPerImage: 30 });
   assert.deepEqual(healthy, { learned: true, notes: [] });
-  const unsure = spiceHealth({ n: 1000, k: 10, reliableAtDefault: Array(10).fill(0), clusterSizes: Array(10).fill(100), agreedNeighboursPerImage: 34 });
+  const unsure = spiceHealth({ n: 2000, k: 10, reliableAtDefault: [20, 0, 0, 0, 0, 0, 2, 18, 0, 0], clusterSizes: Array(10).fill(200), agreedNeighboursPerImage: 30 });
   assert.equal(unsure.learned, false);
-  assert.match(unsure.notes[0], /10 of 10 clusters had no image SPICE was sure of .* on 1000 images its heads learned little/);
-  const collapsed = spiceHealth({ n: 1000, k: 4, reliableAtDefault: [5, 5, 5, 5], clusterSizes: [600, 390, 10, 0], agreedNeighboursPerImage: 2 });
+  assert.deepEqual(unsure.notes, ["it was sure of only 40 of 2000 images (2.0 %) at its default thresholds, too few to have learned more than the embedding's own neighbourhoods"]);
+  const collapsed = spiceHealth({ n: 1000, k: 4, reliableAtDefault: [50, 50, 50, 50], clusterSizes: [600, 390, 10, 0], agreedNeighboursPerImage: 2 });
   assert.equal(collapsed.learned, false);
   assert.equal(collapsed.notes.length, 2);
   assert.match(collapsed.notes[0], /collapsed: the smallest holds 0 images where 250 would be even/);
@@ -42,10 +42,10 @@ test('the default run: your labels first, then SPICE unless it says it did not l
       return id;
     };
     const kmeans = run('kmeans', { neighbourAgreement: { score: 0.6, agree: 0.7, chance: 0.3, neighbours: 10 } });
-    const unsure = run('spice', { health: { learned: false, notes: ['3 of 3 clusters had no image SPICE was sure of'] } });
+    const unsure = run('spice', { health: { learned: false, notes: ['it was sure of only 0 of 6 images'] } });
     let choice = chooseDefaultRun(listRuns(db, { state: 'done' }));
     assert.equal(choice.run?.id, kmeans);
-    assert.match(choice.reason ?? '', new RegExp(`k-means \\(run #${kmeans}\\) is shown first: SPICE \\(run #${unsure}\\) reports that 3 of 3 clusters had no image`));
+    assert.match(choice.reason ?? '', new RegExp(`k-means \\(run #${kmeans}\\) is shown first: SPICE \\(run #${unsure}\\) reports that it was sure of only 0 of 6 images`));
     const sure = run('spice', { health: { learned: true, notes: [] } });
     assert.equal(defaultRun(db)?.id, sure);
     const older = run('spice');
