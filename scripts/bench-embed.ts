@@ -1,7 +1,7 @@
 // Imports a folder into a throw-away project, embeds it, and compares the end-to-end embedding rate with
 // onnxruntime's own rate on ready-made tensors of the same shape (the ceiling).
 // Usage: npm run bench:embed -- --images <folder> --model <onnx|registry-name> [--size <px>] [--limit N]
-//        [--batch N] [--workers N] [--views weak=4,strong=4,fixed=4] [--repeat N (default 3)]
+//        [--batch N] [--workers N] [--views weak=4,strong=4,fixed=4] [--repeat N (default 5)]
 // The last line printed is one JSON object.
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -36,7 +36,7 @@ const limit = values.limit ? Number(values.limit) : undefined;
 const batchSize = values.batch ? Number(values.batch) : DEFAULT_BATCH_SIZE;
 const workers = values.workers ? Number(values.workers) : undefined;
 const views = values.views ? parseViewCounts(values.views) : undefined;
-const repeat = values.repeat ? Number(values.repeat) : 3;
+const repeat = values.repeat ? Number(values.repeat) : 5;
 if (!Number.isInteger(repeat) || repeat < 1) throw new Error(`--repeat must be a positive integer, got ${values.repeat}`);
 
 const scratch = mkdtempSync(join(tmpdir(), 'spice-bench-embed-'));
