@@ -6,7 +6,7 @@ import { openProject } from '../main/app/project.ts';
 import { loadEmbeddingMatrix } from '../main/db/embeddings-repo.ts';
 import { chooseEmbeddedBackbone } from '../main/pipeline/cluster/backbone-choice.ts';
 import { kmeansSteps } from '../main/pipeline/cluster/kmeans.ts';
-import { createRng } from '../main/pipeline/cluster/prng.ts';
+import { createRng } from '../main/base/random.ts';
 
 const { values } = parseArgs({
   options: {

@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { cosineKnn } from '../main/ml/cosine-knn.ts';
 import { openProject } from '../main/app/project.ts';
 import { loadEmbeddingMatrix } from '../main/db/embeddings-repo.ts';
-import { createRng } from '../main/pipeline/cluster/prng.ts';
+import { createRng } from '../main/base/random.ts';
 import { writeNpyFloat32 } from '../main/pipeline/embed/npy.ts';
 
 const { values } = parseArgs({

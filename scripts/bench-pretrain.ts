@@ -20,7 +20,7 @@ import { createEncoderExtractor } from '../main/ml/moco/extractor.ts';
 import { knnAccuracy, type KnnAccuracy } from '../main/ml/moco/knn-eval.ts';
 import { MocoTrainer } from '../main/ml/moco/moco.ts';
 import { pretrainProject } from '../main/ml/moco/pretrain-job.ts';
-import { Rng } from '../main/ml/moco/rng.ts';
+import { Rng } from '../main/base/random.ts';
 import { getPretrainRun, readLossCurve } from '../main/ml/moco/store.ts';
 import { initTfBackend, tf, type TfBackendName } from '../main/ml/tf-backend.ts';
 import { registerWasmTrainingKernels } from '../main/ml/tf-kernels/index.ts';

@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { createRng } from '../main/pipeline/cluster/prng.ts';
+import { createRng } from '../main/base/random.ts';
 import { sha256OfBytes } from '../main/pipeline/import/hash.ts';
 import { CIFAR_FULL_DIR } from '../test/helpers/shared-data.ts';
 

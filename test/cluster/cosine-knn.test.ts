@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cosineKnn } from '../../main/ml/cosine-knn.ts';
-import { createRng } from '../../main/pipeline/cluster/prng.ts';
+import { createRng } from '../../main/base/random.ts';
 
 function unitRows(n: number, dim: number, seed: number): Float32Array {
   const rng = createRng(seed);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createDotKernel } from '../../main/pipeline/cluster/dot-kernel.ts';
-import { createRng } from '../../main/pipeline/cluster/prng.ts';
+import { createRng } from '../../main/base/random.ts';
 
 /** Dots in float64, the reference. */
 function exactDots(data: Float32Array, n: number, centers: Float32Array, k: number, dim: number): Float64Array {

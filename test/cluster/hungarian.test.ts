@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { maxWeightAssignment, minCostAssignment } from '../../main/pipeline/cluster/hungarian.ts';
-import { createRng } from '../../main/pipeline/cluster/prng.ts';
+import { createRng } from '../../main/base/random.ts';
 
 /** Best total over every injective map from the smaller side into the larger, by enumeration. */
 function bruteForceMin(cost: number[][]): number {

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MAP_SAMPLE, mapSample, placeAroundSample } from '../../main/app/services/map-sample.ts';
-import { createRng, sampleIndices } from '../../main/pipeline/cluster/prng.ts';
+import { createRng, sampleIndices } from '../../main/base/random.ts';
 
 test('a map sample is drawn only past the sample size, distinct, ascending and the same for the same seed', () => {
   assert.equal(mapSample(MAP_SAMPLE, 0), null);

@@ -6,7 +6,7 @@ import { crossEntropy, meanEntropyPenalty, neighbourConsistency, softmaxRows } f
 import { DEFAULT_RELAX_SCHEDULE, selectReliable, type ReliableOptions } from '../../main/pipeline/cluster/reliable.ts';
 import { doubtScores } from '../../main/pipeline/cluster/doubt.ts';
 import { alignHeadOutputs, headConsensus } from '../../main/pipeline/cluster/spice-self.ts';
-import { createRng } from '../../main/pipeline/cluster/prng.ts';
+import { createRng } from '../../main/base/random.ts';
 import { initTfBackend } from '../../main/ml/tf-backend.ts';
 import { MlpHeads, predictWithWeights, sliceHead, type MlpHeadsWeights } from '../../main/ml/mlp-heads.ts';
 import { pca } from '../../main/ml/spice-linalg.ts';

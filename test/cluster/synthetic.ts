@@ -1,5 +1,5 @@
 // Synthetic, L2-normalised blobs for unit tests of the clustering algorithms (real-embedding tests live beside them).
-import { createRng } from '../../main/pipeline/cluster/prng.ts';
+import { createRng } from '../../main/base/random.ts';
 
 export interface Blobs {
   data: Float32Array;

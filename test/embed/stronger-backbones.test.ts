@@ -10,7 +10,7 @@ import { openProject, type Project } from '../../main/app/project.ts';
 import { loadEmbeddingMatrix } from '../../main/db/embeddings-repo.ts';
 import { encodeOnnxModel, type GraphInitializer, type GraphNode } from '../../main/ml/onnx-graph.ts';
 import { resolveBackbone } from '../../main/models/backbones.ts';
-import { createRng } from '../../main/pipeline/cluster/prng.ts';
+import { createRng } from '../../main/base/random.ts';
 import { embedProject } from '../../main/pipeline/embed/index.ts';
 import { importFolder } from '../../main/pipeline/import/index.ts';
 import { makeTempDir } from '../helpers/cifar-subset.ts';

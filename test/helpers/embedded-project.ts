@@ -46,7 +46,7 @@ export interface EmbeddedProject {
  * What makes the cached project: importing, embedding, the model registry, the database schema and
  * this file, plus the native packages that decode and infer. Their digest is part of the cache key.
  */
-const PRODUCER_CODE = ['main/pipeline/import', 'main/pipeline/embed', 'main/models', 'main/ml/onnx.ts', 'main/db', 'main/jobs', 'main/app/project.ts', 'test/helpers/embedded-project.ts'];
+const PRODUCER_CODE = ['main/base', 'main/pipeline/import', 'main/pipeline/embed', 'main/models', 'main/ml/onnx.ts', 'main/db', 'main/jobs', 'main/app/project.ts', 'test/helpers/embedded-project.ts'];
 const PRODUCER_PACKAGES = ['onnxruntime-node', 'sharp', 'better-sqlite3'];
 
 export async function getEmbeddedProject(options: EmbeddedProjectOptions = {}): Promise<EmbeddedProject> {

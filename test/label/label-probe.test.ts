@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initTfBackend, tf } from '../../main/ml/tf-backend.ts';
 import { labelProbeProbs } from '../../main/pipeline/label/label-probe.ts';
-import { createRng } from '../../main/pipeline/cluster/prng.ts';
+import { createRng } from '../../main/base/random.ts';
 
 // Three classes in 64 dimensions whose means differ in a few dimensions only, buried in noise; four
 // labelled images per class. The probe must put most unlabelled images in their own class.

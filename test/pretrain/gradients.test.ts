@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { tf } from '../../main/ml/tf-backend.ts';
 import { initTrainingBackend } from '../../main/ml/moco/backend.ts';
 import { bufferShapes, encoderForward, headForward, initTensors, parameterShapes } from '../../main/ml/moco/resnet.ts';
-import { Rng } from '../../main/ml/moco/rng.ts';
+import { Rng } from '../../main/base/random.ts';
 import type { EncoderSpec } from '../../main/ml/moco/config.ts';
 import type { LayerContext, TensorMap } from '../../main/ml/moco/layers.ts';
 

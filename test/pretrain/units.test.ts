@@ -9,7 +9,7 @@ import { defaultBnSplits, defaultQueueSize, PretrainConfigError, resolvePretrain
 import { knnAccuracy } from '../../main/ml/moco/knn-eval.ts';
 import { MocoTrainer } from '../../main/ml/moco/moco.ts';
 import { bufferShapes, encoderForward, foldEncoder, foldedForward, disposeFolded, initTensors, parameterShapes } from '../../main/ml/moco/resnet.ts';
-import { Rng } from '../../main/ml/moco/rng.ts';
+import { Rng } from '../../main/base/random.ts';
 import { cosineLr } from '../../main/ml/moco/schedule.ts';
 
 test('rng state restores the same sequence', () => {

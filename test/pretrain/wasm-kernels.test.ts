@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf, initTfBackend } from '../../main/ml/tf-backend.ts';
 import { registerWasmTrainingKernels } from '../../main/ml/tf-kernels/index.ts';
-import { Rng } from '../../main/ml/moco/rng.ts';
+import { Rng } from '../../main/base/random.ts';
 
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
 const CASES: Array<{ x: [number, number, number, number]; w: [number, number, number, number]; stride: number; pad: Pad }> = [

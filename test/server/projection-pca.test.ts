@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomizedPca } from '../../main/app/services/pca.ts';
 import { jacobiEigen } from '../../main/ml/jacobi-eigen.ts';
-import { createRng } from '../../main/pipeline/cluster/prng.ts';
+import { createRng } from '../../main/base/random.ts';
 
 test('Jacobi eigen-decomposition of a small symmetric matrix', () => {
   const { values, vectors } = jacobiEigen(Float64Array.from([4, 1, 0, 1, 3, 1, 0, 1, 2]), 3);

@@ -3,7 +3,7 @@
 // onnxruntime, cosine-knn.ts: 40,000 x 10,000 x 1,024 in a few seconds). umap-js's own neighbour search
 // and layout grow faster than linearly (docs/scale.md), and an image lands beside the ones it resembles.
 import { cosineTopK } from '../../ml/cosine-knn.ts';
-import { createRng, sampleIndices } from '../../pipeline/cluster/prng.ts';
+import { createRng, sampleIndices } from '../../base/random.ts';
 
 /** Images UMAP lays out itself; larger maps place the rest around them. */
 export const MAP_SAMPLE = 10_000;

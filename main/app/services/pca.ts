@@ -2,7 +2,7 @@
 // components of a tall matrix without forming its dim x dim covariance. Used to bring 1024-d
 // embeddings down to a few dozen dimensions before UMAP's neighbour search, which is far faster there.
 import { jacobiEigen } from '../../ml/jacobi-eigen.ts';
-import { createRng } from '../../pipeline/cluster/prng.ts';
+import { createRng } from '../../base/random.ts';
 
 export interface PcaOptions {
   seed?: number;

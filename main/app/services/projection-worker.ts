@@ -2,7 +2,7 @@
 // search is synchronous and takes tens of seconds on 10,000 images; the app must keep answering.
 import { parentPort, workerData } from 'node:worker_threads';
 import { UMAP } from 'umap-js';
-import { createRng } from '../../pipeline/cluster/prng.ts';
+import { createRng } from '../../base/random.ts';
 import { randomizedPca } from './pca.ts';
 
 /** UMAP's neighbour search is many times faster on a PCA of the embeddings than on 1024 dimensions. */

@@ -2,7 +2,7 @@
 // random resized crop, horizontal flip, colour jitter (brightness, contrast, saturation, hue in a
 // random order), random grayscale and Gaussian blur, as torchvision's MoCo v2 recipe does.
 import type { AugmentConfig } from './config.ts';
-import type { Rng } from './rng.ts';
+import type { Rng } from '../../base/random.ts';
 
 export type Triple = [number, number, number];
 

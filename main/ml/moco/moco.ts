@@ -5,7 +5,7 @@ import type { PretrainConfig } from './config.ts';
 import type { LayerContext, TensorMap } from './layers.ts';
 import { KeyQueue } from './queue.ts';
 import { bufferShapes, encoderForward, headForward, initTensors, parameterShapes } from './resnet.ts';
-import type { Rng } from './rng.ts';
+import type { Rng } from '../../base/random.ts';
 
 const BN_MOMENTUM = 0.1;
 

@@ -11,7 +11,7 @@ import { initTrainingBackend } from './backend.ts';
 import { PretrainConfigError, resolvePretrainConfig, stepsPerEpoch, type PretrainConfig, type PretrainOptions } from './config.ts';
 import { channelStats, countProjectImages, imageView, loadTrainingImages, type TrainingImages } from './dataset.ts';
 import { MocoTrainer } from './moco.ts';
-import { Rng } from './rng.ts';
+import { Rng } from '../../base/random.ts';
 import { cosineLr } from './schedule.ts';
 import {
   createPretrainRun,

@@ -1,6 +1,6 @@
 // The MoCo queue of negative keys: a ring of `size` unit vectors, oldest overwritten first.
 import { tf } from '../tf-backend.ts';
-import type { Rng } from './rng.ts';
+import type { Rng } from '../../base/random.ts';
 
 export class KeyQueue {
   private constructor(public keys: tf.Tensor2D, public ptr: number) {}

@@ -4,7 +4,7 @@
 import { tf } from '../tf-backend.ts';
 import { RESNET_BLOCKS, type EncoderSpec } from './config.ts';
 import { batchNorm, chain, conv2d, globalAvgPool, l2Normalize, linear, maxPool3x3s2, relu, type Backward, type LayerContext, type Tensor, type TensorMap } from './layers.ts';
-import type { Rng } from './rng.ts';
+import type { Rng } from '../../base/random.ts';
 
 export interface ParamShape {
   name: string;

@@ -2,7 +2,7 @@
 import type { Db } from '../../db/connection.ts';
 import type { EncoderSpec, PretrainConfig } from './config.ts';
 import type { NamedArray, TrainerState } from './moco.ts';
-import type { RngState } from './rng.ts';
+import type { RngState } from '../../base/random.ts';
 
 export type PretrainState = 'training' | 'done';
 

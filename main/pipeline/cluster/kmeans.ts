@@ -2,7 +2,7 @@
 // bounds to skip most distance computations once clusters settle. Distances come from dot products
 // (|x|^2 - 2 x.c + |c|^2) computed by the dot kernel (WebAssembly SIMD, else plain JS).
 import { createDotKernel, type DotKernel } from './dot-kernel.ts';
-import { createRng, type Rng } from './prng.ts';
+import { createRng, type Rng } from '../../base/random.ts';
 
 export interface KmeansOptions {
   seed: number;

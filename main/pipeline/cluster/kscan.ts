@@ -8,7 +8,7 @@ import { createDotKernel } from './dot-kernel.ts';
 import { ClusteringInputError } from './errors.ts';
 import { kmeansAsync } from './kmeans.ts';
 import { adjustedRandIndex, contingencyTable } from './metrics.ts';
-import { createRng } from './prng.ts';
+import { createRng } from '../../base/random.ts';
 
 export interface KScanOptions {
   kMin: number;

@@ -7,7 +7,7 @@
 // relaxes the thresholds for THAT cluster only, step by step along `relaxSchedule`, recording each
 // step; a cluster still short after the last step takes its most consistent members. Nothing is
 // relaxed silently: every relaxation is in the result (and from there in the run's report and log).
-import { createRng } from './prng.ts';
+import { createRng } from '../../base/random.ts';
 
 export interface ReliableOptions {
   /** n_s: neighbours the consistency is measured over (reference 100). */

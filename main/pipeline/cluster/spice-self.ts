@@ -14,7 +14,7 @@
 import { MlpHeads, type MlpHeadsWeights } from '../../ml/mlp-heads.ts';
 import { rowDots } from '../../ml/spice-linalg.ts';
 import { maxWeightAssignment } from './hungarian.ts';
-import { createRng } from './prng.ts';
+import { createRng } from '../../base/random.ts';
 import { gatherRows, permutation, predictOverViews, randomViews, yieldToEventLoop, type SpiceBank } from './spice-bank.ts';
 import { randomNeighbour } from './view-agreement.ts';
 import { crossEntropy, meanEntropyPenalty, neighbourConsistency, softmaxRows } from './spice-losses.ts';

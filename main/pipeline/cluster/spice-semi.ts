@@ -7,7 +7,7 @@
 //                    argmax P(weak view) (the pseudo-label is a constant: no gradient through it);
 //   an exponential moving average of the weights (decay 0.999) is the final classifier.
 import { MlpHeads, type MlpHeadsWeights } from '../../ml/mlp-heads.ts';
-import { createRng } from './prng.ts';
+import { createRng } from '../../base/random.ts';
 import { gatherRows, predictOverViews, randomViews, yieldToEventLoop, type SemiBank } from './spice-bank.ts';
 import { crossEntropy, meanEntropyPenalty, neighbourConsistency, softmaxRows } from './spice-losses.ts';
 import { randomNeighbour, type NeighbourLists } from './view-agreement.ts';

@@ -4,7 +4,7 @@
 import type { Db } from '../../db/connection.ts';
 import { listViews, loadEmbeddingMatrix } from '../../db/embeddings-repo.ts';
 import { pca as computePca, projectPca, type PcaBasis } from '../../ml/spice-linalg.ts';
-import { createRng } from './prng.ts';
+import { createRng } from '../../base/random.ts';
 import type { SemiBank } from './spice-bank.ts';
 
 /**

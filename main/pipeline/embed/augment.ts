@@ -9,7 +9,7 @@
 // The reference (SCAN/SPICE 'scan' strong augmentation) draws 4 ops and cuts out up to 16 px of a
 // 32-px image; the op ranges below follow it (enhance factors 0.05-0.95, rotate +-30 deg, shear and
 // translate +-0.1, posterize 4-8 bits, solarize threshold 0-256).
-import { createRng } from '../cluster/prng.ts';
+import { createRng } from '../../base/random.ts';
 import type { RgbImage } from './preprocess.ts';
 
 export type AugOp =

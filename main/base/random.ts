@@ -1,5 +1,7 @@
-// A seeded xoshiro128** generator whose whole state can be saved in a checkpoint and restored, so a
-// resumed pre-training draws the same crops, colours and batch orders as an uninterrupted one.
+// The one seeded PRNG of the project: SplitMix32 seeding a xoshiro128**. Every stage that draws (k-means
+// starts, SPICE batches, augmentations, MoCo crops, map samples) uses it, so the same seed gives the same
+// result; its whole state can be saved in a checkpoint and restored, so a resumed pre-training draws the
+// same crops, colours and batch orders as an uninterrupted one.
 
 export type RngState = [number, number, number, number];
 
@@ -46,26 +48,23 @@ export class Rng {
     return result;
   }
 
-  /** Uniform in [0, 1). */
-  next(): number {
-    return this.nextU32() / 4294967296;
-  }
+  // The drawing methods are bound (arrow properties): callers pass them on as plain functions
+  // (rng.next as a weight initialiser, rng.int as a sampler).
 
-  uniform(lo: number, hi: number): number {
-    return lo + (hi - lo) * this.next();
-  }
+  /** Uniform in [0, 1). */
+  readonly next = (): number => this.nextU32() / 4294967296;
+
+  readonly uniform = (lo: number, hi: number): number => lo + (hi - lo) * this.next();
 
   /** Uniform integer in [0, n). */
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
+  readonly int = (n: number): number => Math.floor(this.next() * n);
 
   /** Standard normal (Box-Muller; keeps no spare value, so state() is the whole state). */
-  normal(): number {
+  readonly normal = (): number => {
     let u = 0;
     while (u === 0) u = this.next();
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.next());
-  }
+  };
 
   /** A random permutation of 0..n-1 (Fisher-Yates). */
   permutation(n: number): Int32Array {
@@ -83,4 +82,22 @@ export class Rng {
 
 function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
+}
+
+/** A generator seeded with `seed` (the same seed, the same sequence). */
+export function createRng(seed: number): Rng {
+  return new Rng(seed);
+}
+
+/** `size` distinct indices of 0..n-1 drawn uniformly (partial Fisher-Yates), ascending. */
+export function sampleIndices(n: number, size: number, rng: Rng): Int32Array {
+  if (!Number.isInteger(size) || size < 0 || size > n) throw new Error(`cannot draw ${size} of ${n} indices`);
+  const pool = Int32Array.from({ length: n }, (_, i) => i);
+  for (let i = 0; i < size; i++) {
+    const j = i + rng.int(n - i);
+    const t = pool[i];
+    pool[i] = pool[j];
+    pool[j] = t;
+  }
+  return pool.slice(0, size).sort();
 }
