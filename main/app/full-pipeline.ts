@@ -3,6 +3,7 @@
 // Run again with nothing changed, it adds nothing: import and embedding skip what is stored, and a
 // finished k-means or SPICE run with the same settings on the same embedded images is reused.
 import type { Project } from './project.ts';
+import { DEFAULT_SEED } from '../base/random.ts';
 import { importFolder, type ImportSummary } from '../pipeline/import/index.ts';
 import { embedProject, type EmbedSummary } from '../pipeline/embed/index.ts';
 import type { ViewCounts } from '../pipeline/embed/views.ts';
@@ -18,7 +19,6 @@ export const DEFAULT_BACKBONE = 'mobilenet_v1_imagenet';
  * than a larger random bank.
  */
 export const DEFAULT_BANK_VIEWS: ViewCounts = { weak: 2, strong: 2, fixed: 4 };
-export const DEFAULT_SEED = 0;
 
 export const PIPELINE_STAGES = ['import', 'embed', 'kmeans', 'spice'] as const;
 export type PipelineStage = (typeof PIPELINE_STAGES)[number];

@@ -3,6 +3,9 @@
 // result; its whole state can be saved in a checkpoint and restored, so a resumed pre-training draws the
 // same crops, colours and batch orders as an uninterrupted one.
 
+/** The seed every stage uses when none is given. */
+export const DEFAULT_SEED = 0;
+
 export type RngState = [number, number, number, number];
 
 export class Rng {

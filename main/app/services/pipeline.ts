@@ -10,7 +10,7 @@ import { loadEmbed, loadImport, loadKmeans, loadRefine, loadSpice } from './deps
 import { ApiError } from './errors.ts';
 import { requireFolder } from './projects.ts';
 import { runEvaluation } from './summary.ts';
-import { DEFAULT_SEED } from '../full-pipeline.ts';
+import { DEFAULT_SEED } from '../../base/random.ts';
 
 /** The contract's view counts as the embed stage takes them: fixed views left out = none. */
 function bankViews(views: ViewCounts | undefined): { weak: number; strong: number; fixed: number } | undefined {

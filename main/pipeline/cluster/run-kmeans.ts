@@ -1,6 +1,7 @@
 // k-means on a backbone's plain embeddings, stored as a clustering run (method 'kmeans') by a 'cluster' job.
 import type { Project } from '../../app/project.ts';
 import type { Db } from '../../db/connection.ts';
+import { DEFAULT_SEED } from '../../base/random.ts';
 import { loadEmbeddingMatrix } from '../../db/embeddings-repo.ts';
 import { JobCancelledError } from '../../jobs/runner.ts';
 import { chooseEmbeddedBackbone } from './backbone-choice.ts';
@@ -22,7 +23,6 @@ export interface KmeansRunOptions {
   signal?: AbortSignal;
 }
 
-export const DEFAULT_SEED = 0;
 export const DEFAULT_RESTARTS = 10;
 export const DEFAULT_MAX_ITER = 100;
 

@@ -14,7 +14,7 @@ import { argmaxLabels, doubtScores } from './doubt.ts';
 import { ClusteringInputError } from './errors.ts';
 import { knn, type KnnResult } from './knn.ts';
 import { plainKnnGraph } from './knn-cache.ts';
-import { createRng } from '../../base/random.ts';
+import { createRng, DEFAULT_SEED } from '../../base/random.ts';
 import { DEFAULT_RELAX_SCHEDULE, selectReliable, type ReliableOptions, type ReliableResult } from './reliable.ts';
 import { carryOverClusterNames, describeCarryOver } from './name-carryover.ts';
 import { neighbourAgreement } from './neighbour-agreement.ts';
@@ -60,7 +60,6 @@ export interface SpiceOptions {
   selfOutput?: 'lowest-loss' | 'consensus';
 }
 
-export const DEFAULT_SEED = 0;
 
 /** SPICE-Semi settings; warmStart: the classifier starts as the selected SPICE-Self head. */
 export type SemiSettings = Omit<SpiceSemiOptions, 'seed' | 'steps'> & { warmStart: boolean };
