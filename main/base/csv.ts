@@ -1,9 +1,19 @@
 // CSV as RFC 4180 writes it: comma-separated, fields with a comma, quote or line break in double quotes,
-// quotes doubled. One reader and one writer for every CSV the product reads or writes.
+// quotes doubled; a cell a spreadsheet would run as a formula is neutralised. One reader and one writer
+// for every CSV the product reads or writes.
 
-/** Quotes a field when it must be quoted. */
+/** A cell a spreadsheet would run as a formula: it starts with =, +, -, @, a tab or a carriage return. */
+const FORMULA_START = /^[=+\-@\t\r]/;
+/** Such a cell as written: behind a single quote, which spreadsheets show as text (OWASP's advice). */
+const NEUTRALISED = /^'[=+\-@\t\r]/;
+
+/**
+ * One field as written: a value a spreadsheet would run as a formula is put behind a single quote
+ * (parseCsv takes it off again), then quoted when it holds a comma, quote or line break.
+ */
 export function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+  const safe = FORMULA_START.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
 export interface CsvRecord {
@@ -74,7 +84,7 @@ export function parseCsv(text: string): CsvRecord[] {
     }
     if (quoted) throw new CsvSyntaxError('a quoted field is not closed', start);
     fields.push(field);
-    if (!(fields.length === 1 && fields[0] === '')) records.push({ line: start, fields });
+    if (!(fields.length === 1 && fields[0] === '')) records.push({ line: start, fields: fields.map((f) => (NEUTRALISED.test(f) ? f.slice(1) : f)) });
   }
   return records;
 }

@@ -71,6 +71,14 @@ test('CSV export: exact header, one row per image matching the final labels, pat
   assert.equal(csvField('plain'), 'plain');
 });
 
+test('a cell a spreadsheet would run as a formula is written as text and read back as it was', () => {
+  const values = ['=HYPERLINK("http://x","y")', '+1', '-2', '@SUM(A1)', '\tcmd', 'a=b', "'quoted"];
+  const written = values.map(csvField);
+  assert.deepEqual(written.slice(0, 5), [`"'=HYPERLINK(""http://x"",""y"")"`, "'+1", "'-2", "'@SUM(A1)", "'\tcmd"]);
+  assert.equal(written[5], 'a=b', 'only the first character counts');
+  assert.deepEqual(parseCsv(written.join(',') + '\n')[0].fields, values, 'the reader takes the quote off again');
+});
+
 test('JSON export: run info and one entry per image with the corrected flag', async () => {
   const file = join(out.dir, 'labels.json');
   await exportLabels(project, { runId, format: 'json', out: file });

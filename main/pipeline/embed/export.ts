@@ -5,6 +5,7 @@ import type { Project } from '../../app/project.ts';
 import { embeddingCounts, loadEmbeddingMatrix } from '../../db/embeddings-repo.ts';
 import { getBackboneByName, listBackbones, type BackboneRecord } from '../../models/backbones.ts';
 import { writeNpyFloat32 } from './npy.ts';
+import { csvField } from '../../base/csv.ts';
 
 export interface ExportEmbeddingsOptions {
   /** Backbone name; default the only backbone with vectors of `view`. */
@@ -67,9 +68,4 @@ function pickBackbone(project: Project, name: string | undefined, view: string):
   if (withView.length === 0) throw new Error(`this project has no '${view}' embeddings yet; run \`spice-workbench embed\` first`);
   if (withView.length > 1) throw new Error(`several backbones have '${view}' vectors (${withView.map((b) => b.name).join(', ')}); choose one with --backbone`);
   return withView[0];
-}
-
-/** RFC 4180: quote a field holding a comma, quote or line break; double inner quotes. */
-export function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
