@@ -19,9 +19,29 @@ export interface ProjectStatus {
   interruptedJobs: Array<{ id: number; kind: string; done: number; total: number | null }>;
 }
 
+/** The counts the CLI's status and the app's project summary both show. */
+export interface ProjectCounts {
+  images: number;
+  /** Images with a ground-truth (folder) label. */
+  labelled: number;
+  duplicates: number;
+  /** Files not imported for another reason than being a duplicate. */
+  errors: number;
+}
+
+export function projectCounts(db: Db): ProjectCounts {
+  const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
+  return {
+    images: count('SELECT COUNT(*) AS n FROM images'),
+    labelled: count('SELECT COUNT(*) AS n FROM images WHERE label IS NOT NULL'),
+    duplicates: count(`SELECT COUNT(*) AS n FROM import_errors WHERE reason = 'duplicate'`),
+    errors: count(`SELECT COUNT(*) AS n FROM import_errors WHERE reason <> 'duplicate'`),
+  };
+}
+
 /** A read-only summary of a project: what was imported, what failed, what is embedded and clustered. */
 export function projectStatus(db: Db): ProjectStatus {
-  const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
+  const counts = projectCounts(db);
   const errorRows = db
     .prepare(`SELECT rel_path AS path, reason, detail FROM import_errors WHERE reason <> 'duplicate' ORDER BY rel_path`)
     .all() as ProjectStatus['errors'];
@@ -40,12 +60,12 @@ export function projectStatus(db: Db): ProjectStatus {
   for (const b of backbones) embeddings[b.name] ??= {};
   const choice = chooseDefaultRun(listRuns(db, { state: 'done' }));
   return {
-    images: count('SELECT COUNT(*) AS n FROM images'),
-    duplicates: count(`SELECT COUNT(*) AS n FROM import_errors WHERE reason = 'duplicate'`),
+    images: counts.images,
+    duplicates: counts.duplicates,
     errors: errorRows,
     embeddings,
     imageRoot: getMeta(db, 'image_root') ?? null,
-    labelledImages: count('SELECT COUNT(*) AS n FROM images WHERE label IS NOT NULL'),
+    labelledImages: counts.labelled,
     labels: (db.prepare('SELECT DISTINCT label FROM images WHERE label IS NOT NULL ORDER BY label').all() as Array<{ label: string }>).map((r) => r.label),
     backbones,
     runs: db

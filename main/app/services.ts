@@ -3,7 +3,7 @@
 // No Electron here: Electron, the WebSocket bridge and tests all go through dispatch().
 import type { ApiErrorShape, MethodName, PlatformMode, PushEvent, ServiceApi } from '../../preload/contract/api.ts';
 import { JobCancelledError } from '../jobs/runner.ts';
-import { ClusteringInputError } from '../pipeline/cluster/errors.ts';
+import { InputError, NotFoundError } from '../base/errors.ts';
 import { validateCall } from './validate.ts';
 import { createAppService } from './services/app.ts';
 import { createBackbonesService } from './services/backbones.ts';
@@ -101,19 +101,6 @@ export function createServices(options: ServicesOptions): Services {
   };
 }
 
-/** Input errors raised by pipeline modules are the caller's fault, not the app's. */
-const INPUT_ERROR_NAMES = new Set([
-  'ImportInputError',
-  'ClassNameError',
-  'ClusteringInputError',
-  'LabelImportError',
-  'UnnamedClusterError',
-  'BackboneChoiceError',
-  'ExportError',
-  'NoGroundTruthError',
-  'PretrainConfigError',
-  'RangeError',
-]);
 
 function translateError(err: unknown): unknown {
   if (err instanceof ApiError) return err;
@@ -122,8 +109,8 @@ function translateError(err: unknown): unknown {
   if (code.startsWith('SQLITE_READONLY')) return new ApiError('conflict', 'this project is open read-only (this user may not write it): browsing and exporting to another folder work, changes do not');
   if (code.startsWith('SQLITE_BUSY')) return new ApiError('conflict', 'the project stayed locked by another process for too long: try again when it has finished writing');
   if (err instanceof JobCancelledError) return new ApiError('conflict', 'cancelled');
-  if (err instanceof ClusteringInputError) return new ApiError('invalid-argument', err.message);
-  if (err instanceof Error && INPUT_ERROR_NAMES.has(err.name)) return new ApiError('invalid-argument', err.message);
-  if (err instanceof Error && err.name === 'UnknownImageError') return new ApiError('not-found', err.message);
+  // Input errors raised by pipeline modules are the caller's fault, not the app's.
+  if (err instanceof InputError || err instanceof RangeError) return new ApiError('invalid-argument', err.message);
+  if (err instanceof NotFoundError) return new ApiError('not-found', err.message);
   return err;
 }

@@ -6,6 +6,7 @@ import { embeddingCounts } from '../../db/embeddings-repo.ts';
 import { clusteringMetrics, type ClusteringMetrics } from '../../pipeline/cluster/metrics.ts';
 import { listRuns, type RunRecord } from '../../pipeline/cluster/runs-repo.ts';
 import { chooseDefaultRun, spiceHealthOf } from '../../pipeline/cluster/default-run.ts';
+import { projectCounts } from '../project-status.ts';
 import { agreementOf } from '../../pipeline/cluster/neighbour-agreement.ts';
 import type { Project } from '../project.ts';
 import type { Session } from './session.ts';
@@ -82,21 +83,21 @@ function defaultRunOf(db: Db): Pick<ProjectSummary, 'defaultRunId' | 'defaultRun
 
 export function projectSummary(session: Session, project: Project): ProjectSummary {
   const db = project.db;
-  const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
+  const counts = projectCounts(db);
   const running = new Set(project.jobs.runningJobIds);
   return {
     dir: project.dir,
     name: basename(project.dir),
     imageRoot: project.imageRoot(),
-    imageCount: count('SELECT COUNT(*) AS n FROM images'),
-    labelledCount: count('SELECT COUNT(*) AS n FROM images WHERE label IS NOT NULL'),
-    duplicates: count(`SELECT COUNT(*) AS n FROM import_errors WHERE reason = 'duplicate'`),
-    errors: count(`SELECT COUNT(*) AS n FROM import_errors WHERE reason <> 'duplicate'`),
+    imageCount: counts.images,
+    labelledCount: counts.labelled,
+    duplicates: counts.duplicates,
+    errors: counts.errors,
     backbones: backboneSummaries(db),
     runs: runSummaries(session, db),
     ...defaultRunOf(db),
     classes: (db.prepare('SELECT name FROM classes ORDER BY name').pluck().all() as string[]),
-    personLabelCount: count('SELECT COUNT(*) AS n FROM person_labels'),
+    personLabelCount: (db.prepare('SELECT COUNT(*) AS n FROM person_labels').get() as { n: number }).n,
     runningJobs: project.jobs.list(20).filter((j) => running.has(j.id)),
   };
 }

@@ -1,4 +1,5 @@
 // Pre-training settings: what the user may choose, the reference defaults, and checks with clear errors.
+import { InputError } from '../../base/errors.ts';
 
 export type ResNetArch = 'resnet10' | 'resnet18' | 'resnet34';
 
@@ -73,7 +74,7 @@ export const DEFAULT_WIDTH = 64;
 export const DEFAULT_BATCH = 128;
 export const SMALL_STEM_MAX_SIZE = 64;
 
-export class PretrainConfigError extends Error {
+export class PretrainConfigError extends InputError {
   constructor(message: string) {
     super(message);
     this.name = 'PretrainConfigError';

@@ -2,6 +2,7 @@
 import type { Db } from '../../db/connection.ts';
 import { clusteringMetrics, type ClusteringMetrics } from './metrics.ts';
 import { getRun, type RunRecord } from './runs-repo.ts';
+import { InputError } from '../../base/errors.ts';
 
 export interface RunEvaluation {
   run: RunRecord;
@@ -12,7 +13,7 @@ export interface RunEvaluation {
   metrics: ClusteringMetrics;
 }
 
-export class NoGroundTruthError extends Error {
+export class NoGroundTruthError extends InputError {
   constructor(runId: number) {
     super(`run ${runId}: none of its images has a ground-truth label (import with --labels-from-folders to evaluate)`);
     this.name = 'NoGroundTruthError';

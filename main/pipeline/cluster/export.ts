@@ -22,6 +22,8 @@ import { finalLabels, type FinalLabel } from './final-labels.ts';
 import { defaultRun } from './default-run.ts';
 import { getRun, type RunRecord } from './runs-repo.ts';
 import { diskIo, errorCode, SourceReadError, writeFileAtomically, writeFolderAtomically, type ExportIo } from './export-files.ts';
+import { InputError } from '../../base/errors.ts';
+import { JobCancelledError } from '../../jobs/runner.ts';
 
 export type ExportFormat = 'csv' | 'json' | 'folders';
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['csv', 'json', 'folders'];
@@ -60,7 +62,7 @@ export interface ExportSummary {
   missing: Array<{ path: string; reason: string }>;
 }
 
-export class ExportError extends Error {
+export class ExportError extends InputError {
   constructor(message: string) {
     super(message);
     this.name = 'ExportError';
@@ -205,7 +207,7 @@ async function writeOrExplain<T>(out: string, write: () => Promise<T>): Promise<
   try {
     return await write();
   } catch (err) {
-    if (err instanceof ExportError || (err as Error)?.name === 'JobCancelledError') throw err;
+    if (err instanceof ExportError || err instanceof JobCancelledError) throw err;
     const code = errorCode(err);
     const why = code === 'ENOSPC' ? 'the disk is full' : code === 'EDQUOT' ? 'the disk quota is used up' : code === 'EROFS' ? 'the target is read-only' : code;
     throw new ExportError(`writing the export to ${out} failed (${why}): nothing was left there; free space or choose another place and export again`);

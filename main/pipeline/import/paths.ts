@@ -1,9 +1,10 @@
 import { realpathSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Project } from '../../app/project.ts';
+import { InputError } from '../../base/errors.ts';
 
 /** Bad input to an import as a whole (missing folder, folder outside the image root). */
-export class ImportInputError extends Error {
+export class ImportInputError extends InputError {
   constructor(message: string) {
     super(message);
     this.name = 'ImportInputError';

@@ -2,6 +2,7 @@
 // label (origin 'accepted'). One action confirms a whole selection, or the rest of a cluster.
 import type { Db } from '../../db/connection.ts';
 import { setPersonLabels, type PersonLabelChange } from './person-labels.ts';
+import { InputError } from '../../base/errors.ts';
 
 /**
  * Accepts the shown label of these images in the run. Images that already have a person label keep it
@@ -24,7 +25,7 @@ export function acceptRestOfCluster(db: Db, runId: number, cluster: number): Per
   return setPersonLabels(db, ids.map((imageId) => ({ imageId, label: { kind: 'class', className: name, origin: 'accepted' } })));
 }
 
-export class UnnamedClusterError extends Error {
+export class UnnamedClusterError extends InputError {
   constructor(readonly cluster: number) {
     super(`cluster ${cluster} has no name yet: name it before accepting its images`);
     this.name = 'UnnamedClusterError';

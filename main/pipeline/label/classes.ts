@@ -4,6 +4,7 @@
 // itself returning the snapshot of what it replaced (redo).
 import { DEFAULT_CLASS_HOTKEYS, GRID_RESERVED_KEYS } from '../../../preload/contract/hotkeys.ts';
 import type { Db } from '../../db/connection.ts';
+import { InputError } from '../../base/errors.ts';
 
 /** Folder exports put unnamed clusters under this name, so no class may take it. */
 export const RESERVED_CLASS_NAME = 'unassigned';
@@ -11,7 +12,7 @@ export const RESERVED_CLASS_NAME = 'unassigned';
 export const OUTLIER_CLASS_NAME = 'outlier';
 const MAX_CLASS_NAME_LENGTH = 100;
 
-export class ClassNameError extends Error {
+export class ClassNameError extends InputError {
   constructor(message: string) {
     super(message);
     this.name = 'ClassNameError';

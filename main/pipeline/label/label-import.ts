@@ -18,6 +18,7 @@ import { isInside, toRelPath } from '../import/paths.ts';
 import { walkImageFolder } from '../import/walk.ts';
 import { ClassNameError, OUTLIER_CLASS_NAME, listClasses, normalizeClassName } from './classes.ts';
 import { setPersonLabels, type PersonLabel, type PersonLabelChange } from './person-labels.ts';
+import { InputError } from '../../base/errors.ts';
 
 export interface RejectedLabel {
   /** 1-based CSV line; 0 for a file of a labelled folder. */
@@ -35,7 +36,7 @@ export interface LabelImportResult {
   changes: PersonLabelChange[];
 }
 
-export class LabelImportError extends Error {
+export class LabelImportError extends InputError {
   constructor(message: string) {
     super(message);
     this.name = 'LabelImportError';

@@ -4,6 +4,7 @@
 // replaced, so a caller can undo it with restorePersonLabels.
 import type { Db } from '../../db/connection.ts';
 import { ensureClass } from './classes.ts';
+import { NotFoundError } from '../../base/errors.ts';
 
 /** 'set': moved or marked in the app; 'accepted': confirmed as the model showed it; 'imported': CSV or labelled folder. */
 export type LabelOrigin = 'set' | 'accepted' | 'imported';
@@ -87,7 +88,7 @@ export function restorePersonLabels(db: Db, changes: readonly PersonLabelChange[
   return setPersonLabels(db, [...changes].reverse().map((c) => ({ imageId: c.imageId, label: c.previous })));
 }
 
-export class UnknownImageError extends Error {
+export class UnknownImageError extends NotFoundError {
   constructor(readonly imageId: number) {
     super(`there is no image ${imageId}`);
     this.name = 'UnknownImageError';
