@@ -64,7 +64,7 @@ export async function scanK(data: Float32Array, n: number, dim: number, options:
   const seed = options.seed ?? 0;
   const restarts = options.restarts ?? 3;
   const rng = createRng(seed ^ 0x5ca9);
-  const fitIdx = sampleIndices(n, options.maxPoints ?? 5000, rng);
+  const fitIdx = rng.permutation(n).subarray(0, Math.min(n, options.maxPoints ?? 5000));
   const fitN = fitIdx.length;
   if (kMax > fitN) throw new ClusteringInputError(`k=${kMax} is more than the ${fitN} rows available`);
   const fitData = gatherRows(data, dim, fitIdx);
@@ -160,18 +160,6 @@ export function cosineDistances(data: Float32Array, m: number, dim: number): Flo
     for (let j = 0; j < m; j++) out[i * m + j] = i === j ? 0 : 1 - sims[i * m + j];
   }
   return out;
-}
-
-function sampleIndices(n: number, max: number, rng: ReturnType<typeof createRng>): Int32Array {
-  const all = new Int32Array(n);
-  for (let i = 0; i < n; i++) all[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    const t = all[i];
-    all[i] = all[j];
-    all[j] = t;
-  }
-  return all.subarray(0, Math.min(n, max));
 }
 
 function gatherRows(data: Float32Array, dim: number, idx: Int32Array): Float32Array {

@@ -62,19 +62,6 @@ export function randomViews(count: number, views: number, int: (n: number) => nu
   return out;
 }
 
-/** Fisher-Yates permutation of 0..n-1. */
-export function permutation(n: number, int: (n: number) => number): Int32Array {
-  const p = new Int32Array(n);
-  for (let i = 0; i < n; i++) p[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    const j = int(i + 1);
-    const t = p[i];
-    p[i] = p[j];
-    p[j] = t;
-  }
-  return p;
-}
-
 export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }

@@ -15,7 +15,7 @@ import { MlpHeads, type MlpHeadsWeights } from '../../ml/mlp-heads.ts';
 import { rowDots } from '../../ml/spice-linalg.ts';
 import { maxWeightAssignment } from './hungarian.ts';
 import { createRng } from '../../base/random.ts';
-import { gatherRows, permutation, predictOverViews, randomViews, yieldToEventLoop, type SpiceBank } from './spice-bank.ts';
+import { gatherRows, predictOverViews, randomViews, yieldToEventLoop, type SpiceBank } from './spice-bank.ts';
 import { randomNeighbour } from './view-agreement.ts';
 import { crossEntropy, meanEntropyPenalty, neighbourConsistency, softmaxRows } from './spice-losses.ts';
 
@@ -93,7 +93,7 @@ export async function trainSpiceSelf(bank: SpiceBank, k: number, options: SpiceS
   let step = 0;
   try {
     for (let epoch = 0; epoch < epochs; epoch++) {
-      const perm = permutation(n, rng.int);
+      const perm = rng.permutation(n);
       const epochLoss = new Float64Array(H);
       let epochSteps = 0;
       for (let start = 0; start < n; start += B) {
