@@ -1,7 +1,6 @@
 import type { Db } from '../db/connection.ts';
 import { getMeta } from '../db/connection.ts';
-import { chooseDefaultRun } from '../pipeline/cluster/default-run.ts';
-import { listRuns } from '../pipeline/cluster/runs-repo.ts';
+import { defaultRunChoice } from '../pipeline/cluster/default-run.ts';
 
 export interface ProjectStatus {
   images: number;
@@ -58,7 +57,7 @@ export function projectStatus(db: Db): ProjectStatus {
     .prepare('SELECT name, input_size AS inputSize, output_dim AS outputDim, source FROM backbones ORDER BY id')
     .all() as ProjectStatus['backbones'];
   for (const b of backbones) embeddings[b.name] ??= {};
-  const choice = chooseDefaultRun(listRuns(db, { state: 'done' }));
+  const choice = defaultRunChoice(db);
   return {
     images: counts.images,
     duplicates: counts.duplicates,

@@ -113,13 +113,6 @@ export interface RunSummary {
   params: Record<string, unknown>;
   /** The earlier run whose cluster names were carried over to this one (matched by shared members). */
   namesFrom: number | null;
-  /**
-   * Label-free: how much more often an image's 10 nearest neighbours (plain embedding) share its cluster
-   * than cluster sizes alone would give, 0..1; null for runs made before it was recorded.
-   */
-  agreement: number | null;
-  /** What the run says about itself in plain words (SPICE: whether it learned), empty when nothing. */
-  notes: string[];
 }
 
 export interface ProjectSummary {

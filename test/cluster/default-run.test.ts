@@ -1,4 +1,4 @@
-// Which run is shown first: chosen from the runs' own signals (SPICE's health, the neighbour agreement),
+// Which run is shown first: chosen from the runs' own signals (SPICE's health),
 // never from ground truth; the reasons are in plain words.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -6,7 +6,6 @@ import { withSeededDb } from './db-fixture.ts';
 import { chooseDefaultRun, defaultRun } from '../../main/pipeline/cluster/default-run.ts';
 import { createRun, finishRun, getRun, listRuns } from '../../main/pipeline/cluster/runs-repo.ts';
 import { spiceHealth } from '../../main/pipeline/cluster/spice-health.ts';
-import { neighbourAgreement } from '../../main/pipeline/cluster/neighbour-agreement.ts';
 import { runKmeans } from '../../main/pipeline/cluster/run-kmeans.ts';
 import { runSpice, type SpiceOptions } from '../../main/pipeline/cluster/spice.ts';
 import { getEmbeddedProject } from '../helpers/embedded-project.ts';
@@ -25,15 +24,6 @@ test('SPICE says in plain words when it did not learn: too few sure images, coll
   assert.match(collapsed.notes[1], /only 2\.0 neighbours per image/);
 });
 
-test('neighbour agreement: beyond chance, a partition along the neighbourhoods scores 1 and one across them scores below 0', () => {
-  // Two groups of three, each row's two neighbours in its own group.
-  const graph = { k: 2, indices: Int32Array.from([1, 2, 0, 2, 0, 1, 4, 5, 3, 5, 3, 4]) };
-  assert.equal(neighbourAgreement(graph, Int32Array.from([0, 0, 0, 1, 1, 1])).score, 1);
-  const across = neighbourAgreement(graph, Int32Array.from([0, 1, 0, 1, 0, 1]));
-  assert.ok(across.score < 0, `${across.score}`);
-  assert.equal(neighbourAgreement(graph, Int32Array.from([0, 0, 0, 0, 0, 0])).score, 0, 'one cluster gains nothing');
-});
-
 test('the default run: your labels first, then SPICE unless it says it did not learn, then its k-means', () => {
   withSeededDb(6, (db) => {
     const run = (method: 'kmeans' | 'spice' | 'refine', report?: Record<string, unknown>) => {
@@ -41,7 +31,7 @@ test('the default run: your labels first, then SPICE unless it says it did not l
       finishRun(db, id, { state: 'done', report });
       return id;
     };
-    const kmeans = run('kmeans', { neighbourAgreement: { score: 0.6, agree: 0.7, chance: 0.3, neighbours: 10 } });
+    const kmeans = run('kmeans', {});
     const unsure = run('spice', { health: { learned: false, notes: ['it was sure of only 0 of 6 images'] } });
     let choice = chooseDefaultRun(listRuns(db, { state: 'done' }));
     assert.equal(choice.run?.id, kmeans);
@@ -66,7 +56,7 @@ test('the choice reads no ground truth: labels removed or shuffled, the same run
     const km = await runKmeans(project, { k: 10, seed: 3 });
     const sp = await runSpice(project, { ...FAST, k: 10, seed: 3 });
     const report = (id: number) => getRun(project.db, id)!.report as Record<string, unknown>;
-    return { km, sp, kmAgreement: report(km).neighbourAgreement, spAgreement: report(sp).neighbourAgreement, health: report(sp).health, choice: chooseDefaultRun(listRuns(project.db, { state: 'done' })) };
+    return { km, sp, health: report(sp).health, choice: chooseDefaultRun(listRuns(project.db, { state: 'done' })) };
   };
   const copies = [source.copy(), source.copy(), source.copy()];
   try {
@@ -74,13 +64,9 @@ test('the choice reads no ground truth: labels removed or shuffled, the same run
     // Shuffled: every image gets another image's folder label.
     copies[2].project.db.prepare(`UPDATE images SET label = (SELECT label FROM images j WHERE j.id = (images.id % (SELECT MAX(id) FROM images)) + 1)`).run();
     const [original, unlabelled, shuffled] = [await outcome(copies[0].project), await outcome(copies[1].project), await outcome(copies[2].project)];
-    const a = original.kmAgreement as { score: number };
-    assert.ok(a.score > 0 && a.score <= 1, `k-means agreement ${a.score}`);
     assert.ok(typeof (original.health as { learned: unknown }).learned === 'boolean');
     assert.ok([original.km, original.sp].includes(original.choice.run!.id));
     for (const other of [unlabelled, shuffled]) {
-      assert.deepEqual(other.kmAgreement, original.kmAgreement);
-      assert.deepEqual(other.spAgreement, original.spAgreement);
       assert.deepEqual(other.health, original.health);
       assert.equal(other.choice.run?.method, original.choice.run?.method);
       assert.equal(other.choice.reason, original.choice.reason);

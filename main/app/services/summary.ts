@@ -5,9 +5,8 @@ import type { Db } from '../../db/connection.ts';
 import { embeddingCounts } from '../../db/embeddings-repo.ts';
 import { clusteringMetrics, type ClusteringMetrics } from '../../pipeline/cluster/metrics.ts';
 import { listRuns, type RunRecord } from '../../pipeline/cluster/runs-repo.ts';
-import { chooseDefaultRun, spiceHealthOf } from '../../pipeline/cluster/default-run.ts';
+import { defaultRunChoice } from '../../pipeline/cluster/default-run.ts';
 import { projectCounts } from '../project-status.ts';
-import { agreementOf } from '../../pipeline/cluster/neighbour-agreement.ts';
 import type { Project } from '../project.ts';
 import type { Session } from './session.ts';
 
@@ -66,8 +65,6 @@ export function runSummary(session: Session, db: Db, run: RunRecord, backboneNam
     timings: run.timings,
     params: run.params,
     namesFrom: run.namesFrom,
-    agreement: agreementOf(run)?.score ?? null,
-    notes: spiceHealthOf(run)?.notes ?? [],
   };
 }
 
@@ -77,7 +74,7 @@ export function runSummaries(session: Session, db: Db): RunSummary[] {
 }
 
 function defaultRunOf(db: Db): Pick<ProjectSummary, 'defaultRunId' | 'defaultRunReason'> {
-  const choice = chooseDefaultRun(listRuns(db, { state: 'done' }));
+  const choice = defaultRunChoice(db);
   return { defaultRunId: choice.run?.id ?? null, defaultRunReason: choice.reason };
 }
 

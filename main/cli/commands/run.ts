@@ -8,8 +8,8 @@ import { runFullPipeline, DEFAULT_BANK_VIEWS } from '../../app/full-pipeline.ts'
 import { ImportInputError } from '../../pipeline/import/index.ts';
 import { parseViewCounts } from '../../pipeline/embed/views.ts';
 import { evaluateRun, hasGroundTruth } from '../../pipeline/cluster/evaluate.ts';
-import { getRun, listRuns } from '../../pipeline/cluster/runs-repo.ts';
-import { chooseDefaultRun } from '../../pipeline/cluster/default-run.ts';
+import { getRun } from '../../pipeline/cluster/runs-repo.ts';
+import { defaultRunChoice } from '../../pipeline/cluster/default-run.ts';
 
 const usage =
   'spice-workbench run <image-folder> --project <dir> --model <onnx-file-or-registry-name> --k <n> [--labels-from-folders] [--size <px>] [--views weak=2,strong=2,fixed=4] [--seed <n>]';
@@ -87,7 +87,7 @@ export async function runAndReport(project: Project, options: Omit<Parameters<ty
         console.log(`runs ${runIds.join(', ')} stored; no folder labels, so no evaluation (name the clusters in the app, or import with --labels-from-folders)`);
       }
       // Chosen from the runs' own signals; the folder labels above play no part in it.
-      const shown = chooseDefaultRun(listRuns(project.db, { state: 'done' }));
+      const shown = defaultRunChoice(project.db);
       if (shown.run) console.log(`shown first: run ${shown.run.id} (${shown.run.method})${shown.reason ? `: ${shown.reason}` : ''}`);
       return 0;
     },

@@ -23,11 +23,16 @@ export function chooseDefaultRun(done: readonly RunRecord[]): DefaultRunChoice {
   if (!health.learned) {
     return { run: baseline, reason: `k-means (run #${baseline.id}) is shown first: SPICE (run #${learned.id}) reports that ${health.notes.join('; ')}` };
   }
-  return { run: learned, reason: `SPICE (run #${learned.id}) is shown first: it found confident, neighbour-consistent images in most clusters` };
+  return { run: learned, reason: `SPICE (run #${learned.id}) is shown first: by its own signals it learned (enough images it was sure of, no collapsed cluster)` };
+}
+
+/** The project's choice among its finished runs. */
+export function defaultRunChoice(db: Db): DefaultRunChoice {
+  return chooseDefaultRun(listRuns(db, { state: 'done' }));
 }
 
 export function defaultRun(db: Db): RunRecord | undefined {
-  return chooseDefaultRun(listRuns(db, { state: 'done' })).run;
+  return defaultRunChoice(db).run;
 }
 
 /** The health a SPICE run recorded in its report; null for runs made before it was recorded. */

@@ -6,12 +6,6 @@ import type { Db } from '../../db/connection.ts';
 import { float32ToBlob, blobToFloat32 } from './runs-repo.ts';
 import { knn, type KnnResult } from './knn.ts';
 
-/**
- * Neighbours a k-means run stores the graph with: SPICE's default need (its reliable-sample vote reads
- * 100), so the SPICE run made after it reuses the graph instead of searching again.
- */
-export const PLAIN_GRAPH_NEIGHBOURS = 100;
-
 export interface KnnGraphOptions {
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;

@@ -8,9 +8,7 @@ import { chooseEmbeddedBackbone } from './backbone-choice.ts';
 import { ClusteringInputError } from './errors.ts';
 import { createDotKernel } from './dot-kernel.ts';
 import { kmeansAsync, rowSquaredNorms } from './kmeans.ts';
-import { plainKnnGraph, PLAIN_GRAPH_NEIGHBOURS } from './knn-cache.ts';
 import { carryOverClusterNames, describeCarryOver } from './name-carryover.ts';
-import { neighbourAgreement } from './neighbour-agreement.ts';
 import { createRun, finishRun, markStaleRuns, saveAssignments, type Assignment } from './runs-repo.ts';
 
 export interface KmeansRunOptions {
@@ -82,16 +80,6 @@ export async function runKmeans(project: Project, options: KmeansRunOptions): Pr
 
         const sizes = new Array<number>(options.k).fill(0);
         for (const l of result.labels) sizes[l]++;
-
-        // The plain k-NN graph SPICE and refine read (stored, so a SPICE run after this one reuses it).
-        t = performance.now();
-        ctx.stage('k-nearest neighbours', matrix.imageIds.length, 'images');
-        const graph = await plainKnnGraph(project.db, backbone.id, matrix.imageIds, matrix.data, matrix.dim, PLAIN_GRAPH_NEIGHBOURS, {
-          signal: ctx.signal,
-          onProgress: (done) => ctx.progress(done),
-        });
-        timings.knn = (performance.now() - t) / 1000;
-        const agreement = neighbourAgreement(graph, result.labels);
         finishRun(project.db, runId, {
           state: 'done',
           report: {
@@ -104,7 +92,6 @@ export async function runKmeans(project: Project, options: KmeansRunOptions): Pr
             iterations: result.iterations,
             temperature: scores.temperature,
             clusterSizes: sizes,
-            neighbourAgreement: agreement,
           },
           timings,
         });

@@ -17,7 +17,6 @@ import { plainKnnGraph } from './knn-cache.ts';
 import { createRng, DEFAULT_SEED } from '../../base/random.ts';
 import { DEFAULT_RELAX_SCHEDULE, selectReliable, type ReliableOptions, type ReliableResult } from './reliable.ts';
 import { carryOverClusterNames, describeCarryOver } from './name-carryover.ts';
-import { neighbourAgreement } from './neighbour-agreement.ts';
 import { spiceHealth } from './spice-health.ts';
 import { saveRunModel } from './run-model.ts';
 import { createRun, finishRun, markStaleRuns, saveAssignments, type Assignment } from './runs-repo.ts';
@@ -345,7 +344,6 @@ async function spiceJob(project: Project, ctx: JobContext, backbone: { id: numbe
         changedBySemi: semi ? countChanged(selfLabels, labels) : 0,
         clusterSizes: sizes,
         meanDoubt: round(mean(doubt.doubt), 4),
-        neighbourAgreement: neighbourAgreement(graph, labels),
         health,
       },
       timings,
@@ -448,7 +446,6 @@ function saveSelfRun(
       ...selfReport(self, settings.selfOutput),
       reliable: reliableReport(reliable),
       clusterSizes: clusterSizes(labels, k),
-      neighbourAgreement: neighbourAgreement(graph, labels),
       spiceRun: spiceRunId,
     },
     timings: selfTimings,

@@ -80,6 +80,8 @@ export async function runEmbeddingPipeline(items: readonly DecodeItem[], options
   try {
     for (let i = 0; i < batches.length; i++) {
       if (options.signal?.aborted) throw new JobCancelledError();
+      // A worker that failed to start would otherwise leave every batch to this thread, silently.
+      if (pool.error) throw pool.error;
       const batch = batches[i];
       const t0 = performance.now();
       // Until a worker has started (0.2-0.3 s), this thread decodes the next batch itself instead of

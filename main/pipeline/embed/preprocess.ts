@@ -124,8 +124,7 @@ export function writeNormalised(img: RgbImage, spec: PreprocessSpec, out: Float3
     }
     return;
   }
-  const rows = enlargeRows(img, size, rowsScratch);
-  rowsScratch = rows;
+  const rows = enlargeRows(img, size);
   const ys = taps(img.height, size);
   const stride = size * 3;
   for (let y = 0, o = 0; y < size; y++) {
@@ -139,9 +138,6 @@ export function writeNormalised(img: RgbImage, spec: PreprocessSpec, out: Float3
     }
   }
 }
-
-/** The first resize pass of the last image written, reused by the next. */
-let rowsScratch: Int32Array | undefined;
 
 const levelTables = new WeakMap<PreprocessSpec, Float32Array[]>();
 

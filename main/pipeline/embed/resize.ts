@@ -25,14 +25,11 @@ export function resizeBilinear(img: RgbImage, width: number, height: number): Rg
   return { width, height, data: out };
 }
 
-/**
- * Each source row enlarged to `width` pixels, in 1/256ths of a level (the first of the two passes);
- * written into `into` when it is large enough (a worker reuses one, sparing the collector).
- */
-export function enlargeRows(img: RgbImage, width: number, into?: Int32Array): Int32Array {
+/** Each source row enlarged to `width` pixels, in 1/256ths of a level (the first of the two passes). */
+export function enlargeRows(img: RgbImage, width: number): Int32Array {
   const { width: w, height: h, data } = img;
   const xs = taps(w, width);
-  const rows = into && into.length >= h * width * 3 ? into : new Int32Array(h * width * 3);
+  const rows = new Int32Array(h * width * 3);
   let o = 0;
   for (let y = 0; y < h; y++) {
     const row = y * w * 3;

@@ -29,7 +29,7 @@ export class WorkerPool<Q, R> {
   private nextId = 1;
   private failure: Error | null = null;
   private closed = false;
-  private readyCount = 0;
+  private started = false;
   private readonly readyWaiters: Array<() => void> = [];
 
   constructor(url: URL, size: number, workerData: unknown) {
@@ -50,7 +50,12 @@ export class WorkerPool<Q, R> {
 
   /** Whether a worker has loaded its module (starting one takes 0.2-0.3 s: libvips, or tsx from sources). */
   get ready(): boolean {
-    return this.readyCount > 0;
+    return this.started;
+  }
+
+  /** Why the pool stopped working (a worker failed to start or crashed), or null. */
+  get error(): Error | null {
+    return this.failure;
   }
 
   /** Calls `listener` once, when the first worker is ready (at once if one is). */
@@ -93,7 +98,7 @@ export class WorkerPool<Q, R> {
 
   private onReply(slot: Slot<Q, R>, msg: Reply<R>): void {
     if ('ready' in msg) {
-      this.readyCount++;
+      this.started = true;
       for (const listener of this.readyWaiters.splice(0)) listener();
       return;
     }
