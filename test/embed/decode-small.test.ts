@@ -7,6 +7,7 @@ import sharp from 'sharp';
 import { decodeSmallImages, type SmallImageFile } from '../../main/pipeline/embed/decode-small.ts';
 import { jpegOrientation } from '../../main/pipeline/embed/jpeg-orientation.ts';
 import { decodeBytes } from '../../main/pipeline/embed/preprocess.ts';
+import { withoutIccProfile } from '../helpers/jpeg.ts';
 import { demoImage } from '../helpers/paths.ts';
 
 test('the EXIF orientation of a JPEG is read from its bytes', async () => {
@@ -32,11 +33,15 @@ test('a batch of small images decodes to the same pixels as one call per image, 
       files.push({ path, width: meta.autoOrient?.width ?? meta.width!, height: meta.autoOrient?.height ?? meta.height! });
     };
     for (let i = 0; i < 5; i++) await add(`cat${i}.jpg`, readFileSync(demoImage('cat', i)));
+    // Not baseline: decoded by libvips, as one mosaic.
+    for (let i = 0; i < 4; i++) await add(`cat${i}-progressive.jpg`, await sharp(readFileSync(demoImage('cat', i))).jpeg({ progressive: true }).toBuffer());
     const dog = readFileSync(demoImage('dog', 2));
     await add('grey.jpg', await sharp(dog).greyscale().jpeg().toBuffer());
     await add('rotated.jpg', await sharp(await sharp(dog).resize(32, 24).jpeg().toBuffer()).withMetadata({ orientation: 6 }).jpeg().toBuffer());
     // Square: the same stored size as the 32-px group, so only its EXIF rotation keeps it out of the mosaic.
     await add('rotated-square.jpg', await sharp(readFileSync(demoImage('frog', 3))).withMetadata({ orientation: 6 }).jpeg().toBuffer());
+    // The same without the ICC profile withMetadata() adds: a baseline JPEG the JavaScript decoder would take.
+    await add('rotated-square-baseline.jpg', withoutIccProfile(await sharp(readFileSync(demoImage('frog', 4))).withMetadata({ orientation: 6 }).jpeg().toBuffer()));
     await add('alpha.png', await sharp(dog).ensureAlpha(0.4).png().toBuffer());
     await add('tall.jpg', await sharp(dog).resize(20, 30).jpeg().toBuffer());
     await add('tall2.jpg', await sharp(readFileSync(demoImage('ship', 4))).resize(20, 30).jpeg().toBuffer());
@@ -47,7 +52,8 @@ test('a batch of small images decodes to the same pixels as one call per image, 
     files.push({ path: join(dir, 'missing.jpg'), width: 32, height: 32 });
 
     const failing = (f: SmallImageFile) => f.path.endsWith('broken.jpg') || f.path.endsWith('missing.jpg');
-    // Without the broken files every same-size group is joined; with them, the 32-px group falls back.
+    // Without the broken files the progressive 32-px JPEGs are joined; with them (the cut baseline JPEG
+    // falls to the mosaic), that group falls back to one call each.
     for (const batch of [files.filter((f) => !failing(f)), files]) {
       const decoded = await decodeSmallImages(batch);
       assert.equal(decoded.length, batch.length);

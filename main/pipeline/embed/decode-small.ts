@@ -1,9 +1,12 @@
 // The source pixels of a batch's small images (no larger than the input size). libvips' set-up per call
-// costs more than decoding a 32-px JPEG, so same-size JPEGs that need no rotation are decoded in one call:
-// a mosaic joined left to right, cut back into images (the same pixels as one call each). libvips would
-// orient a mosaic as a whole, so a JPEG with an EXIF rotation, and any other format, is decoded alone.
+// costs more than decoding a 32-px JPEG, so an upright baseline JPEG is decoded in JavaScript
+// (jpeg-baseline.ts, the same pixels), and the other same-size JPEGs that need no rotation (progressive
+// ones, say) in one libvips call: a mosaic joined left to right, cut back into images (the same pixels as
+// one call each). libvips would orient a mosaic as a whole, so a JPEG with an EXIF rotation, and any
+// other format, is decoded alone.
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
+import { decodeBaselineJpeg } from './jpeg-baseline.ts';
 import { jpegOrientation } from './jpeg-orientation.ts';
 import { decodeBytes, toRgb, toSrgb, type RgbImage } from './preprocess.ts';
 
@@ -33,6 +36,11 @@ export async function decodeSmallImages(files: readonly SmallImageFile[]): Promi
   files.forEach((file, i) => {
     const data = bytes[i];
     if (data === null || jpegOrientation(data) !== 1) return;
+    const pixels = decodeBaselineJpeg(data);
+    if (pixels) {
+      results[i] = pixels;
+      return;
+    }
     const key = `${file.width}x${file.height}`;
     const group = groups.get(key) ?? [];
     group.push(i);
