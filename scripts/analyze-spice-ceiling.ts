@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openDatabase } from '../main/db/connection.ts';
-import { projectDbPath } from '../main/app/project.ts';
+import { projectDbPath } from '../main/project/project.ts';
 import { loadEmbeddingMatrix } from '../main/db/embeddings-repo.ts';
 import { chooseEmbeddedBackbone } from '../main/pipeline/cluster/backbone-choice.ts';
 import { kmeans } from '../main/pipeline/cluster/kmeans.ts';

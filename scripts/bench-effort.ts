@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { projectDbPath } from '../main/app/project.ts';
+import { projectDbPath } from '../main/project/project.ts';
 import { parseRefineOverrides, withRefineDefaults } from './effort/refine-overrides.ts';
 import { simulateEffort, type PersonResult } from './effort/simulate.ts';
 

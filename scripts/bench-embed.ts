@@ -7,7 +7,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } f
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { openProject } from '../main/app/project.ts';
+import { openProject } from '../main/project/project.ts';
 import { importFolder } from '../main/pipeline/import/index.ts';
 import { createExtractor, embedProject, type EmbedSummary } from '../main/pipeline/embed/index.ts';
 import { deleteEmbeddings } from '../main/db/embeddings-repo.ts';

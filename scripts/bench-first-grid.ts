@@ -9,8 +9,8 @@ import { join, resolve } from 'node:path';
 import { Agent, request } from 'node:http';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
-import { createServices } from '../main/app/services.ts';
-import { openProject, projectDbPath } from '../main/app/project.ts';
+import { createServices } from '../main/app/services/index.ts';
+import { openProject, projectDbPath } from '../main/project/project.ts';
 import { startBridgeServer } from '../main/server/bridge-server.ts';
 import type { ClusterOverview, ImagePage, ProjectSummary } from '../preload/contract/api.ts';
 

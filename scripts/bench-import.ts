@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { openProject } from '../main/app/project.ts';
+import { openProject } from '../main/project/project.ts';
 import { importFolder } from '../main/pipeline/import/index.ts';
 import { CIFAR_FULL_DIR as CIFAR_DIR } from '../test/helpers/shared-data.ts';
 

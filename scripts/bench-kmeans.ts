@@ -2,7 +2,7 @@
 // Usage: npm run bench:kmeans -- [--project <dir>] [--n 10000] [--dim 1024] [--k 10] [--restarts 10] [--seed 0]
 // Prints wall and CPU seconds (CPU time is the fairer figure on a shared machine); the last line is JSON.
 import { parseArgs } from 'node:util';
-import { openProject } from '../main/app/project.ts';
+import { openProject } from '../main/project/project.ts';
 import { loadEmbeddingMatrix } from '../main/db/embeddings-repo.ts';
 import { chooseEmbeddedBackbone } from '../main/pipeline/cluster/backbone-choice.ts';
 import { kmeansSteps } from '../main/pipeline/cluster/kmeans.ts';

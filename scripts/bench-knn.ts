@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { cosineKnn } from '../main/ml/cosine-knn.ts';
-import { openProject } from '../main/app/project.ts';
+import { openProject } from '../main/project/project.ts';
 import { loadEmbeddingMatrix } from '../main/db/embeddings-repo.ts';
 import { createRng } from '../main/base/random.ts';
 import { writeNpyFloat32 } from '../main/pipeline/embed/npy.ts';

@@ -8,7 +8,7 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { projectDbPath } from '../main/app/project.ts';
+import { projectDbPath } from '../main/project/project.ts';
 import { chromiumAvailable, openBrowser, screenshot } from '../test/e2e/helpers/browser.ts';
 import { buildRenderer } from '../test/e2e/helpers/build.ts';
 import { startServe } from '../test/e2e/helpers/serve.ts';

@@ -11,9 +11,9 @@ import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { openProject, projectDbPath, type Project } from '../main/app/project.ts';
+import { openProject, projectDbPath, type Project } from '../main/project/project.ts';
 import { DEFAULT_BACKBONE, DEFAULT_BANK_VIEWS } from '../main/app/full-pipeline.ts';
-import { createServices } from '../main/app/services.ts';
+import { createServices } from '../main/app/services/index.ts';
 import { importFolder } from '../main/pipeline/import/index.ts';
 import { embedProject } from '../main/pipeline/embed/index.ts';
 import { runKmeans } from '../main/pipeline/cluster/run-kmeans.ts';

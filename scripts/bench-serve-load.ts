@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
-import { openProject, projectDbPath } from '../main/app/project.ts';
+import { openProject, projectDbPath } from '../main/project/project.ts';
 import { runKmeans } from '../main/pipeline/cluster/run-kmeans.ts';
 import { defaultRun } from '../main/pipeline/cluster/default-run.ts';
 

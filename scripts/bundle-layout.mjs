@@ -3,10 +3,9 @@
 // source-relative URLs working from the flat bundle folder.
 //
 // In the sources a worker is started as new URL('./x-worker.ts', import.meta.url); inside a bundle
-// import.meta.url is the bundle, so those references become './x-worker.mjs' beside it. Likewise
-// import(new URL('<rel>.ts', import.meta.url).href), a lazily loaded stage, becomes a plain import()
-// that esbuild can follow. Any other new URL('<rel>', import.meta.url) (the repository root,
-// dist/renderer) is re-pointed from the bundle's folder to the same place.
+// import.meta.url is the bundle, so those references become './x-worker.mjs' beside it. Any other
+// new URL('<rel>', import.meta.url) (the repository root, dist/renderer) is re-pointed from the bundle's
+// folder to the same place. Modules import each other with ordinary static imports, which esbuild follows.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,7 +28,6 @@ export function findWorkers(dir = join(ROOT, 'main')) {
 }
 
 const WORKER_URL = /new URL\((['"])(?:\.{1,2}\/)+(?:[\w.-]+\/)*([\w.-]+-worker)\.ts\1,\s*import\.meta\.url\)/g;
-const LAZY_IMPORT = /import\(\s*new URL\((['"])(\.{1,2}\/[^'"]+\.ts)\1,\s*import\.meta\.url\)\.href\s*\)/g;
 const RELATIVE_URL = /new URL\((['"])(\.{1,2}(?:\/[^'"]*)?)\1,\s*import\.meta\.url\)/g;
 
 /**
@@ -46,7 +44,6 @@ export function bundleLayout(outDir, { asarWorkers = false } = {}) {
         const workerBase = asarWorkers ? "import.meta.url.replace('/app.asar/', '/app.asar.unpacked/')" : 'import.meta.url';
         const contents = source
           .replace(WORKER_URL, (_m, q, name) => `new URL(${q}./${name}.mjs${q}, ${workerBase})`)
-          .replace(LAZY_IMPORT, (_m, q, rel) => `import(${q}${rel}${q})`)
           .replace(RELATIVE_URL, (m, q, rel) => {
             if (/\.(ts|mjs)$/.test(rel)) return m;
             const target = resolve(dirname(args.path), rel);

@@ -2,7 +2,7 @@
 // `spice-workbench run`, the demo and the app's "Run pipeline" so all three do exactly the same work.
 // Run again with nothing changed, it adds nothing: import and embedding skip what is stored, and a
 // finished k-means or SPICE run with the same settings on the same embedded images is reused.
-import type { Project } from './project.ts';
+import type { Project } from '../project/project.ts';
 import { DEFAULT_SEED } from '../base/random.ts';
 import { importFolder, type ImportSummary } from '../pipeline/import/index.ts';
 import { embedProject, type EmbedSummary } from '../pipeline/embed/index.ts';

@@ -3,7 +3,7 @@
 // images" is a digest stored in the run's report when the pipeline made it.
 import { createHash } from 'node:crypto';
 import type { Db } from '../db/connection.ts';
-import { listRuns, updateRunReport, type RunMethod } from '../pipeline/cluster/runs-repo.ts';
+import { listRuns, updateRunReport, type RunMethod } from '../db/runs-repo.ts';
 
 const REPORT_KEY = 'pipelineInputs';
 

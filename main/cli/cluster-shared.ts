@@ -1,7 +1,7 @@
 // Pieces the clustering commands (cluster, eval, export) share.
 import { existsSync } from 'node:fs';
 import { CliError } from './command.ts';
-import { openProject, projectDbPath, type Project } from '../app/project.ts';
+import { openProject, projectDbPath, type Project } from '../project/project.ts';
 
 /**
  * Opens an existing project; a missing one is a user error, not a new empty project. Commands that

@@ -1,6 +1,6 @@
 import { commands } from './commands/index.ts';
 import { CliError, parse, type ParsedArgs } from './command.ts';
-import { projectDbPath } from '../app/project.ts';
+import { projectDbPath } from '../project/project.ts';
 import { describeDbError, ProjectDatabaseError } from '../db/errors.ts';
 
 function help(): string {

@@ -2,7 +2,7 @@
 // project's jobs (and aborts `signal`), a cancelled job exits 130 with a line saying what is kept.
 import type { CliError } from './command.ts';
 import { createProgressPrinter } from './progress-printer.ts';
-import type { Project } from '../app/project.ts';
+import type { Project } from '../project/project.ts';
 import { JobCancelledError } from '../jobs/runner.ts';
 
 export interface JobSessionOptions {

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { accessSync, closeSync, constants, copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { processAlive } from '../jobs/process-identity.ts';
+import { processAlive } from '../base/process-identity.ts';
 import { migrations } from './migrations/index.ts';
 import { describeDbError, ProjectDatabaseError } from './errors.ts';
 

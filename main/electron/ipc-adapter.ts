@@ -2,7 +2,7 @@
 // Electron here, so the sender check and the validation are testable with a fake event in plain Node.
 import type { IpcMainInvokeEvent } from 'electron';
 import type { CallOutcome } from '../../preload/contract/wire.ts';
-import type { Services } from '../app/services.ts';
+import type { Services } from '../app/services/index.ts';
 
 /** The parts of an invoke event the adapter reads (a real IpcMainInvokeEvent has them all). */
 export type InvokeEventLike = Pick<IpcMainInvokeEvent, 'senderFrame'> & { sender: { id: number; mainFrame?: unknown } };

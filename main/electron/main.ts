@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IPC_CALL_CHANNEL, IPC_PUSH_CHANNEL } from '../../preload/contract/wire.ts';
-import { createServices, type Services } from '../app/services.ts';
+import { createServices, type Services } from '../app/services/index.ts';
 import { devServerOrigin, sameOrigin } from './dev-server.ts';
 import { createIpcHandler } from './ipc-adapter.ts';
 import { APP_ORIGIN, APP_START_URL, handleSchemes, registerSchemes } from './protocols.ts';

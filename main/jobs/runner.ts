@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Db } from '../db/connection.ts';
 import type { JobEvent, JobKind, JobProgress, JobRecord, JobState } from '../../preload/contract/jobs.ts';
-import { currentProcess, processAlive } from './process-identity.ts';
+import { currentProcess, processAlive } from '../base/process-identity.ts';
 import { RateMeter, etaSeconds } from './progress.ts';
 
 export class JobCancelledError extends Error {

@@ -1,7 +1,7 @@
 // Backbones of a project: which weights, how their input is prepared, and at which size they run.
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
-import type { Project } from '../app/project.ts';
+import type { Project } from '../project/project.ts';
 import type { Db } from '../db/connection.ts';
 import { countEmbeddings, deleteEmbeddings } from '../db/embeddings-repo.ts';
 import { openOnnxModel, type TensorInfo } from '../ml/onnx.ts';

@@ -22,7 +22,7 @@ import {
   type CallResponse,
   type PushMessage,
 } from '../../preload/contract/wire.ts';
-import type { Services } from '../app/services.ts';
+import type { Services } from '../app/services/index.ts';
 import { parseImageRef, readImageBytes } from '../app/services/image-files.ts';
 import { bearerToken, chooseProtocol, newToken, sameToken, upgradeToken } from './auth.ts';
 import { hostOf, parseTarget } from './request-target.ts';

@@ -12,8 +12,8 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClusterOverview, MethodName, ParamsOf, ProjectSummary, PushEvent, ResultOf, ReviewPage } from '../../preload/contract/api.ts';
-import { createServices, type Services } from '../../main/app/services.ts';
-import { projectDbPath } from '../../main/app/project.ts';
+import { createServices, type Services } from '../../main/app/services/index.ts';
+import { projectDbPath } from '../../main/project/project.ts';
 import { finalLabelAccuracy } from '../../main/pipeline/cluster/evaluate.ts';
 import { csvField } from '../../main/base/csv.ts';
 

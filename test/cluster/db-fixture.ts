@@ -1,7 +1,7 @@
 // A project database with rows written directly, for unit tests of the clustering repositories.
 import { join } from 'node:path';
 import { openDatabase, type Db } from '../../main/db/connection.ts';
-import { createRun, finishRun, saveAssignments } from '../../main/pipeline/cluster/runs-repo.ts';
+import { createRun, finishRun, saveAssignments } from '../../main/db/runs-repo.ts';
 import { makeTempDir } from '../helpers/cifar-subset.ts';
 
 /** A database with one backbone and `images` images (rows written directly: this tests the repository only). */

@@ -4,12 +4,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { withSeededDb } from './db-fixture.ts';
 import { chooseDefaultRun, defaultRun } from '../../main/pipeline/cluster/default-run.ts';
-import { createRun, finishRun, getRun, listRuns } from '../../main/pipeline/cluster/runs-repo.ts';
+import { createRun, finishRun, getRun, listRuns } from '../../main/db/runs-repo.ts';
 import { spiceHealth } from '../../main/pipeline/cluster/spice-health.ts';
 import { runKmeans } from '../../main/pipeline/cluster/run-kmeans.ts';
 import { runSpice, type SpiceOptions } from '../../main/pipeline/cluster/spice.ts';
 import { getEmbeddedProject } from '../helpers/embedded-project.ts';
-import type { Project } from '../../main/app/project.ts';
+import type { Project } from '../../main/project/project.ts';
 
 test('SPICE says in plain words when it did not learn: too few sure images, collapsed clusters, too few agreed neighbours', () => {
   const healthy = spiceHealth({ n: 10000, k: 10, reliableAtDefault: [40, 12, 0, 300, 80, 9, 55, 61, 20, 7], clusterSizes: Array(10).fill(1000), agreedNeighboursPerImage: 30 });

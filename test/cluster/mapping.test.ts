@@ -11,7 +11,7 @@ import {
   setClusterName,
   unnameCluster,
 } from '../../main/pipeline/cluster/mapping.ts';
-import { listClasses, renameClass } from '../../main/pipeline/label/classes.ts';
+import { listClasses, renameClass } from '../../main/project/classes.ts';
 import { labelImages } from '../../main/pipeline/label/person-labels.ts';
 import { addRun, withSeededDb } from './db-fixture.ts';
 

@@ -5,13 +5,13 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileS
 import { join } from 'node:path';
 import { getEmbeddedProject, type EmbeddedProject } from '../helpers/embedded-project.ts';
 import { makeTempDir } from '../helpers/cifar-subset.ts';
-import type { Project } from '../../main/app/project.ts';
+import type { Project } from '../../main/project/project.ts';
 import { runKmeans } from '../../main/pipeline/cluster/run-kmeans.ts';
 import { mapClustersToClass, setClusterName } from '../../main/pipeline/cluster/mapping.ts';
 import { labelImages, markOutliers } from '../../main/pipeline/label/person-labels.ts';
 import { csvField, parseCsv } from '../../main/base/csv.ts';
-import { finalLabels, type FinalLabel } from '../../main/pipeline/cluster/final-labels.ts';
-import { CSV_HEADER, exportLabels, folderFor, MANIFEST_FILE, MANIFEST_HEADER } from '../../main/pipeline/cluster/export.ts';
+import { finalLabels, type FinalLabel } from '../../main/pipeline/label/final-labels.ts';
+import { CSV_HEADER, exportLabels, folderFor, MANIFEST_FILE, MANIFEST_HEADER } from '../../main/pipeline/label/export.ts';
 
 let source: EmbeddedProject;
 let project: Project;

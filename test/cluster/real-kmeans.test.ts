@@ -2,16 +2,16 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { getEmbeddedProject, type EmbeddedProject } from '../helpers/embedded-project.ts';
-import type { Project } from '../../main/app/project.ts';
+import type { Project } from '../../main/project/project.ts';
 import { predictKmeans, runKmeans } from '../../main/pipeline/cluster/run-kmeans.ts';
 import { loadEmbeddingMatrix } from '../../main/db/embeddings-repo.ts';
 import { evaluateRun } from '../../main/pipeline/cluster/evaluate.ts';
-import { getRun, loadAssignments } from '../../main/pipeline/cluster/runs-repo.ts';
+import { getRun, loadAssignments } from '../../main/db/runs-repo.ts';
 import { applyProposal, getClusterNames, proposeMappingFromGroundTruth } from '../../main/pipeline/cluster/mapping.ts';
-import { finalLabels } from '../../main/pipeline/cluster/final-labels.ts';
+import { finalLabels } from '../../main/pipeline/label/final-labels.ts';
 import { labelImages as moveImagesToClass, markOutliers } from '../../main/pipeline/label/person-labels.ts';
 import { JobCancelledError } from '../../main/jobs/runner.ts';
-import { countAssignments, listRuns } from '../../main/pipeline/cluster/runs-repo.ts';
+import { countAssignments, listRuns } from '../../main/db/runs-repo.ts';
 
 let source: EmbeddedProject;
 let project: Project;

@@ -3,7 +3,7 @@
 // setting, k, the embedded images) makes new ones.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Project } from '../../main/app/project.ts';
+import type { Project } from '../../main/project/project.ts';
 import { runFullPipeline, type FullPipelineOptions } from '../../main/app/full-pipeline.ts';
 import { getEmbeddedProject } from '../helpers/embedded-project.ts';
 import { MOBILENET_V1 } from '../helpers/paths.ts';

@@ -15,7 +15,7 @@ import {
   saveAssignments,
   setReliable,
   updateRunReport,
-} from '../../main/pipeline/cluster/runs-repo.ts';
+} from '../../main/db/runs-repo.ts';
 import { withSeededDb } from './db-fixture.ts';
 
 const withDb = (fn: (db: Db) => void) => withSeededDb(6, fn);

@@ -4,12 +4,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { getEmbeddedProject, type EmbeddedProject } from '../helpers/embedded-project.ts';
-import type { Project } from '../../main/app/project.ts';
+import type { Project } from '../../main/project/project.ts';
 import type { JobEvent } from '../../preload/contract/jobs.ts';
 import { runSpice, type SpiceOptions } from '../../main/pipeline/cluster/spice.ts';
 import { runKmeans } from '../../main/pipeline/cluster/run-kmeans.ts';
 import { evaluateRun } from '../../main/pipeline/cluster/evaluate.ts';
-import { getRun, loadAssignments, type Assignment } from '../../main/pipeline/cluster/runs-repo.ts';
+import { getRun, loadAssignments, type Assignment } from '../../main/db/runs-repo.ts';
 import { predictWithRunModel } from '../../main/pipeline/cluster/run-model.ts';
 import { loadEmbeddingMatrix } from '../../main/db/embeddings-repo.ts';
 import { JobCancelledError } from '../../main/jobs/runner.ts';

@@ -2,7 +2,7 @@
 // every argument; checked with fake invoke events (no Electron binary needed).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServices } from '../../main/app/services.ts';
+import { createServices } from '../../main/app/services/index.ts';
 import { createIpcHandler, originOf, type InvokeEventLike } from '../../main/electron/ipc-adapter.ts';
 import { makeTempDir } from '../helpers/cifar-subset.ts';
 

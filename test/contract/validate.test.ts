@@ -1,7 +1,7 @@
 // Argument validation: typed checks per method; nothing a client sends crashes a service.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServices } from '../../main/app/services.ts';
+import { createServices } from '../../main/app/services/index.ts';
 import { ApiError } from '../../main/app/services/errors.ts';
 import { validateCall, validators } from '../../main/app/validate.ts';
 import { makeTempDir } from '../helpers/cifar-subset.ts';

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { createServices, type Services } from '../../main/app/services.ts';
+import { createServices, type Services } from '../../main/app/services/index.ts';
 import { runKmeans } from '../../main/pipeline/cluster/run-kmeans.ts';
 import { startBridgeServer, type BridgeServer } from '../../main/server/bridge-server.ts';
 import { makeTempDir } from '../helpers/cifar-subset.ts';

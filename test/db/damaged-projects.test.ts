@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openDatabase, ProjectDatabaseError, SCHEMA_VERSION } from '../../main/db/connection.ts';
 import { runKmeans } from '../../main/pipeline/cluster/run-kmeans.ts';
-import { createServices } from '../../main/app/services.ts';
+import { createServices } from '../../main/app/services/index.ts';
 import { makeTempDir } from '../helpers/cifar-subset.ts';
 import { getEmbeddedProject } from '../helpers/embedded-project.ts';
 import { DEMO_IMAGES_DIR, REPO_DIR } from '../helpers/paths.ts';
@@ -203,7 +203,7 @@ test('a project on a read-only file system opens read-only in the app: browsing 
     assert.match(named.error.message, /open read-only/);
     const outDir = join(temp.dir, 'ro-export');
     mkdirSync(outDir);
-    const { exportLabels } = await import('../../main/pipeline/cluster/export.ts');
+    const { exportLabels } = await import('../../main/pipeline/label/export.ts');
     const summary = await exportLabels(services.session.requireProject(), { runId, format: 'csv', out: join(outDir, 'labels.csv') });
     assert.equal(summary.images, 300);
     assert.equal(readFileSync(join(outDir, 'labels.csv'), 'utf8').trim().split('\n').length, 301);

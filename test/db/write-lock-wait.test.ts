@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { createServices, type Services } from '../../main/app/services.ts';
+import { createServices, type Services } from '../../main/app/services/index.ts';
 import { runKmeans } from '../../main/pipeline/cluster/run-kmeans.ts';
 import { makeTempDir } from '../helpers/cifar-subset.ts';
 import { getEmbeddedProject } from '../helpers/embedded-project.ts';

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
-import { createServices, type Services } from '../../main/app/services.ts';
+import { createServices, type Services } from '../../main/app/services/index.ts';
 import { newToken } from '../../main/server/auth.ts';
 import { startBridgeServer, type BridgeServer } from '../../main/server/bridge-server.ts';
 import { runKmeans } from '../../main/pipeline/cluster/run-kmeans.ts';

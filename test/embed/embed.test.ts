@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { copyFileSync, writeFileSync } from 'node:fs';
 import sharp from 'sharp';
-import { openProject, type Project } from '../../main/app/project.ts';
+import { openProject, type Project } from '../../main/project/project.ts';
 import { importFolder } from '../../main/pipeline/import/index.ts';
 import { embedFiles, embedProject } from '../../main/pipeline/embed/index.ts';
 import { countEmbeddings, deleteEmbeddings, getViewSpecs, listViews, loadEmbeddingMatrix } from '../../main/db/embeddings-repo.ts';

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { openProject } from '../../main/app/project.ts';
+import { openProject } from '../../main/project/project.ts';
 import { importFolder } from '../../main/pipeline/import/index.ts';
 import { embedProject } from '../../main/pipeline/embed/index.ts';
 import { loadEmbeddingMatrix } from '../../main/db/embeddings-repo.ts';

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
-import { openProject, type Project } from '../../main/app/project.ts';
+import { openProject, type Project } from '../../main/project/project.ts';
 import { importFolder } from '../../main/pipeline/import/index.ts';
 import { embedProject } from '../../main/pipeline/embed/index.ts';
 import { getViewSpecs, listViews, loadEmbeddingMatrix } from '../../main/db/embeddings-repo.ts';

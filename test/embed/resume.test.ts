@@ -4,7 +4,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { openProject, projectDbPath } from '../../main/app/project.ts';
+import { openProject, projectDbPath } from '../../main/project/project.ts';
 import { openDatabase } from '../../main/db/connection.ts';
 import { importFolder } from '../../main/pipeline/import/index.ts';
 import { makeCifarSubset, makeTempDir } from '../helpers/cifar-subset.ts';

@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, renameSync, mkdtempSync, rmSync, statSync, truncateSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openProject, projectDbPath } from '../../main/app/project.ts';
+import { openProject, projectDbPath } from '../../main/project/project.ts';
 import { importFolder } from '../../main/pipeline/import/index.ts';
 import { readShardHeader } from '../../main/pipeline/embed/shard-file.ts';
 import { parseShard } from '../../main/pipeline/embed/shard.ts';

@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openProject, type Project } from '../../main/app/project.ts';
+import { openProject, type Project } from '../../main/project/project.ts';
 import { loadEmbeddingMatrix } from '../../main/db/embeddings-repo.ts';
 import { encodeOnnxModel, type GraphInitializer, type GraphNode } from '../../main/ml/onnx-graph.ts';
 import { resolveBackbone } from '../../main/models/backbones.ts';

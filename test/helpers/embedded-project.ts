@@ -6,7 +6,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpat
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { openProject, projectDbPath, type Project } from '../../main/app/project.ts';
+import { openProject, projectDbPath, type Project } from '../../main/project/project.ts';
 import { setMeta } from '../../main/db/connection.ts';
 import { importFolder } from '../../main/pipeline/import/index.ts';
 import { embedProject } from '../../main/pipeline/embed/index.ts';
@@ -46,7 +46,7 @@ export interface EmbeddedProject {
  * What makes the cached project: importing, embedding, the model registry, the database schema and
  * this file, plus the native packages that decode and infer. Their digest is part of the cache key.
  */
-const PRODUCER_CODE = ['main/base', 'main/pipeline/import', 'main/pipeline/embed', 'main/models', 'main/ml/onnx.ts', 'main/db', 'main/jobs', 'main/app/project.ts', 'test/helpers/embedded-project.ts'];
+const PRODUCER_CODE = ['main/base', 'main/pipeline/import', 'main/pipeline/embed', 'main/models', 'main/ml/onnx.ts', 'main/db', 'main/jobs', 'main/project/project.ts', 'test/helpers/embedded-project.ts'];
 const PRODUCER_PACKAGES = ['onnxruntime-node', 'sharp', 'better-sqlite3'];
 
 export async function getEmbeddedProject(options: EmbeddedProjectOptions = {}): Promise<EmbeddedProject> {

@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { importFolder, THUMBNAIL_MAX_SIDE } from '../../main/pipeline/import/index.ts';
 import { demoImage } from '../helpers/paths.ts';
 import { makeTempDir } from '../helpers/cifar-subset.ts';
-import { openProject } from '../../main/app/project.ts';
+import { openProject } from '../../main/project/project.ts';
 
 // [file extension, sharp output format, stored format]
 const FORMATS: Array<[string, 'jpeg' | 'png' | 'webp' | 'gif' | 'tiff' | 'avif', string]> = [

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { openProject, type Project } from '../../main/app/project.ts';
+import { openProject, type Project } from '../../main/project/project.ts';
 import type { ImportSummary } from '../../main/pipeline/import/index.ts';
 import { makeCifarSubset, makeTempDir } from '../helpers/cifar-subset.ts';
 

@@ -8,7 +8,7 @@ import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
-import { projectDbPath } from '../../main/app/project.ts';
+import { projectDbPath } from '../../main/project/project.ts';
 import { openDatabase } from '../../main/db/connection.ts';
 import { makeCifarSubset, makeTempDir } from '../helpers/cifar-subset.ts';
 import { CIFAR_CLASSES, REPO_DIR } from '../helpers/paths.ts';

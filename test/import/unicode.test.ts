@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { imageAbsolutePath, importFolder } from '../../main/pipeline/import/index.ts';
 import { demoImage } from '../helpers/paths.ts';
 import { makeTempDir } from '../helpers/cifar-subset.ts';
-import { openProject } from '../../main/app/project.ts';
+import { openProject } from '../../main/project/project.ts';
 
 test('unicode folder and file names are stored as written, labelled and resolvable', async () => {
   const images = makeTempDir('spice-unicode-');

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getClusterNames, setClusterName } from '../../main/pipeline/cluster/mapping.ts';
 import { carryOverClusterNames, matchClustersToClasses } from '../../main/pipeline/cluster/name-carryover.ts';
-import { getRun } from '../../main/pipeline/cluster/runs-repo.ts';
+import { getRun } from '../../main/db/runs-repo.ts';
 import { acceptImages, acceptRestOfCluster } from '../../main/pipeline/label/accept.ts';
 import {
   createClass,
@@ -13,7 +13,7 @@ import {
   renameClass,
   restoreClassSnapshot,
   setClassHotkey,
-} from '../../main/pipeline/label/classes.ts';
+} from '../../main/project/classes.ts';
 import { getPersonLabel, labelImages, listPersonLabels, markOutliers } from '../../main/pipeline/label/person-labels.ts';
 import { reviewQueue } from '../../main/pipeline/label/run-label-rows.ts';
 import { addRun, withSeededDb } from '../cluster/db-fixture.ts';

@@ -9,7 +9,7 @@ import {
   markOutliers,
   restorePersonLabels,
 } from '../../main/pipeline/label/person-labels.ts';
-import { finalLabelCounts, finalLabels } from '../../main/pipeline/cluster/final-labels.ts';
+import { finalLabelCounts, finalLabels } from '../../main/pipeline/label/final-labels.ts';
 import { mapClustersToClass, setClusterName } from '../../main/pipeline/cluster/mapping.ts';
 import { addRun, withSeededDb } from '../cluster/db-fixture.ts';
 

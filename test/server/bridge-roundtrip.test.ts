@@ -3,7 +3,7 @@
 // undone and exported through the contract.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServices, type Services } from '../../main/app/services.ts';
+import { createServices, type Services } from '../../main/app/services/index.ts';
 import { startBridgeServer, type BridgeServer } from '../../main/server/bridge-server.ts';
 import type { RunSummary } from '../../preload/contract/api.ts';
 import { makeTempDir } from '../helpers/cifar-subset.ts';

@@ -7,7 +7,7 @@ import { connect as tcpConnect } from 'node:net';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { createServices, type Services } from '../../main/app/services.ts';
+import { createServices, type Services } from '../../main/app/services/index.ts';
 import { MAX_BODY_BYTES, startBridgeServer, type BridgeServer } from '../../main/server/bridge-server.ts';
 import { makeCifarSubset, makeTempDir } from '../helpers/cifar-subset.ts';
 import { connect } from './ws-client.ts';

@@ -3,7 +3,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, lstatSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createServices } from '../../main/app/services.ts';
+import { createServices } from '../../main/app/services/index.ts';
 import type { MethodName, ParamsOf, ResultOf } from '../../preload/contract/api.ts';
 import { makeCifarSubset, makeTempDir } from '../helpers/cifar-subset.ts';
 import { getEmbeddedProject } from '../helpers/embedded-project.ts';

@@ -3,7 +3,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { openProject, type Project } from '../../main/app/project.ts';
+import { openProject, type Project } from '../../main/project/project.ts';
 import { importFolder } from '../../main/pipeline/import/index.ts';
 import { makeTempDir } from '../helpers/cifar-subset.ts';
 import { CIFAR_CLASSES } from '../helpers/paths.ts';

@@ -2,7 +2,7 @@
 // labels and cluster names), so a 10,000-image run pages in milliseconds.
 import type { ClusterCard, ClusterImagesParams, ClustersApi, ImagePage, ImageRow } from '../../../preload/contract/api.ts';
 import type { Db } from '../../db/connection.ts';
-import { getRun, type RunRecord } from '../../pipeline/cluster/runs-repo.ts';
+import { getRun, type RunRecord } from '../../db/runs-repo.ts';
 import { selectRows, type RowSelector, type RunLabelRow } from '../../pipeline/label/run-label-rows.ts';
 import type { ServiceContext } from './context.ts';
 import { ApiError } from './errors.ts';

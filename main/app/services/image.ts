@@ -2,7 +2,7 @@
 import type { ImageApi, ImageDetail, Neighbour } from '../../../preload/contract/api.ts';
 import type { Db } from '../../db/connection.ts';
 import { loadEmbeddingMatrix, type EmbeddingMatrix } from '../../db/embeddings-repo.ts';
-import { blobToFloat32 } from '../../pipeline/cluster/runs-repo.ts';
+import { blobToFloat32 } from '../../db/runs-repo.ts';
 import { getPersonLabel } from '../../pipeline/label/person-labels.ts';
 import { topKByQuery } from '../../pipeline/label/similar.ts';
 import { requireRun } from './clusters.ts';

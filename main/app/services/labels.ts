@@ -2,7 +2,7 @@
 // person already has, and what a refine would learn from.
 import type { ClassListChange, ClassSnapshot, ClassSummary, LabelImportReport, LabelsApi, LabelStats } from '../../../preload/contract/api.ts';
 import type { Db } from '../../db/connection.ts';
-import { getRun } from '../../pipeline/cluster/runs-repo.ts';
+import { getRun } from '../../db/runs-repo.ts';
 import { acceptImages, acceptRestOfCluster } from '../../pipeline/label/accept.ts';
 import {
   createClass,
@@ -12,14 +12,14 @@ import {
   restoreClassSnapshot,
   setClassHotkey,
   type ClassSnapshot as StageSnapshot,
-} from '../../pipeline/label/classes.ts';
+} from '../../project/classes.ts';
 import { importLabelsFromCsv, importLabelsFromFolder, type LabelImportResult } from '../../pipeline/label/label-import.ts';
 import { refineClasses } from '../../pipeline/label/refine.ts';
 import { requireRun } from './clusters.ts';
 import type { ServiceContext } from './context.ts';
 import { toCorrectionChange } from './corrections.ts';
 import { ApiError } from './errors.ts';
-import { requireFolder } from './projects.ts';
+import { requireFolder } from './folders.ts';
 
 export function createLabelsService(ctx: ServiceContext): LabelsApi {
   const { session } = ctx;

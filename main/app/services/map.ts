@@ -3,7 +3,7 @@
 // images, map-sample.ts) and is stored in `projections`; a run only colours the points by its clusters.
 import type { MapApi, MapPoint, Projection } from '../../../preload/contract/api.ts';
 import type { Db } from '../../db/connection.ts';
-import { blobToFloat32, float32ToBlob } from '../../pipeline/cluster/runs-repo.ts';
+import { blobToFloat32, float32ToBlob } from '../../db/runs-repo.ts';
 import { spawnModuleWorker } from '../../pipeline/embed/worker-pool.ts';
 import { requireRun } from './clusters.ts';
 import type { ServiceContext } from './context.ts';

@@ -2,7 +2,7 @@
 // replaced, so the renderer's undo stack can put them back exactly with mapping.restore.
 import type { ClusterMapping, ClusterNameEntry, MappingApi, MappingChange, MappingProposal } from '../../../preload/contract/api.ts';
 import { proposeMappingFromFewShot, proposeMappingFromGroundTruth, setClusterNames, type MappingProposal as StageProposal } from '../../pipeline/cluster/mapping.ts';
-import type { RunRecord } from '../../pipeline/cluster/runs-repo.ts';
+import type { RunRecord } from '../../db/runs-repo.ts';
 import { clusterNames, requireRun } from './clusters.ts';
 import type { ServiceContext } from './context.ts';
 import { ApiError } from './errors.ts';

@@ -4,11 +4,16 @@ import type { PipelineApi, StartedJob, StartImportParams, ViewCounts } from '../
 import type { JobKind } from '../../../preload/contract/jobs.ts';
 import { JobCancelledError } from '../../jobs/runner.ts';
 import { chooseEmbeddedBackbone } from '../../pipeline/cluster/backbone-choice.ts';
-import type { Project } from '../project.ts';
+import { runKmeans } from '../../pipeline/cluster/run-kmeans.ts';
+import { runSpice } from '../../pipeline/cluster/spice.ts';
+import { embedProject } from '../../pipeline/embed/index.ts';
+import { importFolder } from '../../pipeline/import/index.ts';
+import { runRefine } from '../../pipeline/label/refine.ts';
+import type { Project } from '../../project/project.ts';
+import { PIPELINE_STAGES, runFullPipeline } from '../full-pipeline.ts';
 import type { ServiceContext } from './context.ts';
-import { loadEmbed, loadImport, loadKmeans, loadRefine, loadSpice } from './deps.ts';
 import { ApiError } from './errors.ts';
-import { requireFolder } from './projects.ts';
+import { requireFolder } from './folders.ts';
 import { runEvaluation } from './summary.ts';
 import { DEFAULT_SEED } from '../../base/random.ts';
 
@@ -30,7 +35,6 @@ export function createPipelineService(ctx: ServiceContext): PipelineApi & Pipeli
     const folder = params?.folder ?? project.imageRoot();
     if (folder === null) throw new ApiError('invalid-argument', 'this project has no image folder yet: give the folder to import');
     requireFolder(folder, 'image folder');
-    const { importFolder } = await loadImport();
     return launch(project, 'import', () => importFolder(project, folder, { labelsFromFolders: params?.labelsFromFolders ?? false }));
   };
 
@@ -39,7 +43,6 @@ export function createPipelineService(ctx: ServiceContext): PipelineApi & Pipeli
 
     async startEmbed({ backbone, size, views }) {
       const project = session.requireProject();
-      const { embedProject } = await loadEmbed();
       return launch(project, 'embed', () => embedProject(project, { backbone, size, views: bankViews(views), seed: DEFAULT_SEED }));
     },
 
@@ -47,11 +50,7 @@ export function createPipelineService(ctx: ServiceContext): PipelineApi & Pipeli
       const project = session.requireProject();
       // The stages check the backbone and k themselves, before their job starts: errors reach the caller.
       const options = { backbone: backbone ?? chooseEmbeddedBackbone(project.db).name, k, seed: seed ?? DEFAULT_SEED };
-      if (method === 'kmeans') {
-        const { runKmeans } = await loadKmeans();
-        return launch(project, 'cluster', () => runKmeans(project, options));
-      }
-      const { runSpice } = await loadSpice();
+      if (method === 'kmeans') return launch(project, 'cluster', () => runKmeans(project, options));
       return launch(project, 'cluster', () => runSpice(project, { ...options, ...spice }));
     },
 
@@ -59,7 +58,6 @@ export function createPipelineService(ctx: ServiceContext): PipelineApi & Pipeli
       const project = session.requireProject();
       const folder = params.imageFolder ?? project.imageRoot();
       if (folder !== null) requireFolder(folder, 'image folder');
-      const { runFullPipeline, PIPELINE_STAGES } = await import('../full-pipeline.ts');
       return launch(project, 'pipeline', () =>
         project.jobs.run('pipeline', { ...params, imageFolder: folder }, async (job) => {
           job.stage('pipeline', PIPELINE_STAGES.length, 'stages');
@@ -83,7 +81,6 @@ export function createPipelineService(ctx: ServiceContext): PipelineApi & Pipeli
 
     async startRefine(params) {
       const project = session.requireProject();
-      const { runRefine } = await loadRefine();
       return launch(project, 'cluster', () =>
         runRefine(project, { baseRunId: params?.runId, seed: params?.seed, bankCache: session.bankCache }),
       );

@@ -1,8 +1,8 @@
 // projects.*: open, create and describe the one project a session works on.
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import type { ProjectsApi } from '../../../preload/contract/api.ts';
 import type { ServiceContext } from './context.ts';
-import { ApiError } from './errors.ts';
+import { requireFolder } from './folders.ts';
 import type { PipelineControl } from './pipeline.ts';
 import { projectSummary } from './summary.ts';
 
@@ -54,9 +54,4 @@ export function createProjectsService(ctx: ServiceContext, pipeline: PipelineCon
       };
     },
   };
-}
-
-export function requireFolder(dir: string, what: string): void {
-  if (!existsSync(dir)) throw new ApiError('not-found', `${what} ${dir} does not exist`);
-  if (!statSync(dir).isDirectory()) throw new ApiError('invalid-argument', `${what} ${dir} is a file, not a folder`);
 }

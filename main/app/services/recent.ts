@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { RecentProject } from '../../../preload/contract/api.ts';
-import { projectExists } from '../project.ts';
+import { projectExists } from '../../project/project.ts';
 
 const MAX_RECENT = 20;
 const FILE = 'recent-projects.json';

@@ -1,7 +1,7 @@
 // runs.*: the clustering runs of the project and how good they are against ground truth.
 import type { RunMetrics, RunsApi } from '../../../preload/contract/api.ts';
 import { finalLabelAccuracy } from '../../pipeline/cluster/evaluate.ts';
-import { getRun } from '../../pipeline/cluster/runs-repo.ts';
+import { getRun } from '../../db/runs-repo.ts';
 import type { ServiceContext } from './context.ts';
 import { ApiError } from './errors.ts';
 import { runEvaluation, runSummaries, scoresOf } from './summary.ts';

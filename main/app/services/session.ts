@@ -5,7 +5,7 @@ import { existsSync, statSync } from 'node:fs';
 import type { DataArea, PlatformMode, PushEvent } from '../../../preload/contract/api.ts';
 import type { JobEvent, JobKind } from '../../../preload/contract/jobs.ts';
 import { ProjectedBankCache } from '../../pipeline/label/refine.ts';
-import { openProject, projectExists, type Project } from '../project.ts';
+import { openProject, projectExists, type Project } from '../../project/project.ts';
 import { ApiError } from './errors.ts';
 import { RecentProjects } from './recent.ts';
 

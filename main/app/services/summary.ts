@@ -4,10 +4,10 @@ import type { BackboneSummary, ClusteringScores, ProjectSummary, RunSummary } fr
 import type { Db } from '../../db/connection.ts';
 import { embeddingCounts } from '../../db/embeddings-repo.ts';
 import { clusteringMetrics, type ClusteringMetrics } from '../../pipeline/cluster/metrics.ts';
-import { listRuns, type RunRecord } from '../../pipeline/cluster/runs-repo.ts';
+import { listRuns, type RunRecord } from '../../db/runs-repo.ts';
 import { defaultRunChoice } from '../../pipeline/cluster/default-run.ts';
 import { projectCounts } from '../project-status.ts';
-import type { Project } from '../project.ts';
+import type { Project } from '../../project/project.ts';
 import type { Session } from './session.ts';
 
 export function backboneSummaries(db: Db): BackboneSummary[] {

@@ -6,7 +6,7 @@ import { openExistingProject } from '../cluster-shared.ts';
 import { walkImageFolder } from '../../pipeline/import/walk.ts';
 import { embedFiles } from '../../pipeline/embed/index.ts';
 import { getBackboneById } from '../../models/backbones.ts';
-import { getRun } from '../../pipeline/cluster/runs-repo.ts';
+import { getRun } from '../../db/runs-repo.ts';
 import { getClusterNames } from '../../pipeline/cluster/mapping.ts';
 import { hasRunModel, predictWithRunModel } from '../../pipeline/cluster/run-model.ts';
 import { csvField } from '../../base/csv.ts';

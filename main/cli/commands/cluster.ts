@@ -1,20 +1,17 @@
 import type { Command } from '../command.ts';
 import { CliError, optionalInt, requireString } from '../command.ts';
 import { withJobSession } from '../job-session.ts';
-import type { Project } from '../../app/project.ts';
+import type { Project } from '../../project/project.ts';
 import { ClusteringInputError } from '../../pipeline/cluster/errors.ts';
 import { evaluateRun, hasGroundTruth } from '../../pipeline/cluster/evaluate.ts';
 import { parseKRange, runKScan, type KScanResult } from '../../pipeline/cluster/kscan.ts';
 import { runKmeans } from '../../pipeline/cluster/run-kmeans.ts';
-import { clusterSizes, getRun } from '../../pipeline/cluster/runs-repo.ts';
+import { runSpice } from '../../pipeline/cluster/spice.ts';
+import { clusterSizes, getRun } from '../../db/runs-repo.ts';
 import { formatMetric, formatTable, openExistingProject } from '../cluster-shared.ts';
 
 const usage =
   'spice-workbench cluster --project <dir> [--method spice|kmeans] --k <n>|<a>..<b> [--seed <n>] [--backbone <name>] [--restarts <n>] [--scan-only] [--stability] [--json]';
-
-interface SpiceModule {
-  runSpice(project: Project, options: { backbone?: string; k: number; seed: number; signal?: AbortSignal }): Promise<number>;
-}
 
 export const clusterCommand: Command = {
   name: 'cluster',
@@ -64,26 +61,13 @@ export const clusterCommand: Command = {
           return 0;
         }
       }
-      const runId = method === 'kmeans' ? await runKmeans(project, { backbone, k, seed, restarts }) : await (await loadSpice()).runSpice(project, { backbone, k, seed });
+      const runId = method === 'kmeans' ? await runKmeans(project, { backbone, k, seed, restarts }) : await runSpice(project, { backbone, k, seed });
       const summary = describeRun(project, runId);
       console.log(json ? JSON.stringify({ ...(scan ? { scan } : {}), ...summary }) : formatRun(summary));
       return 0;
     });
   },
 };
-
-async function loadSpice(): Promise<SpiceModule> {
-  try {
-    // Written inline so the bundlers (scripts/bundle-layout.mjs) can follow it.
-    return (await import(new URL('../../pipeline/cluster/spice.ts', import.meta.url).href)) as SpiceModule;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-      throw new CliError('SPICE clustering is not available in this build yet: use --method kmeans');
-    }
-    throw err;
-  }
-}
 
 interface RunSummary {
   run: number;

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from '../command.ts';
 import { CliError, optionalInt } from '../command.ts';
-import { openProject } from '../../app/project.ts';
+import { openProject } from '../../project/project.ts';
 import { hasImageExtension } from '../../pipeline/import/extensions.ts';
 import { runAndReport } from './run.ts';
 import { DEFAULT_BACKBONE } from '../../app/full-pipeline.ts';

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Command, ParsedArgs } from '../command.ts';
 import { CliError, optionalInt, requireString } from '../command.ts';
 import { withJobSession } from '../job-session.ts';
-import { openProject, projectExists } from '../../app/project.ts';
+import { openProject, projectExists } from '../../project/project.ts';
 import type { Triple } from '../../models/registry.ts';
 import { embedProject, type EmbedSummary } from '../../pipeline/embed/index.ts';
 import { parseViewCounts } from '../../pipeline/embed/views.ts';

@@ -1,7 +1,7 @@
 import type { Command } from '../command.ts';
 import { CliError, optionalInt, requireString } from '../command.ts';
 import { evaluateRun, NoGroundTruthError, type RunEvaluation } from '../../pipeline/cluster/evaluate.ts';
-import { countAssignments, getRun, listRuns } from '../../pipeline/cluster/runs-repo.ts';
+import { countAssignments, getRun, listRuns } from '../../db/runs-repo.ts';
 import { formatMetric, formatTable, openExistingProject } from '../cluster-shared.ts';
 
 const usage = 'spice-workbench eval --project <dir> [--run <id>] [--json]';

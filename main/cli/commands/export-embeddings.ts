@@ -1,6 +1,6 @@
 import type { Command } from '../command.ts';
 import { CliError, requireString } from '../command.ts';
-import { openProject, projectExists } from '../../app/project.ts';
+import { openProject, projectExists } from '../../project/project.ts';
 import { exportEmbeddings } from '../../pipeline/embed/export.ts';
 
 const usage = 'spice-workbench export-embeddings --project <dir> [--backbone <name>] [--view plain] --out <name>.npy';

@@ -1,8 +1,8 @@
 import type { Command } from '../command.ts';
 import { CliError, optionalInt, requireString } from '../command.ts';
 import { withJobSession } from '../job-session.ts';
-import { EXPORT_FORMATS, ExportError, exportLabels, MANIFEST_FILE, type ExportFormat } from '../../pipeline/cluster/export.ts';
-import { ClassNameError } from '../../pipeline/label/classes.ts';
+import { EXPORT_FORMATS, ExportError, exportLabels, MANIFEST_FILE, type ExportFormat } from '../../pipeline/label/export.ts';
+import { ClassNameError } from '../../project/classes.ts';
 import { openExistingProject } from '../cluster-shared.ts';
 
 const usage = 'spice-workbench export --project <dir> [--run <id>] --format csv|json|folders --out <path> [--symlink]';

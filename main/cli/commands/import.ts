@@ -1,7 +1,7 @@
 import type { Command } from '../command.ts';
 import { CliError, optionalInt, requireString } from '../command.ts';
 import { withJobSession } from '../job-session.ts';
-import { openProject } from '../../app/project.ts';
+import { openProject } from '../../project/project.ts';
 import { importFolder, ImportInputError, type ImportSummary } from '../../pipeline/import/index.ts';
 
 const usage = 'spice-workbench import <image-folder> --project <dir> [--labels-from-folders] [--max-pixels N]';

@@ -4,7 +4,7 @@ import type { Command } from '../command.ts';
 import { CliError, requireString } from '../command.ts';
 import { formatTable, openExistingProject } from '../cluster-shared.ts';
 import { withJobSession } from '../job-session.ts';
-import { listClasses } from '../../pipeline/label/classes.ts';
+import { listClasses } from '../../project/classes.ts';
 import { importLabelsFromCsv, importLabelsFromFolder, LabelImportError, type LabelImportResult } from '../../pipeline/label/label-import.ts';
 
 const usage = 'spice-workbench labels import --project <dir> <file.csv|labelled-folder> [--json]\n       spice-workbench labels list --project <dir> [--json]';

@@ -1,9 +1,8 @@
 import type { Command, ParsedArgs } from '../command.ts';
 import { CliError, optionalInt, requireString } from '../command.ts';
 import { withJobSession } from '../job-session.ts';
-import { openProject, projectExists } from '../../app/project.ts';
-import { PretrainConfigError, RESNET_BLOCKS, type ResNetArch } from '../../ml/moco/config.ts';
-import { pretrainProject, type PretrainSummary } from '../../ml/moco/pretrain-job.ts';
+import { openProject, projectExists } from '../../project/project.ts';
+import { PretrainConfigError, pretrainProject, RESNET_BLOCKS, type PretrainSummary, type ResNetArch } from '../../pipeline/pretrain/index.ts';
 import type { TfBackendName } from '../../ml/tf-backend.ts';
 
 const usage =

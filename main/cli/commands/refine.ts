@@ -4,7 +4,7 @@ import { formatMetric, openExistingProject } from '../cluster-shared.ts';
 import { withJobSession } from '../job-session.ts';
 import { ClusteringInputError } from '../../pipeline/cluster/errors.ts';
 import { finalLabelAccuracy, hasGroundTruth } from '../../pipeline/cluster/evaluate.ts';
-import { getRun } from '../../pipeline/cluster/runs-repo.ts';
+import { getRun } from '../../db/runs-repo.ts';
 import { runRefine } from '../../pipeline/label/refine.ts';
 
 const usage = 'spice-workbench refine --project <dir> [--run <id>] [--seed <n>] [--json]';

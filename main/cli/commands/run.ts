@@ -3,12 +3,12 @@ import { CliError, optionalInt, requireString } from '../command.ts';
 import { withJobSession } from '../job-session.ts';
 import { formatMetric, formatTable } from '../cluster-shared.ts';
 import { formatSummary as formatImportSummary } from './import.ts';
-import { openProject, type Project } from '../../app/project.ts';
+import { openProject, type Project } from '../../project/project.ts';
 import { runFullPipeline, DEFAULT_BANK_VIEWS } from '../../app/full-pipeline.ts';
 import { ImportInputError } from '../../pipeline/import/index.ts';
 import { parseViewCounts } from '../../pipeline/embed/views.ts';
 import { evaluateRun, hasGroundTruth } from '../../pipeline/cluster/evaluate.ts';
-import { getRun } from '../../pipeline/cluster/runs-repo.ts';
+import { getRun } from '../../db/runs-repo.ts';
 import { defaultRunChoice } from '../../pipeline/cluster/default-run.ts';
 
 const usage =

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from '../command.ts';
 import { CliError, optionalInt } from '../command.ts';
-import { createServices } from '../../app/services.ts';
+import { createServices } from '../../app/services/index.ts';
 import { DEFAULT_RENDERER_DIR, startBridgeServer } from '../../server/bridge-server.ts';
 import { rendererBuilt } from '../../server/static-files.ts';
 

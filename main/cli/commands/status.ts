@@ -1,7 +1,7 @@
 import type { Command } from '../command.ts';
 import { requireString } from '../command.ts';
 import { quickCheck } from '../../db/connection.ts';
-import { projectDbPath } from '../../app/project.ts';
+import { projectDbPath } from '../../project/project.ts';
 import { projectStatus, type ProjectStatus } from '../../app/project-status.ts';
 import { openExistingProject } from '../cluster-shared.ts';
 

@@ -1,27 +1,18 @@
-// A backbone trained in this project, as a FeatureExtractor for the embedding stage: NCHW batches in,
-// the encoder's pooled features out, batch norm folded into the convolutions.
-import type { Project } from '../../app/project.ts';
-import type { BackboneRecord } from '../../models/backbones.ts';
-import type { FeatureExtractor } from '../../pipeline/embed/extractor.ts';
+// A MoCo encoder (its stored parameters and buffers) as a FeatureExtractor for the embedding stage:
+// NCHW batches in, the encoder's pooled features out, batch norm folded into the convolutions.
+// main/models/project-backbone.ts reads a backbone trained in the project from its database into one.
+import type { FeatureExtractor } from '../feature-extractor.ts';
 import { tf } from '../tf-backend.ts';
 import { initTrainingBackend } from './backend.ts';
 import type { EncoderSpec } from './config.ts';
 import type { TensorMap } from './layers.ts';
 import type { NamedArray } from './moco.ts';
 import { disposeFolded, foldEncoder, foldedForward, type FoldedEncoder } from './resnet.ts';
-import { loadEncoder } from './store.ts';
 
 /** Images per forward pass: bounds memory on large inputs. */
 const CHUNK = 64;
 
-export async function createProjectExtractor(project: Project, backbone: BackboneRecord): Promise<FeatureExtractor> {
-  const { spec, arrays } = loadEncoder(project.db, backbone.location);
-  if (backbone.layout !== 'NCHW') throw new Error(`project backbone ${backbone.name} must take NCHW input, its record says ${backbone.layout}`);
-  if (backbone.outputDim !== spec.featureDim) throw new Error(`project backbone ${backbone.name} says ${backbone.outputDim}-d features, the stored encoder makes ${spec.featureDim}`);
-  return createEncoderExtractor(spec, arrays, backbone.inputSize);
-}
-
-/** Also used for the untrained network in the benchmark, so both go through the same code. */
+/** For a project's trained backbone, and for the untrained network in the benchmark, so both go through the same code. */
 export async function createEncoderExtractor(spec: EncoderSpec, arrays: NamedArray[], inputSize: number): Promise<FeatureExtractor> {
   const backend = await initTrainingBackend();
   const params: TensorMap = new Map();

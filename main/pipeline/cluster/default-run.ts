@@ -3,7 +3,7 @@
 // else SPICE, unless SPICE's report says it did not learn (spice-health.ts), then the k-means run it was
 // made beside, which it does not beat.
 import type { Db } from '../../db/connection.ts';
-import { listRuns, type RunRecord } from './runs-repo.ts';
+import { listRuns, type RunRecord } from '../../db/runs-repo.ts';
 import type { SpiceHealth } from './spice-health.ts';
 
 export interface DefaultRunChoice {

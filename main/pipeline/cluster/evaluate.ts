@@ -1,7 +1,7 @@
 // Scores a stored run against the ground-truth folder labels of its images (images.label).
 import type { Db } from '../../db/connection.ts';
 import { clusteringMetrics, type ClusteringMetrics } from './metrics.ts';
-import { getRun, type RunRecord } from './runs-repo.ts';
+import { getRun, type RunRecord } from '../../db/runs-repo.ts';
 import { InputError } from '../../base/errors.ts';
 
 export interface RunEvaluation {

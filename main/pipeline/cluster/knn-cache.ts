@@ -3,7 +3,7 @@
 // vectors do not change between runs. A stored graph is reused when it was computed from the same
 // images with at least as many neighbours; anything else recomputes it.
 import type { Db } from '../../db/connection.ts';
-import { float32ToBlob, blobToFloat32 } from './runs-repo.ts';
+import { float32ToBlob, blobToFloat32 } from '../../db/runs-repo.ts';
 import { knn, type KnnResult } from './knn.ts';
 
 export interface KnnGraphOptions {

@@ -1,7 +1,7 @@
 // Choosing K without labels: k-means at each K of a range, scored by the mean silhouette (cosine
 // distance, on a subsample) and, on request, by stability (ARI between two seeds). Proposes the K with
 // the highest silhouette (ties: the smaller K).
-import type { Project } from '../../app/project.ts';
+import type { Project } from '../../project/project.ts';
 import { loadEmbeddingMatrix } from '../../db/embeddings-repo.ts';
 import { chooseEmbeddedBackbone } from './backbone-choice.ts';
 import { createDotKernel } from './dot-kernel.ts';

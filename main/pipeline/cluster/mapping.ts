@@ -2,9 +2,9 @@
 // matching against few-shot labels or ground-truth folder labels. Many clusters may share a class; a
 // cluster may stay unnamed. Every write returns what it replaced, so a caller can undo it.
 import type { Db } from '../../db/connection.ts';
-import { ensureClass } from '../label/classes.ts';
+import { ensureClass } from '../../project/classes.ts';
 import { maxWeightAssignment } from './hungarian.ts';
-import { getRun } from './runs-repo.ts';
+import { getRun } from '../../db/runs-repo.ts';
 
 /** Class of each cluster, index = cluster; null = unnamed. */
 export type ClusterNames = Array<string | null>;

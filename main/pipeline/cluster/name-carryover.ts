@@ -8,7 +8,7 @@
 import type { Db } from '../../db/connection.ts';
 import { maxWeightAssignment } from './hungarian.ts';
 import { getClusterNames, setClusterNames } from './mapping.ts';
-import { getRun, setNamesFrom } from './runs-repo.ts';
+import { getRun, setNamesFrom } from '../../db/runs-repo.ts';
 
 /** A matched cluster keeps the name when at least this share of its members had that class. */
 export const MIN_MATCHED_SHARE = 0.4;

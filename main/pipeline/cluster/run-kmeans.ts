@@ -1,5 +1,5 @@
 // k-means on a backbone's plain embeddings, stored as a clustering run (method 'kmeans') by a 'cluster' job.
-import type { Project } from '../../app/project.ts';
+import type { Project } from '../../project/project.ts';
 import type { Db } from '../../db/connection.ts';
 import { DEFAULT_SEED } from '../../base/random.ts';
 import { loadEmbeddingMatrix } from '../../db/embeddings-repo.ts';
@@ -9,7 +9,7 @@ import { ClusteringInputError } from './errors.ts';
 import { createDotKernel } from './dot-kernel.ts';
 import { kmeansAsync, rowSquaredNorms } from './kmeans.ts';
 import { carryOverClusterNames, describeCarryOver } from './name-carryover.ts';
-import { createRun, finishRun, markStaleRuns, saveAssignments, type Assignment } from './runs-repo.ts';
+import { createRun, finishRun, markStaleRuns, saveAssignments, type Assignment } from '../../db/runs-repo.ts';
 
 export interface KmeansRunOptions {
   /** Backbone name or weights path; default: the newest backbone with embeddings. */

@@ -5,7 +5,7 @@
 //   (relaxed in the open when a cluster has none) -> SPICE-Semi (FixMatch classifier; off by default) ->
 //   doubt -> the 'spice' run with assignments, report, timings and its classifier (run-model.ts). The
 //   defaults and why they differ from the reference: docs/spice.md.
-import type { Project } from '../../app/project.ts';
+import type { Project } from '../../project/project.ts';
 import { JobCancelledError, type JobContext } from '../../jobs/runner.ts';
 import type { MlpHeadsWeights } from '../../ml/mlp-infer.ts';
 import { initTfBackend } from '../../ml/tf-backend.ts';
@@ -19,7 +19,7 @@ import { DEFAULT_RELAX_SCHEDULE, selectReliable, type ReliableOptions, type Reli
 import { carryOverClusterNames, describeCarryOver } from './name-carryover.ts';
 import { spiceHealth } from './spice-health.ts';
 import { saveRunModel } from './run-model.ts';
-import { createRun, finishRun, markStaleRuns, saveAssignments, type Assignment } from './runs-repo.ts';
+import { createRun, finishRun, markStaleRuns, saveAssignments, type Assignment } from '../../db/runs-repo.ts';
 import type { SpiceBank } from './spice-bank.ts';
 import { loadProjectedViews } from './view-bank.ts';
 import { agreedNeighbourLists, nearestNeighbourLists, type AgreementOptions } from './view-agreement.ts';

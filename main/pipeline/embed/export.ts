@@ -1,7 +1,7 @@
 // Stored embeddings of one backbone and view as a NumPy matrix plus a CSV saying which image each row is.
 import { existsSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { Project } from '../../app/project.ts';
+import type { Project } from '../../project/project.ts';
 import { embeddingCounts, loadEmbeddingMatrix } from '../../db/embeddings-repo.ts';
 import { getBackboneByName, listBackbones, type BackboneRecord } from '../../models/backbones.ts';
 import { writeNpyFloat32 } from './npy.ts';

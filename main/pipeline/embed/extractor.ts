@@ -1,17 +1,11 @@
 // A backbone ready to turn normalised image batches into raw feature vectors.
-import type { Project } from '../../app/project.ts';
+import type { Project } from '../../project/project.ts';
 import { ensureBackboneWeights, type BackboneRecord } from '../../models/backbones.ts';
 import { openOnnxModel, type ProviderPreference } from '../../ml/onnx.ts';
+import { createProjectExtractor } from '../../models/project-backbone.ts';
+import type { FeatureExtractor } from '../../ml/feature-extractor.ts';
 
-export interface FeatureExtractor {
-  readonly dim: number;
-  readonly inputSize: number;
-  /** Where it runs, e.g. 'cpu', 'cuda', 'tensorflow-gpu'. */
-  readonly provider: string;
-  /** batch: n x 3 x S x S (or n x S x S x 3 for NHWC models), already normalised. Returns n x dim, raw. */
-  run(batch: Float32Array, n: number): Promise<Float32Array>;
-  close(): Promise<void>;
-}
+export type { FeatureExtractor } from '../../ml/feature-extractor.ts';
 
 export interface ExtractorOptions {
   log?: (message: string, level?: 'info' | 'warn') => void;
@@ -20,15 +14,10 @@ export interface ExtractorOptions {
   signal?: AbortSignal;
 }
 
-interface ProjectExtractorModule {
-  createProjectExtractor(project: Project, backbone: BackboneRecord): Promise<FeatureExtractor>;
-}
-
 export async function createExtractor(project: Project, backbone: BackboneRecord, options: ExtractorOptions = {}): Promise<FeatureExtractor> {
   if (backbone.source === 'project') {
-    // Trained in this project (MoCo v2 on TensorFlow.js); loaded only when used.
-    const mod = (await import(new URL('../../ml/moco/extractor.ts', import.meta.url).href)) as ProjectExtractorModule;
-    return mod.createProjectExtractor(project, backbone);
+    // Trained in this project (MoCo v2 on TensorFlow.js).
+    return createProjectExtractor(project, backbone);
   }
   const path = await ensureBackboneWeights(project, backbone, { log: options.log, signal: options.signal });
   return createOnnxExtractor(path, backbone, options);

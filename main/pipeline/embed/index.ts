@@ -1,7 +1,7 @@
 // The embedding stage: every image (and its augmented views) through a frozen backbone, stored per
 // (backbone, view, image). Idempotent: only missing vectors are computed, and each batch commits in one
 // transaction, so a killed run resumes with nothing lost and nothing duplicated.
-import type { Project } from '../../app/project.ts';
+import type { Project } from '../../project/project.ts';
 import { imageAbsolutePath } from '../import/index.ts';
 import { deleteEmbeddings, getViewSpecs, imagesMissingView, saveEmbeddingBatch, saveViewSpec, type EmbeddingRow } from '../../db/embeddings-repo.ts';
 import type { JobContext } from '../../jobs/runner.ts';

@@ -3,7 +3,7 @@
 // and must have the same weights (SHA-256) and settings as the shard says, and the views the same
 // settings as any already stored. Idempotent: a vector already stored is kept, so merging a file twice,
 // or after a kill part-way (each batch commits on its own), ends in the same state.
-import type { Project } from '../../app/project.ts';
+import type { Project } from '../../project/project.ts';
 import { getViewSpecs, saveEmbeddingBatch, saveViewSpec, type EmbeddingRow } from '../../db/embeddings-repo.ts';
 import type { JobContext } from '../../jobs/runner.ts';
 import { resolveBackbone, type BackboneRecord } from '../../models/backbones.ts';

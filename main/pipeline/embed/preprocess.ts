@@ -6,6 +6,7 @@ import sharp, { type Sharp } from 'sharp';
 import { decodeBaselineJpeg } from './jpeg-baseline.ts';
 import { jpegOrientation } from './jpeg-orientation.ts';
 import { blendLevels, enlargeRows, resizeBilinear, taps } from './resize.ts';
+import type { RgbImage } from './rgb-image.ts';
 import type { ChannelOrder, Layout, Triple } from '../../models/registry.ts';
 
 export interface PreprocessSpec {
@@ -17,12 +18,7 @@ export interface PreprocessSpec {
   layout: Layout;
 }
 
-/** 8-bit RGB pixels, row-major, 3 bytes per pixel. */
-export interface RgbImage {
-  width: number;
-  height: number;
-  data: Uint8Array;
-}
+export type { RgbImage } from './rgb-image.ts';
 
 export const RESIZE = { kernel: 'linear', fit: 'fill' } as const;
 

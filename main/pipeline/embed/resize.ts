@@ -3,7 +3,7 @@
 // cost per image competed with inference for the cores (docs/scale.md). Done in two passes (rows, then
 // columns) it costs about 0.15 ms. Images larger than the size are still reduced by libvips, which
 // filters against aliasing.
-import type { RgbImage } from './preprocess.ts';
+import type { RgbImage } from './rgb-image.ts';
 
 /**
  * To width x height by bilinear interpolation, the way libvips enlarges with its linear kernel (what the

@@ -1,7 +1,7 @@
 // After `embed --shard i/N`: the share's vectors (every view the embed planned) into a shard file.
-import type { Project } from '../../app/project.ts';
+import type { Project } from '../../project/project.ts';
 import { getViewSpecs } from '../../db/embeddings-repo.ts';
-import { blobToFloat32 } from '../cluster/runs-repo.ts';
+import { blobToFloat32 } from '../../db/runs-repo.ts';
 import { getBackboneById } from '../../models/backbones.ts';
 import { shardImageIds, type Shard } from './shard.ts';
 import { writeShardFile, type ShardRow } from './shard-file.ts';

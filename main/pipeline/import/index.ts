@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import type { Project } from '../../app/project.ts';
+import type { Project } from '../../project/project.ts';
 import type { JobContext } from '../../jobs/runner.ts';
 import { DEFAULT_MAX_PIXELS } from './inspect.ts';
 import { OrderedBatcher } from './ordered-batcher.ts';

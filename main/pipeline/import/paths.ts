@@ -1,6 +1,6 @@
 import { realpathSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import type { Project } from '../../app/project.ts';
+import type { Project } from '../../project/project.ts';
 import { InputError } from '../../base/errors.ts';
 
 /** Bad input to an import as a whole (missing folder, folder outside the image root). */

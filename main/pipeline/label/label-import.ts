@@ -10,13 +10,13 @@
 // transaction, and the labels it replaced are returned for undo.
 import { readFile, readdir } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import type { Project } from '../../app/project.ts';
+import type { Project } from '../../project/project.ts';
 import { CsvSyntaxError, parseCsv } from '../../base/csv.ts';
 import { sha256OfFile } from '../import/hash.ts';
 import { importFolder } from '../import/index.ts';
 import { isInside, toRelPath } from '../import/paths.ts';
 import { walkImageFolder } from '../import/walk.ts';
-import { ClassNameError, OUTLIER_CLASS_NAME, listClasses, normalizeClassName } from './classes.ts';
+import { ClassNameError, OUTLIER_CLASS_NAME, listClasses, normalizeClassName } from '../../project/classes.ts';
 import { setPersonLabels, type PersonLabel, type PersonLabelChange } from './person-labels.ts';
 import { InputError } from '../../base/errors.ts';
 

@@ -3,7 +3,7 @@
 // win over whatever a run predicts, and are what refine learns from. Every write returns the labels it
 // replaced, so a caller can undo it with restorePersonLabels.
 import type { Db } from '../../db/connection.ts';
-import { ensureClass } from './classes.ts';
+import { ensureClass } from '../../project/classes.ts';
 import { NotFoundError } from '../../base/errors.ts';
 
 /** 'set': moved or marked in the app; 'accepted': confirmed as the model showed it; 'imported': CSV or labelled folder. */

@@ -11,7 +11,7 @@
 // one per unnamed, non-empty cluster of the earlier run (kept as extra classes, still unnamed). The
 // result is a 'refine' run whose cluster j is output j, named after its class; every image gets a new
 // prediction, confidence, doubt and reliable flag. Person labels are read, never written.
-import type { Project } from '../../app/project.ts';
+import type { Project } from '../../project/project.ts';
 import type { Db } from '../../db/connection.ts';
 import { JobCancelledError, type JobContext } from '../../jobs/runner.ts';
 import { hiddenActivations, sliceHead, type MlpHeadsWeights } from '../../ml/mlp-infer.ts';
@@ -23,7 +23,7 @@ import { setClusterNames } from '../cluster/mapping.ts';
 import { selectReliable } from '../cluster/reliable.ts';
 import { loadRunModel, saveRunModel, SPICE_MODEL_KIND } from '../cluster/run-model.ts';
 import { defaultRun } from '../cluster/default-run.ts';
-import { createRun, finishRun, getRun, loadAssignmentColumns, markStaleRuns, saveAssignments, type RunRecord } from '../cluster/runs-repo.ts';
+import { createRun, finishRun, getRun, loadAssignmentColumns, markStaleRuns, saveAssignments, type RunRecord } from '../../db/runs-repo.ts';
 import { SPICE_DEFAULTS } from '../cluster/spice.ts';
 import { trainSpiceSemi, type LabelledGroup, type SpiceSemiOptions } from '../cluster/spice-semi.ts';
 import { nearestNeighbourLists } from '../cluster/view-agreement.ts';

@@ -2,8 +2,8 @@
 // definition of the rule: the person's label if there is one, else the model's (its cluster's name; no
 // class where the cluster is unnamed). An image the run did not see keeps only its person label.
 import type { Db } from '../../db/connection.ts';
-import type { LabelOrigin } from '../label/person-labels.ts';
-import { getRun } from './runs-repo.ts';
+import type { LabelOrigin } from './person-labels.ts';
+import { getRun } from '../../db/runs-repo.ts';
 
 export interface FinalLabel {
   imageId: number;

@@ -1,31 +1,31 @@
 // Builds the one service contract over a session, and the single dispatch every transport uses:
 // validate the method and its params, call the service, turn any failure into an ApiError shape.
 // No Electron here: Electron, the WebSocket bridge and tests all go through dispatch().
-import type { ApiErrorShape, MethodName, PlatformMode, PushEvent, ServiceApi } from '../../preload/contract/api.ts';
-import { JobCancelledError } from '../jobs/runner.ts';
-import { InputError, NotFoundError } from '../base/errors.ts';
-import { validateCall } from './validate.ts';
-import { createAppService } from './services/app.ts';
-import { createBackbonesService } from './services/backbones.ts';
-import { createClustersService } from './services/clusters.ts';
-import type { HostHooks, ServiceContext } from './services/context.ts';
-import { createCorrectionsService } from './services/corrections.ts';
-import { ProjectDatabaseError } from '../db/errors.ts';
-import { ApiError, toErrorShape } from './services/errors.ts';
-import { createExportService } from './services/export.ts';
-import { createImageService } from './services/image.ts';
-import { createLabelsService } from './services/labels.ts';
-import { createMapService, stopProjectionWorkers } from './services/map.ts';
-import { createMappingService } from './services/mapping.ts';
-import { createPipelineService } from './services/pipeline.ts';
-import { createProjectsService } from './services/projects.ts';
-import { defaultStateDir } from './services/recent.ts';
-import { createReviewService } from './services/review.ts';
-import { createRunsService } from './services/runs.ts';
-import { Session } from './services/session.ts';
+import type { ApiErrorShape, MethodName, PlatformMode, PushEvent, ServiceApi } from '../../../preload/contract/api.ts';
+import { JobCancelledError } from '../../jobs/runner.ts';
+import { InputError, NotFoundError } from '../../base/errors.ts';
+import { validateCall } from '../validate.ts';
+import { createAppService } from './app.ts';
+import { createBackbonesService } from './backbones.ts';
+import { createClustersService } from './clusters.ts';
+import type { HostHooks, ServiceContext } from './context.ts';
+import { createCorrectionsService } from './corrections.ts';
+import { ProjectDatabaseError } from '../../db/errors.ts';
+import { ApiError, toErrorShape } from './errors.ts';
+import { createExportService } from './export.ts';
+import { createImageService } from './image.ts';
+import { createLabelsService } from './labels.ts';
+import { createMapService, stopProjectionWorkers } from './map.ts';
+import { createMappingService } from './mapping.ts';
+import { createPipelineService } from './pipeline.ts';
+import { createProjectsService } from './projects.ts';
+import { defaultStateDir } from './recent.ts';
+import { createReviewService } from './review.ts';
+import { createRunsService } from './runs.ts';
+import { Session } from './session.ts';
 
-export { ApiError } from './services/errors.ts';
-export type { HostHooks } from './services/context.ts';
+export { ApiError } from './errors.ts';
+export type { HostHooks } from './context.ts';
 
 export interface ServicesOptions {
   platform: PlatformMode;

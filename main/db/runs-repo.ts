@@ -1,5 +1,5 @@
 // Clustering runs and their per-image assignments (tables `runs` and `assignments`, migration 002).
-import type { Db } from '../../db/connection.ts';
+import type { Db } from './connection.ts';
 
 /** 'refine': SPICE-Semi trained on the person's labels, starting from an earlier run (pipeline/label/refine.ts). */
 export type RunMethod = 'kmeans' | 'spice-self' | 'spice' | 'refine';

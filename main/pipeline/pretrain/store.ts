@@ -1,7 +1,9 @@
-// Pre-training runs in the project database: checkpoints, the loss curve, and the finished encoder.
+// Pre-training runs in the project database: checkpoints, the loss curve, and the finished encoder
+// (read back for embedding by main/models/project-backbone.ts).
 import type { Db } from '../../db/connection.ts';
-import type { EncoderSpec, PretrainConfig } from './config.ts';
-import type { NamedArray, TrainerState } from './moco.ts';
+import type { EncoderSpec, PretrainConfig } from '../../ml/moco/config.ts';
+import type { NamedArray, TrainerState } from '../../ml/moco/moco.ts';
+import { packArrays, unpackArrays } from '../../ml/moco/packed-arrays.ts';
 import type { RngState } from '../../base/random.ts';
 
 export type PretrainState = 'training' | 'done';
@@ -113,32 +115,6 @@ export function attachJob(db: Db, runId: number, jobId: number, backend: string)
   db.prepare('UPDATE pretrain_runs SET job_id = ?, backend = ?, updated_at = ? WHERE id = ?').run(jobId, backend, Date.now(), runId);
 }
 
-function packArrays(arrays: NamedArray[]): { layout: Array<{ name: string; shape: number[] }>; data: Buffer } {
-  const total = arrays.reduce((s, a) => s + a.data.length, 0);
-  const all = new Float32Array(total);
-  let o = 0;
-  for (const a of arrays) {
-    all.set(a.data, o);
-    o += a.data.length;
-  }
-  return { layout: arrays.map((a) => ({ name: a.name, shape: a.shape })), data: Buffer.from(all.buffer, all.byteOffset, all.byteLength) };
-}
-
-function unpackArrays(layout: Array<{ name: string; shape: number[] }>, blob: Buffer): NamedArray[] {
-  // Copy: a blob from SQLite need not be 4-byte aligned.
-  const all = new Float32Array(new Uint8Array(blob).buffer);
-  const out: NamedArray[] = [];
-  let o = 0;
-  for (const { name, shape } of layout) {
-    const n = shape.reduce((a, b) => a * b, 1);
-    if (o + n > all.length) throw new Error(`stored tensors are truncated at ${name}`);
-    out.push({ name, shape, data: all.subarray(o, o + n) });
-    o += n;
-  }
-  if (o !== all.length) throw new Error(`stored tensors hold ${all.length - o} values more than their layout`);
-  return out;
-}
-
 /** Replaces the run's checkpoint and advances its epoch count in one transaction. */
 export function saveCheckpoint(db: Db, runId: number, cp: Checkpoint, addSeconds: number): void {
   const { layout, data } = packArrays(cp.trainer.arrays);
@@ -229,16 +205,4 @@ export function finishRun(db: Db, run: PretrainRunRecord, encoder: FinishedEncod
 
 export function projectBackboneName(runName: string): string {
   return `project:${runName}`;
-}
-
-/** The trained encoder of backbone location 'project:<name>'. */
-export function loadEncoder(db: Db, location: string): FinishedEncoder & { run: PretrainRunRecord } {
-  if (!location.startsWith('project:')) throw new Error(`'${location}' is not a project backbone (expected project:<name>)`);
-  const runName = location.slice('project:'.length);
-  const run = getPretrainRun(db, runName);
-  if (!run) throw new Error(`this project has no pre-training named '${runName}'`);
-  const row = db.prepare('SELECT manifest, data FROM pretrain_encoders WHERE run_id = ?').get(run.id) as { manifest: string; data: Buffer } | undefined;
-  if (!row || run.state !== 'done') throw new Error(`pre-training '${runName}' has not finished (${run.epochsDone}/${run.config.epochs} epochs); run pretrain again to finish it`);
-  const m = JSON.parse(row.manifest) as { spec: EncoderSpec; arrays: Array<{ name: string; shape: number[] }> };
-  return { run, spec: m.spec, arrays: unpackArrays(m.arrays, row.data) };
 }

@@ -6,7 +6,7 @@
 import { constants, type Dirent } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, rmdir, symlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { processAlive } from '../../jobs/process-identity.ts';
+import { processAlive } from '../../base/process-identity.ts';
 
 /** A failure to read an original: the image is reported as missing, the export goes on. */
 export class SourceReadError extends Error {

@@ -2,9 +2,9 @@
 // Renaming, merging and deleting touch person labels and cluster names of every run; each of them returns
 // a snapshot of every row it touched, as it was, and restoreClassSnapshot puts those rows back (undo),
 // itself returning the snapshot of what it replaced (redo).
-import { DEFAULT_CLASS_HOTKEYS, GRID_RESERVED_KEYS } from '../../../preload/contract/hotkeys.ts';
-import type { Db } from '../../db/connection.ts';
-import { InputError } from '../../base/errors.ts';
+import { DEFAULT_CLASS_HOTKEYS, GRID_RESERVED_KEYS } from '../../preload/contract/hotkeys.ts';
+import type { Db } from '../db/connection.ts';
+import { InputError } from '../base/errors.ts';
 
 /** Folder exports put unnamed clusters under this name, so no class may take it. */
 export const RESERVED_CLASS_NAME = 'unassigned';

@@ -2,7 +2,7 @@ import { existsSync, realpathSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { openDatabase, getMeta, setMeta, type Db } from '../db/connection.ts';
 import { JobRunner } from '../jobs/runner.ts';
-import { markStaleRuns } from '../pipeline/cluster/runs-repo.ts';
+import { markStaleRuns } from '../db/runs-repo.ts';
 
 export const PROJECT_DB_FILE = 'project.sqlite';
 

@@ -15,12 +15,12 @@
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import type { Project } from '../../app/project.ts';
+import type { Project } from '../../project/project.ts';
 import { csvField } from '../../base/csv.ts';
-import { OUTLIER_CLASS_NAME, RESERVED_CLASS_NAME } from '../label/classes.ts';
+import { OUTLIER_CLASS_NAME, RESERVED_CLASS_NAME } from '../../project/classes.ts';
 import { finalLabels, type FinalLabel } from './final-labels.ts';
-import { defaultRun } from './default-run.ts';
-import { getRun, type RunRecord } from './runs-repo.ts';
+import { defaultRun } from '../cluster/default-run.ts';
+import { getRun, type RunRecord } from '../../db/runs-repo.ts';
 import { diskIo, errorCode, SourceReadError, writeFileAtomically, writeFolderAtomically, type ExportIo } from './export-files.ts';
 import { InputError } from '../../base/errors.ts';
 import { JobCancelledError } from '../../jobs/runner.ts';

@@ -1,10 +1,10 @@
 // The project's images, decoded once at the training size and held in memory as 8-bit RGB, with the
 // per-channel mean and standard deviation used to normalise them.
-import type { Project } from '../../app/project.ts';
-import { imageAbsolutePath } from '../../pipeline/import/index.ts';
-import { forEachWithConcurrency } from '../../pipeline/import/pool.ts';
-import { decodeResized } from '../../pipeline/embed/preprocess.ts';
-import type { RgbView, Triple } from './augment.ts';
+import type { Project } from '../../project/project.ts';
+import { imageAbsolutePath } from '../import/index.ts';
+import { forEachWithConcurrency } from '../import/pool.ts';
+import { decodeResized } from '../embed/preprocess.ts';
+import type { RgbView, Triple } from '../../ml/moco/augment.ts';
 
 export interface TrainingImages {
   /** Image ids in the order of `pixels`. */

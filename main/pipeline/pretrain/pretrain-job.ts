@@ -1,18 +1,18 @@
 // The 'pretrain' job: MoCo v2 on the project's own images, checkpointed every epoch so that a rerun
 // after a kill or a cancel continues where the last epoch ended, and finished as backbone
 // 'project:<name>'.
-import type { Project } from '../../app/project.ts';
+import type { Project } from '../../project/project.ts';
 import type { Db } from '../../db/connection.ts';
 import type { JobContext } from '../../jobs/runner.ts';
 import { medianImageSide } from '../../models/input-size.ts';
-import type { TfBackendName } from '../tf-backend.ts';
-import { Augmenter } from './augment.ts';
-import { initTrainingBackend } from './backend.ts';
-import { PretrainConfigError, resolvePretrainConfig, stepsPerEpoch, type PretrainConfig, type PretrainOptions } from './config.ts';
+import type { TfBackendName } from '../../ml/tf-backend.ts';
+import { Augmenter } from '../../ml/moco/augment.ts';
+import { initTrainingBackend } from '../../ml/moco/backend.ts';
+import { PretrainConfigError, resolvePretrainConfig, stepsPerEpoch, type PretrainConfig, type PretrainOptions } from '../../ml/moco/config.ts';
 import { channelStats, countProjectImages, imageView, loadTrainingImages, type TrainingImages } from './dataset.ts';
-import { MocoTrainer } from './moco.ts';
+import { MocoTrainer } from '../../ml/moco/moco.ts';
 import { Rng } from '../../base/random.ts';
-import { cosineLr } from './schedule.ts';
+import { cosineLr } from '../../ml/moco/schedule.ts';
 import {
   createPretrainRun,
   deleteLossesFrom,
