@@ -13,7 +13,8 @@ import { createExtractor, embedProject, type EmbedSummary } from '../main/pipeli
 import { deleteEmbeddings } from '../main/db/embeddings-repo.ts';
 import { DEFAULT_BATCH_SIZE, defaultDecodeWorkers, type BatchTiming } from '../main/pipeline/embed/batch-pipeline.ts';
 import { parseViewCounts } from '../main/pipeline/embed/views.ts';
-import { resolveBackbone, type BackboneRecord } from '../main/models/backbones.ts';
+import { resolveBackbone } from '../main/models/resolve-backbone.ts';
+import type { BackboneRecord } from '../main/models/backbones-repo.ts';
 import { CIFAR_FULL_DIR as CIFAR_DIR } from '../test/helpers/shared-data.ts';
 import { MOBILENET_V1 } from '../test/helpers/paths.ts';
 

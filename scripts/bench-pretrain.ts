@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openProject, type Project } from '../main/project/project.ts';
 import { createProgressPrinter } from '../main/cli/progress-printer.ts';
-import { getBackboneByName, type BackboneRecord } from '../main/models/backbones.ts';
+import { getBackboneByName, type BackboneRecord } from '../main/models/backbones-repo.ts';
 import { createExtractor, l2NormaliseRows, type FeatureExtractor } from '../main/pipeline/embed/extractor.ts';
 import { decodeResized, writeNormalised } from '../main/pipeline/embed/preprocess.ts';
 import { importFolder, imageAbsolutePath } from '../main/pipeline/import/index.ts';

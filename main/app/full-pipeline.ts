@@ -8,7 +8,8 @@ import { importFolder, type ImportSummary } from '../pipeline/import/index.ts';
 import { embedProject, type EmbedSummary } from '../pipeline/embed/index.ts';
 import type { ViewCounts } from '../pipeline/embed/views.ts';
 import { DEFAULT_MAX_ITER, DEFAULT_RESTARTS, runKmeans } from '../pipeline/cluster/run-kmeans.ts';
-import { resolveSpiceSettings, runSpice, type SpiceOptions } from '../pipeline/cluster/spice.ts';
+import { runSpice } from '../pipeline/cluster/spice.ts';
+import { resolveSpiceSettings, type SpiceSettingsOptions } from '../pipeline/cluster/spice-settings.ts';
 import { embeddedInputsDigest, findReusableRun, recordRunInputs } from './run-reuse.ts';
 
 /** The registry's MobileNet v1, recommended for small images. */
@@ -32,7 +33,7 @@ export interface FullPipelineOptions {
   views?: ViewCounts;
   k: number;
   seed?: number;
-  spice?: Partial<Omit<SpiceOptions, 'backbone' | 'k' | 'seed' | 'signal'>>;
+  spice?: SpiceSettingsOptions;
   signal?: AbortSignal;
   /** Called as each stage starts, with its index in PIPELINE_STAGES. */
   onStage?: (stage: PipelineStage, index: number) => void;

@@ -9,7 +9,7 @@ import { createEncoderExtractor } from '../ml/moco/extractor.ts';
 import type { NamedArray } from '../ml/moco/moco.ts';
 import { unpackArrays, type PackedLayout } from '../ml/moco/packed-arrays.ts';
 import type { Project } from '../project/project.ts';
-import type { BackboneRecord } from './backbones.ts';
+import type { BackboneRecord } from './backbones-repo.ts';
 
 export async function createProjectExtractor(project: Project, backbone: BackboneRecord): Promise<FeatureExtractor> {
   const { spec, arrays } = loadProjectEncoder(project.db, backbone.location);

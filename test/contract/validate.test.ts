@@ -3,7 +3,8 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServices } from '../../main/app/services/index.ts';
 import { ApiError } from '../../main/app/services/errors.ts';
-import { validateCall, validators } from '../../main/app/validate.ts';
+import { validateCall } from '../../main/app/validate.ts';
+import { validators } from '../../main/app/method-checks.ts';
 import { makeTempDir } from '../helpers/cifar-subset.ts';
 
 test('valid params pass through typed; class names are trimmed', () => {

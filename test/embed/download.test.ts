@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { downloadVerified, DownloadError, sha256File } from '../../main/models/download.ts';
 import { embeddedModelsDir, locateRegistryWeights, loadRegistry, modelCacheDir, modelSearchDirs, sharedDataDir, unpackedFromAsar } from '../../main/models/registry.ts';
-import { resolveBackbone } from '../../main/models/backbones.ts';
+import { resolveBackbone } from '../../main/models/resolve-backbone.ts';
 import { openProject } from '../../main/project/project.ts';
 import { makeTempDir } from '../helpers/cifar-subset.ts';
 import { MOBILENET_V1, REPO_DIR } from '../helpers/paths.ts';

@@ -7,7 +7,7 @@ import { openProject, type Project } from '../../main/project/project.ts';
 import { importFolder } from '../../main/pipeline/import/index.ts';
 import { embedFiles, embedProject } from '../../main/pipeline/embed/index.ts';
 import { countEmbeddings, deleteEmbeddings, getViewSpecs, listViews, loadEmbeddingMatrix } from '../../main/db/embeddings-repo.ts';
-import { getBackboneByName } from '../../main/models/backbones.ts';
+import { getBackboneByName } from '../../main/models/backbones-repo.ts';
 import { openOnnxModel } from '../../main/ml/onnx.ts';
 import { makeCifarSubset, makeTempDir } from '../helpers/cifar-subset.ts';
 import { MOBILENET_V1 } from '../helpers/paths.ts';

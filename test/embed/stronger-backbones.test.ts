@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { openProject, type Project } from '../../main/project/project.ts';
 import { loadEmbeddingMatrix } from '../../main/db/embeddings-repo.ts';
 import { encodeOnnxModel, type GraphInitializer, type GraphNode } from '../../main/ml/onnx-graph.ts';
-import { resolveBackbone } from '../../main/models/backbones.ts';
+import { resolveBackbone } from '../../main/models/resolve-backbone.ts';
 import { createRng } from '../../main/base/random.ts';
 import { embedProject } from '../../main/pipeline/embed/index.ts';
 import { importFolder } from '../../main/pipeline/import/index.ts';

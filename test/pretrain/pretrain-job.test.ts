@@ -12,7 +12,7 @@ import { JobCancelledError } from '../../main/jobs/runner.ts';
 import { PretrainConfigError } from '../../main/ml/moco/config.ts';
 import { pretrainProject, type PretrainJobOptions } from '../../main/pipeline/pretrain/pretrain-job.ts';
 import { getPretrainRun, readLossCurve } from '../../main/pipeline/pretrain/store.ts';
-import { getBackboneByName } from '../../main/models/backbones.ts';
+import { getBackboneByName } from '../../main/models/backbones-repo.ts';
 import { embedFiles, embedProject } from '../../main/pipeline/embed/index.ts';
 import { importFolder } from '../../main/pipeline/import/index.ts';
 import { makeCifarSubset, makeTempDir } from '../helpers/cifar-subset.ts';

@@ -8,7 +8,7 @@ import { acceptPlan, groupByLabel } from '../../renderer/src/lib/state/review-pl
 import { classOptions } from '../../renderer/src/lib/state/class-options.ts';
 import { labelBadge, reliableMark } from '../../renderer/src/lib/util/label-badge.ts';
 import { DEFAULT_SPICE_SELF, QUICK_SPICE_SELF, quickHint } from '../../renderer/src/lib/util/spice-quick.ts';
-import { resolveSpiceSettings, SPICE_DEFAULTS } from '../../main/pipeline/cluster/spice.ts';
+import { resolveSpiceSettings, SPICE_DEFAULTS } from '../../main/pipeline/cluster/spice-settings.ts';
 
 function storage(): Storage & { data: Map<string, string> } {
   const data = new Map<string, string>();

@@ -5,7 +5,7 @@ import { CliError, optionalInt, requireString } from '../command.ts';
 import { openExistingProject } from '../cluster-shared.ts';
 import { walkImageFolder } from '../../pipeline/import/walk.ts';
 import { embedFiles } from '../../pipeline/embed/index.ts';
-import { getBackboneById } from '../../models/backbones.ts';
+import { getBackboneById } from '../../models/backbones-repo.ts';
 import { getRun } from '../../db/runs-repo.ts';
 import { getClusterNames } from '../../pipeline/cluster/mapping.ts';
 import { hasRunModel, predictWithRunModel } from '../../pipeline/cluster/run-model.ts';

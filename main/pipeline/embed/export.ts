@@ -3,7 +3,7 @@ import { existsSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs
 import { dirname, resolve } from 'node:path';
 import type { Project } from '../../project/project.ts';
 import { embeddingCounts, loadEmbeddingMatrix } from '../../db/embeddings-repo.ts';
-import { getBackboneByName, listBackbones, type BackboneRecord } from '../../models/backbones.ts';
+import { getBackboneByName, listBackbones, type BackboneRecord } from '../../models/backbones-repo.ts';
 import { writeNpyFloat32 } from './npy.ts';
 import { csvField } from '../../base/csv.ts';
 

@@ -6,7 +6,8 @@
 import type { Project } from '../../project/project.ts';
 import { getViewSpecs, saveEmbeddingBatch, saveViewSpec, type EmbeddingRow } from '../../db/embeddings-repo.ts';
 import type { JobContext } from '../../jobs/runner.ts';
-import { resolveBackbone, type BackboneRecord } from '../../models/backbones.ts';
+import { resolveBackbone } from '../../models/resolve-backbone.ts';
+import type { BackboneRecord } from '../../models/backbones-repo.ts';
 import { sameViewSpec } from './views.ts';
 import { readShardHeader, readShardRows, ShardFileError, type ShardHeader } from './shard-file.ts';
 

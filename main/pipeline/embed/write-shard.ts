@@ -2,7 +2,7 @@
 import type { Project } from '../../project/project.ts';
 import { getViewSpecs } from '../../db/embeddings-repo.ts';
 import { blobToFloat32 } from '../../db/runs-repo.ts';
-import { getBackboneById } from '../../models/backbones.ts';
+import { getBackboneById } from '../../models/backbones-repo.ts';
 import { shardImageIds, type Shard } from './shard.ts';
 import { writeShardFile, type ShardRow } from './shard-file.ts';
 

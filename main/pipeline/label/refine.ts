@@ -24,7 +24,7 @@ import { selectReliable } from '../cluster/reliable.ts';
 import { loadRunModel, saveRunModel, SPICE_MODEL_KIND } from '../cluster/run-model.ts';
 import { defaultRun } from '../cluster/default-run.ts';
 import { createRun, finishRun, getRun, loadAssignmentColumns, markStaleRuns, saveAssignments, type RunRecord } from '../../db/runs-repo.ts';
-import { SPICE_DEFAULTS } from '../cluster/spice.ts';
+import { SPICE_DEFAULTS } from '../cluster/spice-settings.ts';
 import { trainSpiceSemi, type LabelledGroup, type SpiceSemiOptions } from '../cluster/spice-semi.ts';
 import { nearestNeighbourLists } from '../cluster/view-agreement.ts';
 import { loadProjectedViews, semiBankOf, type ProjectedViews, type Projection } from '../cluster/view-bank.ts';

@@ -1,5 +1,5 @@
 // What the pipeline screen's "Quick" box changes, in words. The figures mirror the services' SPICE
-// settings (main/pipeline/cluster/spice.ts); test/renderer checks that they still agree.
+// settings (main/pipeline/cluster/spice-settings.ts); test/renderer checks that they still agree.
 export const QUICK_SPICE_SELF = { heads: 3, epochs: 8 } as const;
 export const DEFAULT_SPICE_SELF = { heads: 10, epochs: 100 } as const;
 
