@@ -3,13 +3,13 @@ import type { Project } from '../../project/project.ts';
 import type { Db } from '../../db/connection.ts';
 import { DEFAULT_SEED } from '../../base/random.ts';
 import { loadEmbeddingMatrix } from '../../db/embeddings-repo.ts';
-import { JobCancelledError } from '../../jobs/runner.ts';
 import { chooseEmbeddedBackbone } from './backbone-choice.ts';
 import { ClusteringInputError } from './errors.ts';
 import { createDotKernel } from './dot-kernel.ts';
 import { kmeansAsync, rowSquaredNorms } from './kmeans.ts';
 import { carryOverClusterNames, describeCarryOver } from './name-carryover.ts';
 import { createRun, finishRun, markStaleRuns, saveAssignments, type Assignment } from '../../db/runs-repo.ts';
+import { recordStoppedRun } from './stopped-run.ts';
 
 export interface KmeansRunOptions {
   /** Backbone name or weights path; default: the newest backbone with embeddings. */
@@ -99,10 +99,7 @@ export async function runKmeans(project: Project, options: KmeansRunOptions): Pr
         ctx.log(describeCarryOver(carryOverClusterNames(project.db, runId)));
         return runId;
       } catch (err) {
-        const cancelled = err instanceof JobCancelledError || ctx.signal.aborted;
-        finishRun(project.db, runId, { state: cancelled ? 'cancelled' : 'failed', report: { error: err instanceof Error ? err.message : String(err) } });
-        if (cancelled && !(err instanceof JobCancelledError)) throw new JobCancelledError();
-        throw err;
+        throw recordStoppedRun(project.db, runId, err, ctx.signal);
       }
     },
     options.signal,

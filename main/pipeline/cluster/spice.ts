@@ -19,6 +19,7 @@ import { selectReliable, type ReliableResult } from './reliable.ts';
 import { carryOverClusterNames, describeCarryOver } from './name-carryover.ts';
 import { saveRunModel } from './run-model.ts';
 import { createRun, finishRun, markStaleRuns, saveAssignments, type Assignment } from '../../db/runs-repo.ts';
+import { recordStoppedRun } from './stopped-run.ts';
 import { alignHeadOutputs, headConsensus, trainSpiceSelf, type SpiceSelfOptions, type SpiceSelfResult } from './spice-self.ts';
 import { reliableGroup, trainSpiceSemi, type SpiceSemiOptions, type SpiceSemiResult } from './spice-semi.ts';
 import { resolveSpiceSettings, type ResolvedSpiceSettings, type SpiceSettingsOptions } from './spice-settings.ts';
@@ -186,13 +187,9 @@ async function spiceJob(project: Project, ctx: JobContext, { backbone, k, seed, 
     ctx.log(describeCarryOver(carryOverClusterNames(db, runId)));
     return runId;
   } catch (err) {
-    const cancelled = err instanceof JobCancelledError || ctx.signal.aborted;
-    const state = cancelled ? 'cancelled' : 'failed';
-    const report = { error: err instanceof Error ? err.message : String(err) };
-    finishRun(db, runId, { state, report, timings });
-    if (selfRunId !== null && cancelled) ctx.log(`the SPICE-Self run ${selfRunId} was kept; the SPICE run ${runId} was cancelled`);
-    if (cancelled && !(err instanceof JobCancelledError)) throw new JobCancelledError();
-    throw err;
+    const stopped = recordStoppedRun(db, runId, err, ctx.signal, timings);
+    if (selfRunId !== null && stopped instanceof JobCancelledError) ctx.log(`the SPICE-Self run ${selfRunId} was kept; the SPICE run ${runId} was cancelled`);
+    throw stopped;
   }
 }
 

@@ -13,7 +13,7 @@
 // prediction, confidence, doubt and reliable flag. Person labels are read, never written.
 import type { Project } from '../../project/project.ts';
 import type { Db } from '../../db/connection.ts';
-import { JobCancelledError, type JobContext } from '../../jobs/runner.ts';
+import type { JobContext } from '../../jobs/runner.ts';
 import { hiddenActivations, sliceHead, type MlpHeadsWeights } from '../../ml/mlp-infer.ts';
 import { initTfBackend } from '../../ml/tf-backend.ts';
 import { argmaxLabels, doubtScores } from '../cluster/doubt.ts';
@@ -24,6 +24,7 @@ import { selectReliable } from '../cluster/reliable.ts';
 import { loadRunModel, saveRunModel, SPICE_MODEL_KIND } from '../cluster/run-model.ts';
 import { defaultRun } from '../cluster/default-run.ts';
 import { createRun, finishRun, getRun, loadAssignmentColumns, markStaleRuns, saveAssignments, type RunRecord } from '../../db/runs-repo.ts';
+import { recordStoppedRun } from '../cluster/stopped-run.ts';
 import { SPICE_DEFAULTS } from '../cluster/spice-settings.ts';
 import { trainSpiceSemi, type LabelledGroup, type SpiceSemiOptions } from '../cluster/spice-semi.ts';
 import { nearestNeighbourLists } from '../cluster/view-agreement.ts';
@@ -274,10 +275,7 @@ async function refineJob(
     ctx.log(`refine: run ${runId} done in ${timings.total}s; it agrees with ${(fit * 100).toFixed(1)}% of the person's labels and changed ${changed} of ${n} model labels`);
     return runId;
   } catch (err) {
-    const cancelled = err instanceof JobCancelledError || ctx.signal.aborted;
-    finishRun(db, runId, { state: cancelled ? 'cancelled' : 'failed', report: { error: err instanceof Error ? err.message : String(err) }, timings });
-    if (cancelled && !(err instanceof JobCancelledError)) throw new JobCancelledError();
-    throw err;
+    throw recordStoppedRun(db, runId, err, ctx.signal, timings);
   }
 }
 
