@@ -177,7 +177,12 @@ function doubtAuroc(p: Project, runId: number): { doubt: number; confidence: num
       let end = start;
       while (end + 1 < order.length && order[end + 1][0] === order[start][0]) end++;
       const rank = (start + end) / 2 + 1;
-      for (let j = start; j <= end; j++) if (wrong[order[j][1]]) (rankSum += rank), positives++;
+      for (let j = start; j <= end; j++) {
+        if (wrong[order[j][1]]) {
+          rankSum += rank;
+          positives++;
+        }
+      }
       start = end + 1;
     }
     const negatives = order.length - positives;

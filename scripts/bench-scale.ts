@@ -59,7 +59,7 @@ async function stage<T>(name: string, count: (result: T) => number | null, work:
 
 console.log(`project: ${dir}`);
 let project: Project = openProject(dir);
-const imported = await stage('import', (r) => r.added, () => importFolder(project, images, { labelsFromFolders: true }), (r) => `${r.added} added, ${r.alreadyPresent} already there, ${r.duplicates} duplicates, ${r.errors.length} errors`);
+await stage('import', (r) => r.added, () => importFolder(project, images, { labelsFromFolders: true }), (r) => `${r.added} added, ${r.alreadyPresent} already there, ${r.duplicates} duplicates, ${r.errors.length} errors`);
 const plain = await stage('embed plain', (r) => r.computed, () => embedProject(project, { backbone: DEFAULT_BACKBONE, size, seed }), (r) => `${r.backboneName} at ${r.inputSize} px on ${r.provider}`);
 await stage('embed view bank', (r) => r.computed, () => embedProject(project, { backbone: DEFAULT_BACKBONE, size, seed, views: DEFAULT_BANK_VIEWS }), (r) => `${r.views.length} views`);
 const n = project.db.prepare('SELECT COUNT(*) FROM images').pluck().get() as number;
@@ -94,7 +94,7 @@ const services = createServices({ platform: 'browser', stateDir: mkdtempSync(joi
 try {
   await services.api.projects.open({ dir });
   const map = await stage('map (compute)', (r) => r.points.length, () => services.api.map.projection({ runId: spiceRun }), (r) => `${r.points.length} points${r.cached ? ', stored earlier' : ''}`);
-  const mapStored = await stage('map (stored)', (r) => r.points.length, () => services.api.map.projection({ runId: spiceRun }));
+  await stage('map (stored)', (r) => r.points.length, () => services.api.map.projection({ runId: spiceRun }));
   extra.map_points = map.points.length;
   const first = await stage('review queue first page', () => null, () => services.api.review.queue({ runId: spiceRun, offset: 0, limit: 100 }));
   await stage('review queue last page', () => null, () => services.api.review.queue({ runId: spiceRun, offset: Math.max(0, first.total - 100), limit: 100 }), (r) => `offset ${r.offset} of ${r.total}`);

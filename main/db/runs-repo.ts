@@ -129,9 +129,18 @@ export function getRun(db: Db, runId: number): RunRecord | undefined {
 export function listRuns(db: Db, filter: { method?: RunMethod; state?: RunState; backboneId?: number } = {}): RunRecord[] {
   const where: string[] = [];
   const args: Array<string | number> = [];
-  if (filter.method) (where.push('method = ?'), args.push(filter.method));
-  if (filter.state) (where.push('state = ?'), args.push(filter.state));
-  if (filter.backboneId !== undefined) (where.push('backbone_id = ?'), args.push(filter.backboneId));
+  if (filter.method) {
+    where.push('method = ?');
+    args.push(filter.method);
+  }
+  if (filter.state) {
+    where.push('state = ?');
+    args.push(filter.state);
+  }
+  if (filter.backboneId !== undefined) {
+    where.push('backbone_id = ?');
+    args.push(filter.backboneId);
+  }
   const sql = `SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC`;
   return (db.prepare(sql).all(...args) as RunRow[]).map(toRecord);
 }

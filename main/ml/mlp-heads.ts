@@ -104,7 +104,7 @@ export class MlpHeads {
    */
   backward(pass: ForwardPass, dLogits: Float32Array, adam: AdamSettings): void {
     const cache = (pass as ForwardPass & { cache: () => Cache }).cache();
-    const { heads: H, hidden: h, k } = this.spec;
+    const { heads: H, k } = this.spec;
     const n = pass.n;
     if (dLogits.length !== H * n * k) throw new Error(`dLogits has ${dLogits.length} values, expected ${H} x ${n} x ${k}`);
     this.steps++;

@@ -211,6 +211,7 @@ export function setClassHotkey(db: Db, name: string, hotkey: string | null): Cla
 
 function normalizeHotkey(raw: string): string {
   const key = raw.length === 1 ? raw.toLowerCase() : raw;
+  // eslint-disable-next-line no-control-regex
   if ([...key].length !== 1 || /\s/.test(key) || /[\u0000-\u001f\u007f]/.test(key)) {
     throw new ClassNameError(`a hotkey is one printable character, got ${JSON.stringify(raw)}`);
   }

@@ -32,7 +32,10 @@ test('kmeans: labels are the nearest centroid and centroids the mean of their ro
     for (let j = 0; j < k; j++) {
       let d2 = 0;
       for (let d = 0; d < b.dim; d++) d2 += (b.data[i * b.dim + d] - r.centroids[j * b.dim + d]) ** 2;
-      if (d2 < bestD - 1e-9) (bestD = d2), (best = j);
+      if (d2 < bestD - 1e-9) {
+        bestD = d2;
+        best = j;
+      }
     }
     assert.equal(r.labels[i], best, `row ${i}`);
     inertia += bestD;

@@ -25,7 +25,6 @@ let cleanup: () => void;
 let tmp: { dir: string; cleanup(): void };
 let spiceRun: number;
 /** image id -> folder label, and the images of each class in id order. */
-let truth: Map<number, string>;
 let byClass: Map<string, number[]>;
 let relPath: Map<number, string>;
 
@@ -37,7 +36,6 @@ before(async () => {
   // A person names every cluster after what it mostly holds (the ground-truth proposal stands in for them).
   applyProposal(project.db, spiceRun, proposeMappingFromGroundTruth(project.db, spiceRun));
   const rows = project.db.prepare('SELECT id, rel_path, label FROM images ORDER BY id').all() as Array<{ id: number; rel_path: string; label: string }>;
-  truth = new Map(rows.map((r) => [r.id, r.label]));
   relPath = new Map(rows.map((r) => [r.id, r.rel_path]));
   byClass = new Map();
   for (const r of rows) byClass.set(r.label, [...(byClass.get(r.label) ?? []), r.id]);

@@ -170,6 +170,11 @@ export function selectReliable(
   }
   const reliable = new Uint8Array(n);
   let total = 0;
-  for (const p of chosen) for (const i of p) (reliable[i] = 1), total++;
+  for (const p of chosen) {
+    for (const i of p) {
+      reliable[i] = 1;
+      total++;
+    }
+  }
   return { reliable, consistency: beta, perCluster, relaxations, emptyAtDefault, downsampledTo, total };
 }

@@ -185,6 +185,7 @@ export function folderFor(l: FinalLabel): string {
 
 /** Class names are checked when created; this only guards against rows written by other means. */
 function safeFolderName(name: string): string {
+  // eslint-disable-next-line no-control-regex
   const cleaned = name.replace(/[/\\\u0000-\u001f\u007f]/g, '_').trim();
   return cleaned === '' || cleaned === '.' || cleaned === '..' ? '_' : cleaned;
 }
