@@ -1,6 +1,6 @@
 // clusters.*: the cluster grid. Pure reads on indexed SQL (the run_labels view over assignments, person
 // labels and cluster names), so a 10,000-image run pages in milliseconds.
-import type { ClusterCard, ClusterImagesParams, ClustersApi, ImagePage, ImageRow } from '../../../preload/contract/api.ts';
+import type { ClusterCard, ClusterImagesParams, ClustersApi, ImageRow } from '../../../preload/contract/api.ts';
 import type { Db } from '../../db/connection.ts';
 import { getRun, type RunRecord } from '../../db/runs-repo.ts';
 import { selectRows, type RowSelector, type RunLabelRow } from '../../pipeline/label/run-label-rows.ts';
