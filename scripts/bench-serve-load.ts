@@ -6,60 +6,18 @@
 // Usage: npm run bench:serve-load -- --project <dir> [--concurrency 50] [--seconds 15]
 // Works on a copy of the project database (the original is never written); clusters it with k-means
 // first when it has no finished run. Last line: JSON.
-import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
-import { openProject, projectDbPath } from '../main/project/project.ts';
-import { runKmeans } from '../main/pipeline/cluster/run-kmeans.ts';
-import { defaultRun } from '../main/pipeline/cluster/default-run.ts';
+import { serveProjectCopy } from './serve-copy.ts';
 
 const { values } = parseArgs({ options: { project: { type: 'string' }, concurrency: { type: 'string' }, seconds: { type: 'string' } } });
 if (!values.project) throw new Error('usage: npm run bench:serve-load -- --project <dir> [--concurrency 50] [--seconds 15]');
-const source = projectDbPath(resolve(values.project));
-if (!existsSync(source)) throw new Error(`no project at ${values.project}`);
 const concurrency = Number(values.concurrency ?? 50);
 const seconds = Number(values.seconds ?? 15);
-const REPO = fileURLToPath(new URL('..', import.meta.url));
 
-const work = mkdtempSync(join(tmpdir(), 'spice-bench-load-'));
-const home = mkdtempSync(join(tmpdir(), 'spice-bench-home-'));
-copyFileSync(source, projectDbPath(work));
-const project = openProject(work);
-let run = defaultRun(project.db);
-if (!run) {
-  console.error('no finished run: clustering the copy with k-means (k=10) first');
-  await runKmeans(project, { k: 10, seed: 0, restarts: 2 });
-  run = defaultRun(project.db)!;
-}
-const imageIds = project.db.prepare('SELECT image_id FROM thumbnails ORDER BY image_id').pluck().all() as number[];
-const clusters = run.k;
-project.close();
-
-// The real serve process, its address read from its stdout.
-const child = spawn(process.execPath, [join(REPO, 'bin/spice-workbench.js'), 'serve', '--project', work, '--port', '0'], {
-  cwd: REPO,
-  env: { ...process.env, SPICE_WORKBENCH_HOME: home },
-  stdio: ['ignore', 'pipe', 'pipe'],
-});
-let serveErr = '';
-child.stderr!.setEncoding('utf8').on('data', (d: string) => (serveErr += d));
-const address = await new Promise<string>((res, rej) => {
-  let out = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-    out += d;
-    const m = /(http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(out);
-    if (m) res(m[1]);
-  });
-  child.once('exit', (code) => rej(new Error(`serve exited (${code}):\n${serveErr}`)));
-});
-const url = new URL(address);
-const port = Number(url.port);
-const token = url.searchParams.get('token')!;
+const { work, home, runId, clusters, imageIds, child, port, token } = await serveProjectCopy(values.project, 'load');
 const auth = { Authorization: `Bearer ${token}` };
 
 function rssMiB(): number {
@@ -169,7 +127,7 @@ try {
     while (performance.now() < until) {
       const i = ++id;
       const t = performance.now();
-      const params = { runId: run.id, cluster: i % clusters, sort: i % 2 ? 'confidence' : 'doubt', offset: 100 * (i % 5), limit: 100 };
+      const params = { runId, cluster: i % clusters, sort: i % 2 ? 'confidence' : 'doubt', offset: 100 * (i % 5), limit: 100 };
       const reply = await new Promise<{ error?: { message: string } }>((res) => {
         waiting.set(i, res);
         ws.send(JSON.stringify({ id: i, method: 'clusters.images', params }));
@@ -182,7 +140,7 @@ try {
   });
 
   const load = (await import('node:os')).loadavg().map((x) => Math.round(x * 100) / 100);
-  console.log(JSON.stringify({ bench: 'serve-load', images: imageIds.length, runId: run.id, concurrency, seconds, loadavg: load, thumbnails: thumbs, websocketCalls: calls }));
+  console.log(JSON.stringify({ bench: 'serve-load', images: imageIds.length, runId, concurrency, seconds, loadavg: load, thumbnails: thumbs, websocketCalls: calls }));
 } finally {
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));

@@ -5,7 +5,11 @@
 // - main.js: ESM (package.json is "type": "module"); npm packages stay external (native modules load
 //   from node_modules; electron-builder unpacks them from the asar).
 // - preload.cjs: CommonJS, everything inlined but `electron` (a sandboxed preload cannot load modules).
-// - <name>-worker.mjs: one file per main/**/*-worker.ts (source-relative URLs: scripts/bundle-layout.mjs).
+// - <name>-worker.mjs: one file per main/**/*-worker.ts (source-relative URLs: scripts/bundle-layout.mjs),
+//   except the services' own:
+// - services-process.mjs: main/app/service-host/services-worker.ts, the entry of the services' utility
+//   process (main/electron/service-process.ts). Built like main.js (npm packages external, kept in the
+//   asar), since it loads what main.js used to: sharp, onnxruntime, TensorFlow.js.
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
@@ -23,7 +27,8 @@ const common = {
 };
 
 rmSync(OUT, { recursive: true, force: true });
-const workers = findWorkers();
+const SERVICES_ENTRY = join(ROOT, 'main', 'app', 'service-host', 'services-worker.ts');
+const workers = findWorkers().filter((file) => file !== SERVICES_ENTRY);
 
 await Promise.all([
   build({
@@ -33,6 +38,15 @@ await Promise.all([
     format: 'esm',
     packages: 'external',
     outExtension: { '.js': '.js' },
+    banner: { js: REQUIRE_BANNER },
+  }),
+  build({
+    ...common,
+    entryPoints: { 'services-process': SERVICES_ENTRY },
+    outdir: OUT,
+    format: 'esm',
+    packages: 'external',
+    outExtension: { '.js': '.mjs' },
     banner: { js: REQUIRE_BANNER },
   }),
   build({
@@ -58,4 +72,4 @@ await Promise.all([
   ),
 ]);
 
-console.log(`built ${relative(ROOT, OUT)}: main.js, preload.cjs${workers.map((w) => `, ${basename(w, '.ts')}.mjs`).join('')}`);
+console.log(`built ${relative(ROOT, OUT)}: main.js, services-process.mjs, preload.cjs${workers.map((w) => `, ${basename(w, '.ts')}.mjs`).join('')}`);

@@ -5,10 +5,11 @@ import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IPC_CALL_CHANNEL, IPC_PUSH_CHANNEL } from '../../preload/contract/wire.ts';
-import { createServices, type Services } from '../app/services/index.ts';
+import { createServiceHost, type ServiceHost } from '../app/service-host/host.ts';
 import { devServerOrigin, sameOrigin } from './dev-server.ts';
 import { createIpcHandler } from './ipc-adapter.ts';
 import { APP_ORIGIN, APP_START_URL, handleSchemes, registerSchemes } from './protocols.ts';
+import { forkServiceProcess } from './service-process.ts';
 
 // Bundled by `npm run build:main` to dist/electron/main.js; the app root is two folders up.
 const APP_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -25,10 +26,10 @@ registerSchemes();
 const primaryInstance = app.requestSingleInstanceLock();
 
 const windows = new Set<number>();
-let services: Services | null = null;
+let services: ServiceHost | null = null;
 let mainWindow: BrowserWindow | null = null;
 
-function createWindow(svc: Services): BrowserWindow {
+function createWindow(svc: ServiceHost): BrowserWindow {
   const win = new BrowserWindow({
     width: 1400,
     height: 900,
@@ -109,13 +110,17 @@ async function start(): Promise<void> {
   electronSession.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
   electronSession.defaultSession.setPermissionCheckHandler(() => false);
 
-  const svc = createServices({
+  // The services run in a utility process; this process only forwards calls, pushes and images (the
+  // host's image reader, a worker thread here), and runs the dialogs the services ask for.
+  const svc = createServiceHost({
     platform: 'electron',
     stateDir: app.getPath('userData'),
     host: { chooseFolder, chooseExportFolder, electronVersion: process.versions.electron, version: app.getVersion() },
+    spawn: forkServiceProcess,
   });
   services = svc;
-  handleSchemes(RENDERER_DIR, svc.session);
+  svc.ready.catch((err: unknown) => dialog.showErrorBox('SPICE Workbench could not start its services', err instanceof Error ? err.message : String(err)));
+  handleSchemes(RENDERER_DIR, svc);
   ipcMain.handle(
     IPC_CALL_CHANNEL,
     createIpcHandler(svc, {
@@ -142,9 +147,14 @@ async function start(): Promise<void> {
 app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit();
 });
-app.on('before-quit', () => {
-  services?.dispose();
+// Quitting waits (briefly: close() kills what does not stop) for the services to cancel their jobs and
+// close the project, then quits for real.
+app.on('before-quit', (event) => {
+  const svc = services;
+  if (!svc) return;
   services = null;
+  event.preventDefault();
+  void svc.close().finally(() => app.quit());
 });
 
 if (!primaryInstance) {

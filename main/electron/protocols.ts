@@ -2,8 +2,8 @@
 // the IPC sender check), spice-img:// serves images by id. Nothing else is reachable from the page.
 import { protocol } from 'electron';
 import { ELECTRON_IMAGE_SCHEME } from '../../preload/contract/wire.ts';
-import type { Session } from '../app/services/session.ts';
-import { parseImageRef, readImageBytes } from '../app/services/image-files.ts';
+import type { ServiceEndpoint } from '../app/services/index.ts';
+import { parseImageRef } from '../app/services/image-ref.ts';
 import { readStaticFile } from '../server/static-files.ts';
 
 export const APP_SCHEME = 'spice-app';
@@ -37,7 +37,8 @@ function text(status: number, body: string): Response {
   return new Response(body, { status, headers: { 'Content-Type': 'text/plain; charset=utf-8' } });
 }
 
-export function handleSchemes(rendererDir: string, session: Session): void {
+/** `images` answers spice-img:// by id (the service host's image reader). */
+export function handleSchemes(rendererDir: string, images: Pick<ServiceEndpoint, 'readImage'>): void {
   protocol.handle(APP_SCHEME, async (request) => {
     const url = new URL(request.url);
     if (url.host !== APP_HOST) return text(404, 'not found');
@@ -52,7 +53,7 @@ export function handleSchemes(rendererDir: string, session: Session): void {
     const url = new URL(request.url);
     const ref = parseImageRef(url.host, url.pathname.replace(/^\//, ''));
     if (!ref) return text(400, 'images are served by id only');
-    const bytes = await readImageBytes(session, ref.kind, ref.imageId).catch(() => null);
+    const bytes = await images.readImage(ref.kind, ref.imageId).catch(() => null);
     if (!bytes) return text(404, 'no such image');
     return new Response(new Uint8Array(bytes.data), {
       status: 200,

@@ -22,8 +22,8 @@ import {
   type CallResponse,
   type PushMessage,
 } from '../../preload/contract/wire.ts';
-import type { Services } from '../app/services/index.ts';
-import { parseImageRef, readImageBytes } from '../app/services/image-files.ts';
+import type { ServiceEndpoint } from '../app/services/index.ts';
+import { parseImageRef } from '../app/services/image-ref.ts';
 import { bearerToken, chooseProtocol, newToken, sameToken, upgradeToken } from './auth.ts';
 import { hostOf, parseTarget } from './request-target.ts';
 import { readStaticFile, rendererBuilt } from './static-files.ts';
@@ -34,7 +34,8 @@ const LOOPBACK = '127.0.0.1';
 const TEXT = 'text/plain; charset=utf-8';
 
 export interface BridgeOptions {
-  services: Services;
+  /** The services: a service host (`serve`: they run in a worker thread) or createServices' result. */
+  services: ServiceEndpoint;
   /** 0 (default) picks a free port. */
   port?: number;
   /** Folder of the built renderer. */
@@ -106,7 +107,7 @@ export async function startBridgeServer(options: BridgeOptions): Promise<BridgeS
       const img = /^\/img\/([a-z]+)\/([^/]+)$/.exec(url.pathname);
       const ref = img ? parseImageRef(img[1], img[2]) : null;
       if (!ref) return send(res, 400, TEXT, 'images are served by id only: /img/thumb/<id> or /img/full/<id>');
-      const bytes = await readImageBytes(services.session, ref.kind, ref.imageId).catch(() => null);
+      const bytes = await services.readImage(ref.kind, ref.imageId).catch(() => null);
       if (!bytes) return send(res, 404, TEXT, 'no such image');
       if (req.headers['if-none-match'] === bytes.etag) {
         res.writeHead(304, { ETag: bytes.etag, 'Cache-Control': 'private, no-cache' });

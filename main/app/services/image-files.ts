@@ -2,9 +2,11 @@
 // The only way an image reaches a client: an id from a page of rows, never a path.
 import { readFile } from 'node:fs/promises';
 import { imageAbsolutePath } from '../../pipeline/import/index.ts';
+import type { Project } from '../../project/project.ts';
+import type { ImageKind } from './image-ref.ts';
 import type { Session } from './session.ts';
 
-export type ImageKind = 'thumb' | 'full';
+export { parseImageRef, type ImageKind } from './image-ref.ts';
 
 export interface ImageBytes {
   mime: string;
@@ -21,17 +23,16 @@ const BROWSER_MIME: Record<string, string> = {
   avif: 'image/avif',
 };
 
-/** Parses '<kind>/<id>' strictly: digits only, so nothing path-like ever reaches a lookup. */
-export function parseImageRef(kind: string, id: string): { kind: ImageKind; imageId: number } | null {
-  if (kind !== 'thumb' && kind !== 'full') return null;
-  if (!/^[1-9][0-9]{0,15}$/.test(id)) return null;
-  const imageId = Number(id);
-  return Number.isSafeInteger(imageId) ? { kind, imageId } : null;
+/** The image's bytes, or null when there is no open project or no such image. */
+export function readImageBytes(session: Session, kind: ImageKind, imageId: number): Promise<ImageBytes | null> {
+  return readProjectImage(session.project, kind, imageId);
 }
 
-/** The image's bytes, or null when there is no open project or no such image. */
-export async function readImageBytes(session: Session, kind: ImageKind, imageId: number): Promise<ImageBytes | null> {
-  const project = session.project;
+/**
+ * The same from a project handle of its own (the service host's image reader holds a read-only one, so
+ * images are answered while the services' thread is busy with a job).
+ */
+export async function readProjectImage(project: Project | null, kind: ImageKind, imageId: number): Promise<ImageBytes | null> {
   if (!project) return null;
   const db = project.db;
   if (kind === 'thumb') {

@@ -14,6 +14,7 @@ import { ProjectDatabaseError } from '../../db/errors.ts';
 import { ApiError, toErrorShape } from './errors.ts';
 import { createExportService } from './export.ts';
 import { createImageService } from './image.ts';
+import { readImageBytes, type ImageBytes, type ImageKind } from './image-files.ts';
 import { createLabelsService } from './labels.ts';
 import { createMapService, stopProjectionWorkers } from './map.ts';
 import { createMappingService } from './mapping.ts';
@@ -26,6 +27,7 @@ import { Session } from './session.ts';
 
 export { ApiError } from './errors.ts';
 export type { HostHooks } from './context.ts';
+export type { ImageBytes, ImageKind } from './image-files.ts';
 
 export interface ServicesOptions {
   platform: PlatformMode;
@@ -36,12 +38,21 @@ export interface ServicesOptions {
 
 export type CallResult = { ok: true; result: unknown } | { ok: false; error: ApiErrorShape };
 
-export interface Services {
-  readonly api: ServiceApi;
-  readonly session: Session;
+/**
+ * What a transport needs of the services, wherever they run: in this thread (createServices) or in a
+ * service host's worker or utility process (main/app/service-host/).
+ */
+export interface ServiceEndpoint {
   /** Runs one untrusted call: never throws, always answers a result or an error shape. */
   dispatch(method: unknown, params: unknown): Promise<CallResult>;
   onPush(listener: (e: PushEvent) => void): () => void;
+  /** An image's bytes by id (the transports' image routes); null when there is none. Never throws. */
+  readImage(kind: ImageKind, imageId: number): Promise<ImageBytes | null>;
+}
+
+export interface Services extends ServiceEndpoint {
+  readonly api: ServiceApi;
+  readonly session: Session;
   dispose(): void;
 }
 
@@ -94,6 +105,7 @@ export function createServices(options: ServicesOptions): Services {
       }
     },
     onPush: (listener) => session.onPush(listener),
+    readImage: (kind, imageId) => readImageBytes(session, kind, imageId).catch(() => null),
     dispose: () => {
       stopProjectionWorkers();
       session.dispose();

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from '../command.ts';
 import { CliError, optionalInt } from '../command.ts';
-import { createServices } from '../../app/services/index.ts';
+import { createServiceHost } from '../../app/service-host/host.ts';
 import { DEFAULT_RENDERER_DIR, startBridgeServer } from '../../server/bridge-server.ts';
 import { rendererBuilt } from '../../server/static-files.ts';
 
@@ -23,11 +23,20 @@ export const serveCommand: Command = {
       const build = spawnSync('npm', ['run', 'build:renderer'], { cwd: REPO_DIR, stdio: ['ignore', 'inherit', 'inherit'], shell: process.platform === 'win32' });
       if (build.status !== 0 || !rendererBuilt(DEFAULT_RENDERER_DIR)) throw new CliError('building the renderer failed (npm run build:renderer)');
     }
-    const services = createServices({ platform: 'browser' });
+    // The services run in a child process at a lower CPU priority; this process only serves: the
+    // renderer's files, calls and pushes forwarded, images from the host's image reader (a worker
+    // thread). A SPICE run never holds it up (docs/architecture.md, "Who runs where").
+    const services = createServiceHost({ platform: 'browser' });
+    try {
+      await services.ready;
+    } catch (err) {
+      await services.close();
+      throw new CliError((err as Error).message);
+    }
     if (typeof args.values.project === 'string') {
       const opened = await services.dispatch('projects.open', { dir: resolve(args.values.project) });
       if (!opened.ok) {
-        services.dispose();
+        await services.close();
         throw new CliError(opened.error.message);
       }
     }
@@ -40,9 +49,8 @@ export const serveCommand: Command = {
       process.once('SIGTERM', stop);
     });
     console.error('stopping: cancelling running jobs');
-    services.session.project?.jobs.cancelAll();
     await server.close();
-    services.dispose();
+    await services.close();
     return 0;
   },
 };
