@@ -8,7 +8,7 @@
 //   project         main/project (open/create a project; its class list)
 //   db, jobs, ml    main/db, main/jobs, main/ml (ml: networks and runtimes only, nothing above base)
 //   base            main/base
-//   contract        preload/contract (pure: imports nothing but itself)
+//   contract        preload/contract (pure: imports nothing but itself and valibot, its schemas)
 //
 // Type-only imports count like any other: a layer may not even name a type from above it. The
 // renderer (renderer/) takes only the contract. Native runtimes are chosen in one place each:
@@ -81,10 +81,10 @@ module.exports = {
     ...stageRules,
     {
       name: 'contract-is-pure',
-      comment: 'the contract imports nothing but itself: no Node, no DOM-only code, no Electron, no npm package',
+      comment: 'the contract imports nothing but itself and valibot (its params schemas): no Node, no DOM-only code, no Electron, no other npm package',
       severity: 'error',
       from: { path: '^preload/contract/' },
-      to: { pathNot: '^preload/contract/' },
+      to: { pathNot: `^preload/contract/|${pkg('valibot')}` },
     },
     {
       name: 'ml-runtimes-only',

@@ -8,13 +8,13 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openProject } from '../main/project/project.ts';
-import { importFolder } from '../main/pipeline/import/index.ts';
-import { createExtractor, embedProject, type EmbedSummary } from '../main/pipeline/embed/index.ts';
+import { importFolder } from '../main/pipeline/import/import-job.ts';
+import { createExtractor, embedProject, type EmbedSummary } from '../main/pipeline/embed/embed-job.ts';
 import { deleteEmbeddings } from '../main/db/embeddings-repo.ts';
 import { DEFAULT_BATCH_SIZE, defaultDecodeWorkers, type BatchTiming } from '../main/pipeline/embed/batch-pipeline.ts';
 import { parseViewCounts } from '../main/pipeline/embed/views.ts';
 import { resolveBackbone } from '../main/models/resolve-backbone.ts';
-import type { BackboneRecord } from '../main/models/backbones-repo.ts';
+import type { BackboneRecord } from '../main/db/backbones-repo.ts';
 import { CIFAR_FULL_DIR as CIFAR_DIR } from '../test/helpers/shared-data.ts';
 import { MOBILENET_V1 } from '../test/helpers/paths.ts';
 

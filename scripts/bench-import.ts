@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { openProject } from '../main/project/project.ts';
-import { importFolder } from '../main/pipeline/import/index.ts';
+import { importFolder } from '../main/pipeline/import/import-job.ts';
 import { CIFAR_FULL_DIR as CIFAR_DIR } from '../test/helpers/shared-data.ts';
 
 const { values, positionals } = parseArgs({

@@ -7,6 +7,7 @@
 // new URL('<rel>', import.meta.url) (the repository root, dist/renderer) is re-pointed from the bundle's
 // folder to the same place. Modules import each other with ordinary static imports, which esbuild follows.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -38,6 +39,10 @@ export function bundleLayout(outDir, { asarWorkers = false } = {}) {
   return {
     name: 'bundle-layout',
     setup(b) {
+      // tfjs-core's gradient definitions are ES modules with extensionless imports, which Node cannot
+      // load from node_modules (main/ml/tf-gradients.ts): inline them even where packages stay external.
+      const requireFromRoot = createRequire(join(ROOT, 'package.json'));
+      b.onResolve({ filter: /^@tensorflow\/tfjs-core\/dist\/gradients\// }, (args) => ({ path: requireFromRoot.resolve(args.path) }));
       b.onLoad({ filter: /\.ts$/ }, (args) => {
         const source = readFileSync(args.path, 'utf8');
         if (!source.includes('import.meta.url')) return undefined;

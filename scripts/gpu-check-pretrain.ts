@@ -14,9 +14,9 @@ import { createProgressPrinter } from '../main/cli/progress-printer.ts';
 import { initTrainingBackend } from '../main/ml/moco/backend.ts';
 import type { ResNetArch } from '../main/ml/moco/config.ts';
 import { pretrainProject } from '../main/pipeline/pretrain/pretrain-job.ts';
-import { readLossCurve } from '../main/pipeline/pretrain/store.ts';
+import { readLossCurve } from '../main/pipeline/pretrain/pretrain-records.ts';
 import type { TfBackendName } from '../main/ml/tf-backend.ts';
-import { importFolder } from '../main/pipeline/import/index.ts';
+import { importFolder } from '../main/pipeline/import/import-job.ts';
 import { CIFAR_FULL_DIR as CIFAR_DIR } from '../test/helpers/shared-data.ts';
 
 const { values } = parseArgs({

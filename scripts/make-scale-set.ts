@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { createRng } from '../main/base/random.ts';
-import { sha256OfBytes } from '../main/pipeline/import/hash.ts';
+import { sha256OfBytes } from '../main/pipeline/import/content-hash.ts';
 import { CIFAR_FULL_DIR } from '../test/helpers/shared-data.ts';
 
 const { values } = parseArgs({

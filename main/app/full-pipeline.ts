@@ -4,8 +4,8 @@
 // finished k-means or SPICE run with the same settings on the same embedded images is reused.
 import type { Project } from '../project/project.ts';
 import { DEFAULT_SEED } from '../base/random.ts';
-import { importFolder, type ImportSummary } from '../pipeline/import/index.ts';
-import { embedProject, type EmbedSummary } from '../pipeline/embed/index.ts';
+import { importFolder, type ImportSummary } from '../pipeline/import/import-job.ts';
+import { embedProject, type EmbedSummary } from '../pipeline/embed/embed-job.ts';
 import type { ViewCounts } from '../pipeline/embed/views.ts';
 import { DEFAULT_MAX_ITER, DEFAULT_RESTARTS, runKmeans } from '../pipeline/cluster/run-kmeans.ts';
 import { runSpice } from '../pipeline/cluster/spice.ts';

@@ -1,11 +1,20 @@
+// What a project holds, read once for both views of it: the CLI's status (projectStatus) and the app's
+// project summary (services/summary.ts) start from the same projectOverview.
 import type { Db } from '../db/connection.ts';
 import { getMeta } from '../db/connection.ts';
+import { backboneNames, listBackbones, type BackboneRecord } from '../db/backbones-repo.ts';
+import { embeddingCounts } from '../db/embeddings-repo.ts';
+import { groundTruthLabels, importFailures, projectCounts, type ImportErrorRow, type ProjectCounts } from '../db/images-repo.ts';
+import { interruptedJobs } from '../db/jobs-repo.ts';
+import { listRuns, type RunRecord } from '../db/runs-repo.ts';
 import { defaultRunChoice } from '../pipeline/cluster/default-run.ts';
+
+export type { ProjectCounts } from '../db/images-repo.ts';
 
 export interface ProjectStatus {
   images: number;
   duplicates: number;
-  errors: Array<{ path: string; reason: string; detail: string | null }>;
+  errors: ImportErrorRow[];
   /** backbone name -> view -> number of images with that view embedded. */
   embeddings: Record<string, Record<string, number>>;
   imageRoot: string | null;
@@ -18,61 +27,52 @@ export interface ProjectStatus {
   interruptedJobs: Array<{ id: number; kind: string; done: number; total: number | null }>;
 }
 
-/** The counts the CLI's status and the app's project summary both show. */
-export interface ProjectCounts {
-  images: number;
-  /** Images with a ground-truth (folder) label. */
-  labelled: number;
-  duplicates: number;
-  /** Files not imported for another reason than being a duplicate. */
-  errors: number;
+/** The part of a project both the CLI's status and the app's summary show. */
+export interface ProjectOverview {
+  counts: ProjectCounts;
+  /** Backbones by id, each with its stored vectors per view (plain first). */
+  backbones: Array<{ record: BackboneRecord; views: Array<{ view: string; count: number }> }>;
+  /** Runs, newest first. */
+  runs: RunRecord[];
+  backboneNames: Map<number, string>;
+  defaultRun: { id: number; reason: string | null } | null;
 }
 
-export function projectCounts(db: Db): ProjectCounts {
-  const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
+/** Backbones by id, each with its stored vectors per view. */
+export function backbonesWithViews(db: Db): ProjectOverview['backbones'] {
+  return listBackbones(db).map((record) => ({ record, views: embeddingCounts(db, record.id) }));
+}
+
+export function projectOverview(db: Db): ProjectOverview {
+  const choice = defaultRunChoice(db);
   return {
-    images: count('SELECT COUNT(*) AS n FROM images'),
-    labelled: count('SELECT COUNT(*) AS n FROM images WHERE label IS NOT NULL'),
-    duplicates: count(`SELECT COUNT(*) AS n FROM import_errors WHERE reason = 'duplicate'`),
-    errors: count(`SELECT COUNT(*) AS n FROM import_errors WHERE reason <> 'duplicate'`),
+    counts: projectCounts(db),
+    backbones: backbonesWithViews(db),
+    runs: listRuns(db),
+    backboneNames: backboneNames(db),
+    defaultRun: choice.run ? { id: choice.run.id, reason: choice.reason } : null,
   };
 }
 
 /** A read-only summary of a project: what was imported, what failed, what is embedded and clustered. */
 export function projectStatus(db: Db): ProjectStatus {
-  const counts = projectCounts(db);
-  const errorRows = db
-    .prepare(`SELECT rel_path AS path, reason, detail FROM import_errors WHERE reason <> 'duplicate' ORDER BY rel_path`)
-    .all() as ProjectStatus['errors'];
+  const overview = projectOverview(db);
+  const { counts } = overview;
   const embeddings: ProjectStatus['embeddings'] = {};
-  const embRows = db
-    .prepare(
-      `SELECT b.name AS backbone, e.view AS view, COUNT(*) AS n
-       FROM embeddings e JOIN backbones b ON b.id = e.backbone_id
-       GROUP BY e.backbone_id, e.view ORDER BY b.name, e.view`,
-    )
-    .all() as Array<{ backbone: string; view: string; n: number }>;
-  for (const r of embRows) (embeddings[r.backbone] ??= {})[r.view] = r.n;
-  const backbones = db
-    .prepare('SELECT name, input_size AS inputSize, output_dim AS outputDim, source FROM backbones ORDER BY id')
-    .all() as ProjectStatus['backbones'];
-  for (const b of backbones) embeddings[b.name] ??= {};
-  const choice = defaultRunChoice(db);
+  for (const { record, views } of overview.backbones) embeddings[record.name] = Object.fromEntries(views.map((v) => [v.view, v.count]));
   return {
     images: counts.images,
     duplicates: counts.duplicates,
-    errors: errorRows,
+    errors: importFailures(db),
     embeddings,
     imageRoot: getMeta(db, 'image_root') ?? null,
     labelledImages: counts.labelled,
-    labels: (db.prepare('SELECT DISTINCT label FROM images WHERE label IS NOT NULL ORDER BY label').all() as Array<{ label: string }>).map((r) => r.label),
-    backbones,
-    runs: db
-      .prepare(`SELECT r.id, r.method, r.k, r.state, b.name AS backbone FROM runs r JOIN backbones b ON b.id = r.backbone_id ORDER BY r.id`)
-      .all() as ProjectStatus['runs'],
-    defaultRun: choice.run ? { id: choice.run.id, reason: choice.reason } : null,
-    interruptedJobs: db
-      .prepare(`SELECT id, kind, done, total FROM jobs WHERE state = 'interrupted' AND id NOT IN (SELECT resumed_from FROM jobs WHERE resumed_from IS NOT NULL) ORDER BY id`)
-      .all() as ProjectStatus['interruptedJobs'],
+    labels: groundTruthLabels(db),
+    backbones: overview.backbones.map(({ record: b }) => ({ name: b.name, inputSize: b.inputSize, outputDim: b.outputDim, source: b.source })),
+    runs: [...overview.runs]
+      .reverse()
+      .map((r) => ({ id: r.id, method: r.method, k: r.k, state: r.state, backbone: overview.backboneNames.get(r.backboneId) ?? `#${r.backboneId}` })),
+    defaultRun: overview.defaultRun,
+    interruptedJobs: interruptedJobs(db),
   };
 }

@@ -2,18 +2,38 @@
 // quotes doubled; a cell a spreadsheet would run as a formula is neutralised. One reader and one writer
 // for every CSV the product reads or writes.
 
-/** A cell a spreadsheet would run as a formula: it starts with =, +, -, @, a tab or a carriage return. */
-const FORMULA_START = /^[=+\-@\t\r]/;
+/**
+ * A text cell put behind one more single quote when written: one a spreadsheet would run as a formula (it
+ * starts with =, +, -, @, a tab or a carriage return), and one that already starts with single quotes
+ * before such a character, so that parseCsv, which takes one quote off, gives back what was written.
+ */
+const NEEDS_QUOTE_MARK = /^'*[=+\-@\t\r]/;
 /** Such a cell as written: behind a single quote, which spreadsheets show as text (OWASP's advice). */
-const NEUTRALISED = /^'[=+\-@\t\r]/;
+const NEUTRALISED = /^'+[=+\-@\t\r]/;
 
 /**
- * One field as written: a value a spreadsheet would run as a formula is put behind a single quote
+ * One text field as written: a value a spreadsheet would run as a formula is put behind a single quote
  * (parseCsv takes it off again), then quoted when it holds a comma, quote or line break.
  */
 export function csvField(value: string): string {
-  const safe = FORMULA_START.test(value) ? `'${value}` : value;
+  const safe = NEEDS_QUOTE_MARK.test(value) ? `'${value}` : value;
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+/** A cell: text, a number, or nothing (an empty field). */
+export type CsvCell = string | number | null;
+
+/**
+ * One record, without its line end. Text goes through csvField; a number is written as JavaScript
+ * prints it and never neutralised (a negative number stays a number, and a spreadsheet cannot run it).
+ */
+export function csvRecord(cells: readonly CsvCell[]): string {
+  return cells.map((c) => (c === null ? '' : typeof c === 'number' ? String(c) : csvField(c))).join(',');
+}
+
+/** Whole CSV text: the records one a line, each ended by LF. */
+export function csvText(records: readonly (readonly CsvCell[])[]): string {
+  return records.map((r) => `${csvRecord(r)}\n`).join('');
 }
 
 export interface CsvRecord {

@@ -1,7 +1,8 @@
 import { commands } from './commands/index.ts';
 import { CliError, parse, type ParsedArgs } from './command.ts';
 import { projectDbPath } from '../project/project.ts';
-import { describeDbError, ProjectDatabaseError } from '../db/errors.ts';
+import { describeDbError, ProjectDatabaseError } from '../db/database-errors.ts';
+import { AppError } from '../base/errors.ts';
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -38,7 +39,8 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`error: ${err.message}`);
       return err.exitCode;
     }
-    const known = databaseProblem(err, args);
+    // A wrong input, something not found, a locked or damaged project: said in one line, no stack.
+    const known = err instanceof AppError ? err : databaseProblem(err, args);
     if (known) {
       console.error(`error: ${known.message}`);
       return 1;

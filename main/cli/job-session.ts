@@ -8,7 +8,10 @@ import { JobCancelledError } from '../jobs/runner.ts';
 export interface JobSessionOptions {
   /** Printed when the work is cancelled; says what was kept. */
   cancelled: string;
-  /** A user-facing CliError for a known input error (undefined: the error is rethrown as it is). */
+  /**
+   * A CliError for an error this command words its own way (undefined: the error is rethrown as it is;
+   * the CLI prints any AppError's message without a stack).
+   */
   toCliError?: (err: unknown) => CliError | undefined;
   /** Close the project when the work ends (default true). */
   closeProject?: boolean;

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { processAlive } from '../base/process-identity.ts';
 import { migrations } from './migrations/index.ts';
-import { describeDbError, ProjectDatabaseError } from './errors.ts';
+import { describeDbError, ProjectDatabaseError } from './database-errors.ts';
 
-export { ProjectDatabaseError, describeDbError } from './errors.ts';
+export { ProjectDatabaseError, describeDbError } from './database-errors.ts';
 
 export type Db = Database.Database;
 
@@ -284,6 +284,11 @@ function migrate(db: Db): void {
 export function getMeta(db: Db, key: string): string | undefined {
   const row = db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
   return row?.value;
+}
+
+/** Sets a meta value only where the key has none yet (e.g. when the project was created). */
+export function setMetaIfMissing(db: Db, key: string, value: string): void {
+  db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING').run(key, value);
 }
 
 export function setMeta(db: Db, key: string, value: string): void {

@@ -1,5 +1,6 @@
 // Stored embeddings (one float32 vector per image, backbone and view) and the specs of the views.
 import type { Db } from './connection.ts';
+import { many, one, run, tuples, value } from './statements.ts';
 
 export type ViewKind = 'plain' | 'weak' | 'strong' | 'fixed';
 
@@ -31,38 +32,52 @@ export interface ViewSpec {
  * kept (a rerun that races another process never duplicates). Returns how many rows were new.
  */
 export function saveEmbeddingBatch(db: Db, backboneId: number, rows: readonly EmbeddingRow[]): number {
-  const insert = db.prepare('INSERT INTO embeddings (image_id, backbone_id, view, vector) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING');
   return db.transaction(() => {
     let added = 0;
-    for (const r of rows) added += insert.run(r.imageId, backboneId, r.view, vectorToBlob(r.vector)).changes;
+    for (const r of rows) {
+      added += run(db, 'INSERT INTO embeddings (image_id, backbone_id, view, vector) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING', r.imageId, backboneId, r.view, vectorToBlob(r.vector)).changes;
+    }
     return added;
   }).immediate();
 }
 
 /** Images that have no vector yet for (backbone, view), in id order. */
 export function imagesMissingView(db: Db, backboneId: number, view: string): Array<{ id: number; relPath: string; width: number; height: number }> {
-  return db
-    .prepare(
-      `SELECT i.id AS id, i.rel_path AS relPath, i.width AS width, i.height AS height FROM images i
+  return many(
+    db,
+    `SELECT i.id AS id, i.rel_path AS relPath, i.width AS width, i.height AS height FROM images i
        WHERE NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.backbone_id = ? AND e.view = ? AND e.image_id = i.id)
        ORDER BY i.id`,
-    )
-    .all(backboneId, view) as Array<{ id: number; relPath: string; width: number; height: number }>;
+    backboneId,
+    view,
+  );
 }
 
 export function countEmbeddings(db: Db, backboneId: number, view?: string): number {
-  const row = (
+  const n =
     view === undefined
-      ? db.prepare('SELECT COUNT(*) AS n FROM embeddings WHERE backbone_id = ?').get(backboneId)
-      : db.prepare('SELECT COUNT(*) AS n FROM embeddings WHERE backbone_id = ? AND view = ?').get(backboneId, view)
-  ) as { n: number };
-  return row.n;
+      ? value<number>(db, 'SELECT COUNT(*) FROM embeddings WHERE backbone_id = ?', backboneId)
+      : value<number>(db, 'SELECT COUNT(*) FROM embeddings WHERE backbone_id = ? AND view = ?', backboneId, view);
+  return n ?? 0;
 }
 
 /** Stored vectors per view, plain first, then weak/0.., strong/0... */
 export function embeddingCounts(db: Db, backboneId: number): Array<{ view: string; count: number }> {
-  const rows = db.prepare('SELECT view, COUNT(*) AS count FROM embeddings WHERE backbone_id = ? GROUP BY view').all(backboneId) as Array<{ view: string; count: number }>;
+  const rows = many<{ view: string; count: number }>(db, 'SELECT view, COUNT(*) AS count FROM embeddings WHERE backbone_id = ? GROUP BY view', backboneId);
   return rows.sort((a, b) => compareViews(a.view, b.view));
+}
+
+/**
+ * Per view: how many vectors and the highest image id, ordered by view. Changes whenever vectors are
+ * added or removed, so caches of what was read from them key on it.
+ */
+export function embeddingStamp(db: Db, backboneId: number): Array<{ view: string; n: number; last: number }> {
+  return many(db, 'SELECT view, COUNT(*) AS n, MAX(image_id) AS last FROM embeddings WHERE backbone_id = ? GROUP BY view ORDER BY view', backboneId);
+}
+
+/** The same for the plain view alone (max null without vectors). */
+export function plainEmbeddingStamp(db: Db, backboneId: number): { n: number; max: number | null } {
+  return one<{ n: number; max: number | null }>(db, `SELECT COUNT(*) AS n, MAX(image_id) AS max FROM embeddings WHERE backbone_id = ? AND view = 'plain'`, backboneId)!;
 }
 
 /** Views of a backbone that hold at least one vector, plain first. */
@@ -71,7 +86,7 @@ export function listViews(db: Db, backboneId: number): string[] {
 }
 
 export function loadEmbeddingMatrix(db: Db, backboneId: number, view = 'plain'): EmbeddingMatrix {
-  const rows = db.prepare('SELECT image_id, vector FROM embeddings WHERE backbone_id = ? AND view = ? ORDER BY image_id').raw().all(backboneId, view) as Array<[number, Buffer]>;
+  const rows = tuples<[number, Buffer]>(db, 'SELECT image_id, vector FROM embeddings WHERE backbone_id = ? AND view = ? ORDER BY image_id', backboneId, view);
   if (rows.length === 0) return { imageIds: [], dim: 0, data: new Float32Array(0) };
   const dim = rows[0][1].byteLength / 4;
   const data = new Float32Array(rows.length * dim);
@@ -87,11 +102,10 @@ export function loadEmbeddingMatrix(db: Db, backboneId: number, view = 'plain'):
 
 /** Vectors of the given images for one view, in the given order; an image without one is an error. */
 export function loadEmbeddingsFor(db: Db, backboneId: number, view: string, imageIds: readonly number[]): { dim: number; data: Float32Array } {
-  const get = db.prepare('SELECT vector FROM embeddings WHERE backbone_id = ? AND view = ? AND image_id = ?').pluck();
   let dim = 0;
   let data = new Float32Array(0);
   imageIds.forEach((id, i) => {
-    const blob = get.get(backboneId, view, id) as Buffer | undefined;
+    const blob = value<Buffer>(db, 'SELECT vector FROM embeddings WHERE backbone_id = ? AND view = ? AND image_id = ?', backboneId, view, id);
     if (!blob) throw new Error(`image ${id} has no '${view}' embedding for backbone ${backboneId}`);
     if (i === 0) {
       dim = blob.byteLength / 4;
@@ -106,36 +120,60 @@ export function loadEmbeddingsFor(db: Db, backboneId: number, view: string, imag
 export function deleteEmbeddings(db: Db, backboneId: number, views?: readonly string[]): number {
   return db.transaction(() => {
     if (views === undefined) {
-      db.prepare('DELETE FROM view_specs WHERE backbone_id = ?').run(backboneId);
-      return db.prepare('DELETE FROM embeddings WHERE backbone_id = ?').run(backboneId).changes;
+      run(db, 'DELETE FROM view_specs WHERE backbone_id = ?', backboneId);
+      return run(db, 'DELETE FROM embeddings WHERE backbone_id = ?', backboneId).changes;
     }
     let n = 0;
     for (const v of views) {
-      db.prepare('DELETE FROM view_specs WHERE backbone_id = ? AND view = ?').run(backboneId, v);
-      n += db.prepare('DELETE FROM embeddings WHERE backbone_id = ? AND view = ?').run(backboneId, v).changes;
+      run(db, 'DELETE FROM view_specs WHERE backbone_id = ? AND view = ?', backboneId, v);
+      n += run(db, 'DELETE FROM embeddings WHERE backbone_id = ? AND view = ?', backboneId, v).changes;
     }
     return n;
   }).immediate();
 }
 
 export function getViewSpecs(db: Db, backboneId: number): ViewSpec[] {
-  const rows = db.prepare('SELECT view, kind, seed, input_size, params FROM view_specs WHERE backbone_id = ?').all(backboneId) as Array<{
-    view: string;
-    kind: ViewKind;
-    seed: number;
-    input_size: number;
-    params: string;
-  }>;
+  const rows = many<Omit<ViewSpec, 'params'> & { params: string }>(db, 'SELECT view, kind, seed, input_size, params FROM view_specs WHERE backbone_id = ?', backboneId);
   return rows
-    .map((r) => ({ view: r.view, kind: r.kind, seed: r.seed, inputSize: r.input_size, params: JSON.parse(r.params) as Record<string, unknown> }))
+    .map((r) => ({ ...r, params: JSON.parse(r.params) as Record<string, unknown> }))
     .sort((a, b) => compareViews(a.view, b.view));
 }
 
+/** The backbone's view specs as stored, one [view, kind, seed, input_size, params text] per view, by view. */
+export function storedViewSpecs(db: Db, backboneId: number): Array<[string, string, number, number, string]> {
+  return tuples<[string, string, number, number, string]>(db, 'SELECT view, kind, seed, input_size, params FROM view_specs WHERE backbone_id = ? ORDER BY view', backboneId);
+}
+
+/**
+ * Per view, the ids of the images with a vector as one comma-separated list, by view: built by SQLite
+ * from the (backbone_id, view) index, the vectors are not read.
+ */
+export function embeddedIdLists(db: Db, backboneId: number): Array<[string, string]> {
+  return tuples<[string, string]>(db, `SELECT view, group_concat(image_id, ',' ORDER BY image_id) FROM embeddings WHERE backbone_id = ? GROUP BY view ORDER BY view`, backboneId);
+}
+
+/** Whether an image has a vector for (backbone, view). */
+export function hasEmbedding(db: Db, backboneId: number, view: string, imageId: number): boolean {
+  return value(db, 'SELECT 1 FROM embeddings WHERE backbone_id = ? AND view = ? AND image_id = ?', backboneId, view, imageId) !== undefined;
+}
+
+/** An image's stored vector bytes for (backbone, view), or undefined without one. */
+export function embeddingBlob(db: Db, backboneId: number, view: string, imageId: number): Buffer | undefined {
+  return value<Buffer>(db, 'SELECT vector FROM embeddings WHERE backbone_id = ? AND view = ? AND image_id = ?', backboneId, view, imageId);
+}
+
 export function saveViewSpec(db: Db, backboneId: number, spec: ViewSpec): void {
-  db.prepare(
+  run(
+    db,
     `INSERT INTO view_specs (backbone_id, view, kind, seed, input_size, params) VALUES (?, ?, ?, ?, ?, ?)
      ON CONFLICT(backbone_id, view) DO UPDATE SET kind = excluded.kind, seed = excluded.seed, input_size = excluded.input_size, params = excluded.params`,
-  ).run(backboneId, spec.view, spec.kind, spec.seed, spec.inputSize, JSON.stringify(spec.params));
+    backboneId,
+    spec.view,
+    spec.kind,
+    spec.seed,
+    spec.inputSize,
+    JSON.stringify(spec.params),
+  );
 }
 
 /** The fixed views in the order an embed run plans them (FIXED_VIEWS in pipeline/embed/fixed-views.ts). */

@@ -2,9 +2,11 @@ import { EventEmitter } from 'node:events';
 import type { Db } from '../db/connection.ts';
 import type { JobEvent, JobKind, JobProgress, JobRecord, JobState } from '../../preload/contract/jobs.ts';
 import { currentProcess, processAlive } from '../base/process-identity.ts';
+import { CancelledError } from '../base/errors.ts';
 import { RateMeter, etaSeconds } from './progress.ts';
+import { finishJob, insertRunningJob, lastUnfinishedJob, listJobs, markJobInterrupted, runningJobs, updateJobProgress } from '../db/jobs-repo.ts';
 
-export class JobCancelledError extends Error {
+export class JobCancelledError extends CancelledError {
   constructor() {
     super('cancelled');
     this.name = 'JobCancelledError';
@@ -76,8 +78,7 @@ export class JobRunner {
 
   list(limit = 50): JobRecord[] {
     if (!this.record) return [];
-    const rows = this.db.prepare('SELECT * FROM jobs ORDER BY id DESC LIMIT ?').all(limit) as JobRow[];
-    return rows.map(toRecord);
+    return listJobs(this.db, limit);
   }
 
   async run<T>(kind: JobKind, params: unknown, body: JobBody<T>, outer?: AbortSignal): Promise<T> {
@@ -115,15 +116,8 @@ export class JobRunner {
     return this.db
       .transaction(() => {
         const now = Date.now();
-        const previous = this.db
-          .prepare(`SELECT id FROM jobs WHERE kind = ? AND params = ? AND state IN ('interrupted', 'cancelled', 'failed') ORDER BY id DESC LIMIT 1`)
-          .get(kind, paramsJson) as { id: number } | undefined;
-        const resumedFrom = previous?.id ?? null;
-        const jobId = Number(
-          this.db
-            .prepare(`INSERT INTO jobs (kind, params, state, pid, process_start, host, resumed_from, started_at, updated_at) VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?)`)
-            .run(kind, paramsJson, me.pid, me.start, me.host, resumedFrom, now, now).lastInsertRowid,
-        );
+        const resumedFrom = lastUnfinishedJob(this.db, kind, paramsJson) ?? null;
+        const jobId = insertRunningJob(this.db, kind, paramsJson, me, resumedFrom, now);
         return { jobId, resumedFrom };
       })
       .immediate();
@@ -138,7 +132,6 @@ export class JobRunner {
     let message: string | undefined;
     let lastEvent = 0;
     let lastDb = 0;
-    const updateRow = this.record ? this.db.prepare('UPDATE jobs SET done = ?, total = ?, message = ?, updated_at = ? WHERE id = ?') : null;
     const publish = (force: boolean) => {
       const now = Date.now();
       const rate = meter.update(done);
@@ -149,7 +142,7 @@ export class JobRunner {
       }
       if (force || now - lastDb >= PROGRESS_DB_INTERVAL_MS) {
         lastDb = now;
-        updateRow?.run(done, total, message ?? stage, now, jobId);
+        if (this.record) updateJobProgress(this.db, jobId, done, total, message ?? stage, now);
       }
     };
     return {
@@ -180,56 +173,18 @@ export class JobRunner {
 
   private finish(jobId: number, kind: JobKind, state: Exclude<JobState, 'running'>, error?: string): void {
     const now = Date.now();
-    if (this.record) this.db.prepare('UPDATE jobs SET state = ?, error = ?, updated_at = ?, finished_at = ? WHERE id = ?').run(state, error ?? null, now, now, jobId);
+    if (this.record) finishJob(this.db, jobId, state, error ?? null, now);
     this.emit({ type: 'finished', jobId, kind, state, error });
   }
 
   /** Jobs whose process is gone (killed, crashed, machine restarted) become 'interrupted'. */
   private markOrphansInterrupted(): void {
-    const rows = this.db.prepare(`SELECT id, pid, process_start AS start, host FROM jobs WHERE state = 'running'`).all() as Array<{
-      id: number;
-      pid: number | null;
-      start: string | null;
-      host: string | null;
-    }>;
-    const gone = rows.filter((r) => !processAlive(r));
-    if (gone.length === 0) return;
-    const mark = this.db.prepare(`UPDATE jobs SET state = 'interrupted', error = COALESCE(error, 'its process ended without finishing it'), updated_at = ? WHERE id = ? AND state = 'running'`);
+    const gone = runningJobs(this.db).filter((r) => !processAlive(r));
     const now = Date.now();
-    for (const r of gone) mark.run(now, r.id);
+    for (const r of gone) markJobInterrupted(this.db, r.id, now);
   }
 
   private emit(e: JobEvent): void {
     this.events.emit('event', e);
   }
-}
-
-interface JobRow {
-  id: number;
-  kind: JobKind;
-  params: string;
-  state: JobState;
-  done: number;
-  total: number | null;
-  message: string | null;
-  error: string | null;
-  resumed_from: number | null;
-  started_at: number;
-  finished_at: number | null;
-}
-
-function toRecord(r: JobRow): JobRecord {
-  return {
-    id: r.id,
-    kind: r.kind,
-    params: JSON.parse(r.params),
-    state: r.state,
-    done: r.done,
-    total: r.total,
-    message: r.message,
-    error: r.error,
-    resumedFrom: r.resumed_from,
-    startedAt: r.started_at,
-    finishedAt: r.finished_at,
-  };
 }

@@ -1,5 +1,5 @@
 // Cyclic Jacobi eigen-decomposition of small symmetric matrices, in plain JavaScript (no TensorFlow.js):
-// shared by the SPICE PCA (main/ml/spice-linalg.ts) and the map's randomized PCA (main/app/services/pca.ts).
+// the Rayleigh-Ritz step of the PCA (main/ml/spice-linalg.ts).
 
 /** Eigen-decomposition of a small symmetric matrix by cyclic Jacobi rotations. vectors: columns. */
 export function jacobiEigen(matrix: Float64Array, m: number, options: { sweeps?: number; tol?: number } = {}): { values: Float64Array; vectors: Float64Array } {

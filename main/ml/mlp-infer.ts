@@ -1,5 +1,6 @@
-// Inference of a trained SPICE classifier in plain JavaScript (no TensorFlow.js): the PCA projection
-// and one MLP head. Small enough to label a few new images anywhere, e.g. behind `classify`.
+// Inference of a trained SPICE classifier in plain JavaScript (no TensorFlow.js): one MLP head. Small
+// enough to label a few new images anywhere, e.g. behind `classify`. (The PCA in front of it is
+// spice-linalg.ts's projectPca, the one SPICE itself projects with.)
 
 export interface MlpHeadsSpec {
   inputDim: number;
@@ -20,37 +21,6 @@ export interface MlpHeadsWeights {
   w2: Float32Array;
   /** heads x k. */
   b2: Float32Array;
-}
-
-export interface PcaBasis {
-  inputDim: number;
-  outDim: number;
-  /** inputDim values. */
-  mean: Float32Array;
-  /** outDim x inputDim, orthonormal rows, by decreasing variance. */
-  components: Float32Array;
-  /** Variance along each component. */
-  variances: Float32Array;
-  /** Share of the total variance the components keep. */
-  explained: number;
-}
-
-/** (x - mean) projected on the components, n x outDim, in plain JavaScript. */
-export function projectPcaJs(basis: PcaBasis, data: Float32Array, n: number): Float32Array {
-  const { inputDim: dim, outDim } = basis;
-  if (data.length < n * dim) throw new Error(`data has ${data.length} values, expected ${n} x ${dim}`);
-  const out = new Float32Array(n * outDim);
-  const centred = new Float32Array(dim);
-  for (let i = 0; i < n; i++) {
-    for (let d = 0; d < dim; d++) centred[d] = data[i * dim + d] - basis.mean[d];
-    for (let r = 0; r < outDim; r++) {
-      let s = 0;
-      const o = r * dim;
-      for (let d = 0; d < dim; d++) s += centred[d] * basis.components[o + d];
-      out[i * outDim + r] = s;
-    }
-  }
-  return out;
 }
 
 /** The weights of one head as a one-head set. */

@@ -1,10 +1,21 @@
-// Large matrix products for SPICE on TensorFlow.js: the PCA that feeds the clustering heads and the
-// dot products of rows against centres. (The k-NN runs on onnxruntime: cosine-knn.ts.)
+// Large matrix products on TensorFlow.js: the one PCA of the project (it feeds SPICE's clustering heads,
+// a stored classifier's inputs and the map's UMAP) and the dot products of rows against centres. (The
+// k-NN runs on onnxruntime: cosine-knn.ts.)
 import { tf } from './tf-backend.ts';
 import { jacobiEigen } from './jacobi-eigen.ts';
-import type { PcaBasis } from './mlp-infer.ts';
 
-export { projectPcaJs, type PcaBasis } from './mlp-infer.ts';
+export interface PcaBasis {
+  inputDim: number;
+  outDim: number;
+  /** inputDim values. */
+  mean: Float32Array;
+  /** outDim x inputDim, orthonormal rows, by decreasing variance. */
+  components: Float32Array;
+  /** Variance along each component. */
+  variances: Float32Array;
+  /** Share of the total variance the components keep. */
+  explained: number;
+}
 
 /**
  * Top principal components by block power iteration on the covariance (inputDim x inputDim, one tfjs

@@ -1,5 +1,6 @@
 // Which square input size a backbone runs at in a project.
 import type { Db } from '../db/connection.ts';
+import { countImages, largerSideAtRank } from '../db/images-repo.ts';
 
 /** Images whose median side is at most this are "small" (CIFAR-like) and get the small-image size. */
 export const SMALL_IMAGE_MAX_SIDE = 64;
@@ -48,8 +49,7 @@ export function validateInputSize(facts: SizeFacts, size: number): void {
 
 /** Median of the larger side of the project's images; null when there are none. */
 export function medianImageSide(db: Db): number | null {
-  const n = (db.prepare('SELECT COUNT(*) AS n FROM images').get() as { n: number }).n;
+  const n = countImages(db);
   if (n === 0) return null;
-  const row = db.prepare('SELECT MAX(width, height) AS side FROM images ORDER BY side LIMIT 1 OFFSET ?').get(Math.floor((n - 1) / 2)) as { side: number };
-  return row.side;
+  return largerSideAtRank(db, Math.floor((n - 1) / 2)) ?? null;
 }

@@ -5,11 +5,12 @@
 import type { Db } from '../db/connection.ts';
 import type { FeatureExtractor } from '../ml/feature-extractor.ts';
 import type { EncoderSpec, PretrainConfig } from '../ml/moco/config.ts';
-import { createEncoderExtractor } from '../ml/moco/extractor.ts';
+import { createEncoderExtractor } from '../ml/moco/encoder-extractor.ts';
 import type { NamedArray } from '../ml/moco/moco.ts';
 import { unpackArrays, type PackedLayout } from '../ml/moco/packed-arrays.ts';
 import type { Project } from '../project/project.ts';
-import type { BackboneRecord } from './backbones-repo.ts';
+import type { BackboneRecord } from '../db/backbones-repo.ts';
+import { getEncoderRow, getPretrainRunRow } from '../db/pretrain-repo.ts';
 
 export async function createProjectExtractor(project: Project, backbone: BackboneRecord): Promise<FeatureExtractor> {
   const { spec, arrays } = loadProjectEncoder(project.db, backbone.location);
@@ -22,14 +23,12 @@ export async function createProjectExtractor(project: Project, backbone: Backbon
 export function loadProjectEncoder(db: Db, location: string): { spec: EncoderSpec; arrays: NamedArray[] } {
   if (!location.startsWith('project:')) throw new Error(`'${location}' is not a project backbone (expected project:<name>)`);
   const runName = location.slice('project:'.length);
-  const run = db.prepare('SELECT id, state, epochs_done, config FROM pretrain_runs WHERE name = ?').get(runName) as
-    | { id: number; state: string; epochs_done: number; config: string }
-    | undefined;
+  const run = getPretrainRunRow(db, runName);
   if (!run) throw new Error(`this project has no pre-training named '${runName}'`);
-  const row = db.prepare('SELECT manifest, data FROM pretrain_encoders WHERE run_id = ?').get(run.id) as { manifest: string; data: Buffer } | undefined;
+  const row = getEncoderRow(db, run.id);
   if (!row || run.state !== 'done') {
     const epochs = (JSON.parse(run.config) as PretrainConfig).epochs;
-    throw new Error(`pre-training '${runName}' has not finished (${run.epochs_done}/${epochs} epochs); run pretrain again to finish it`);
+    throw new Error(`pre-training '${runName}' has not finished (${run.epochsDone}/${epochs} epochs); run pretrain again to finish it`);
   }
   const m = JSON.parse(row.manifest) as { spec: EncoderSpec; arrays: PackedLayout };
   return { spec: m.spec, arrays: unpackArrays(m.arrays, row.data) };

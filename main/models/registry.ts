@@ -5,9 +5,9 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { downloadVerified, sha256File, type DownloadProgress } from './download.ts';
 
-export type ChannelOrder = 'RGB' | 'BGR';
-export type Layout = 'NCHW' | 'NHWC';
-export type Triple = [number, number, number];
+import type { ChannelOrder, Layout, Triple } from '../db/backbones-repo.ts';
+
+export type { ChannelOrder, Layout, Triple } from '../db/backbones-repo.ts';
 
 export interface RegistryEntry {
   name: string;

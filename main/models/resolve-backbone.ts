@@ -6,7 +6,7 @@ import { basename, resolve } from 'node:path';
 import type { Project } from '../project/project.ts';
 import type { Db } from '../db/connection.ts';
 import { countEmbeddings, deleteEmbeddings } from '../db/embeddings-repo.ts';
-import { countBackboneRuns, getBackboneById, getBackboneByName, insertBackbone, listBackbones, setBackboneInput, setBackboneLocation, type BackboneRecord, type BackboneSource } from './backbones-repo.ts';
+import { countBackboneRuns, getBackboneById, getBackboneByName, insertBackbone, listBackbones, setBackboneInput, setBackboneLocation, type BackboneRecord, type BackboneSource } from '../db/backbones-repo.ts';
 import type { DownloadProgress } from './download.ts';
 import { chooseInputSize, medianImageSide, validateInputSize, type SizeFacts } from './input-size.ts';
 import { inspectModel, trialRun } from './onnx-inspect.ts';

@@ -4,13 +4,29 @@
 // itself returning the snapshot of what it replaced (redo).
 import { DEFAULT_CLASS_HOTKEYS, GRID_RESERVED_KEYS } from '../../preload/contract/hotkeys.ts';
 import type { Db } from '../db/connection.ts';
+import {
+  classClusterNames,
+  classNames,
+  classPersonLabels,
+  classWithHotkey,
+  deleteClassOnly,
+  deleteClassRow,
+  getClassRow,
+  hasClass,
+  insertClass,
+  insertClassIfMissing,
+  moveClassInto,
+  renameClassRow,
+  setHotkey,
+  takenHotkeys,
+} from '../db/classes-repo.ts';
+import { deleteClusterName, deletePersonLabel, upsertClusterName, upsertPersonLabel } from '../db/labels-repo.ts';
+import { imageExists } from '../db/images-repo.ts';
+import { runExists } from '../db/runs-repo.ts';
+import { checkClassName } from '../../preload/contract/class-name.ts';
 import { InputError } from '../base/errors.ts';
 
-/** Folder exports put unnamed clusters under this name, so no class may take it. */
-export const RESERVED_CLASS_NAME = 'unassigned';
-/** Exports name a person's outliers so (CSV class column, folder), so no class may take it either. */
-export const OUTLIER_CLASS_NAME = 'outlier';
-const MAX_CLASS_NAME_LENGTH = 100;
+export { OUTLIER_CLASS_NAME, RESERVED_CLASS_NAME } from '../../preload/contract/class-name.ts';
 
 export class ClassNameError extends InputError {
   constructor(message: string) {
@@ -19,40 +35,30 @@ export class ClassNameError extends InputError {
   }
 }
 
-/**
- * Trims and checks a class name. Names become folder names in an export, so path separators,
- * control characters, '.' and '..' are refused.
- */
+/** Trims and checks a class name by the contract's one rule (preload/contract/class-name.ts). */
 export function normalizeClassName(raw: string): string {
-  const name = raw.trim();
-  if (name === '') throw new ClassNameError('a class name cannot be empty');
-  if (name.length > MAX_CLASS_NAME_LENGTH) throw new ClassNameError(`class name '${name.slice(0, 20)}...' is longer than ${MAX_CLASS_NAME_LENGTH} characters`);
-  // eslint-disable-next-line no-control-regex
-  if (/[/\\\u0000-\u001f\u007f]/.test(name)) throw new ClassNameError(`class name '${name}' holds a slash, backslash or control character`);
-  if (name === '.' || name === '..') throw new ClassNameError(`'${name}' is not a usable class name`);
-  for (const reserved of [RESERVED_CLASS_NAME, OUTLIER_CLASS_NAME]) {
-    if (name.toLowerCase() === reserved) throw new ClassNameError(`'${reserved}' is reserved for what exports write for images without a class`);
-  }
-  return name;
+  const checked = checkClassName(raw);
+  if (!checked.ok) throw new ClassNameError(checked.problem);
+  return checked.name;
 }
 
 /** Creates the class if it is new (with the first free default hotkey); returns the normalised name. */
 export function ensureClass(db: Db, raw: string): string {
   const name = normalizeClassName(raw);
   if (!classExists(db, name)) {
-    const taken = new Set(db.prepare('SELECT hotkey FROM classes WHERE hotkey IS NOT NULL').pluck().all() as string[]);
+    const taken = new Set(takenHotkeys(db));
     const hotkey = DEFAULT_CLASS_HOTKEYS.find((k) => !taken.has(k)) ?? null;
-    db.prepare('INSERT INTO classes (name, created_at, hotkey) VALUES (?, ?, ?)').run(name, Date.now(), hotkey);
+    insertClass(db, name, hotkey, Date.now());
   }
   return name;
 }
 
 export function listClasses(db: Db): string[] {
-  return db.prepare('SELECT name FROM classes ORDER BY name').pluck().all() as string[];
+  return classNames(db);
 }
 
 export function classExists(db: Db, name: string): boolean {
-  return db.prepare('SELECT 1 FROM classes WHERE name = ?').pluck().get(name) !== undefined;
+  return hasClass(db, name);
 }
 
 // ---------------------------------------------------------------- snapshots (undo)
@@ -67,16 +73,13 @@ export interface ClassSnapshot {
 /** Every row that involves one of these class names, as it is now. */
 export function snapshotClasses(db: Db, names: readonly string[]): ClassSnapshot {
   const unique = [...new Set(names)];
-  const classRow = db.prepare('SELECT hotkey FROM classes WHERE name = ?');
-  const labels = db.prepare('SELECT image_id AS imageId, class_name AS className, origin FROM person_labels WHERE class_name = ? ORDER BY image_id');
-  const clusters = db.prepare('SELECT run_id AS runId, cluster, class_name AS className FROM cluster_names WHERE class_name = ? ORDER BY run_id, cluster');
   return {
     classes: unique.map((name) => {
-      const row = classRow.get(name) as { hotkey: string | null } | undefined;
+      const row = getClassRow(db, name);
       return { name, exists: row !== undefined, hotkey: row?.hotkey ?? null };
     }),
-    personLabels: unique.flatMap((name) => labels.all(name) as ClassSnapshot['personLabels']),
-    clusterNames: unique.flatMap((name) => clusters.all(name) as ClassSnapshot['clusterNames']),
+    personLabels: unique.flatMap((name) => classPersonLabels(db, name)),
+    clusterNames: unique.flatMap((name) => classClusterNames(db, name)),
   };
 }
 
@@ -91,36 +94,23 @@ export function restoreClassSnapshot(db: Db, snapshot: ClassSnapshot): ClassSnap
     .transaction(() => {
       const names = snapshot.classes.map((c) => c.name);
       const replaced = snapshotClasses(db, names);
-      const insertClass = db.prepare('INSERT INTO classes (name, created_at, hotkey) VALUES (?, ?, NULL) ON CONFLICT(name) DO NOTHING');
-      const setHotkey = db.prepare('UPDATE classes SET hotkey = ? WHERE name = ?');
-      for (const c of snapshot.classes) if (c.exists) insertClass.run(normalizeClassName(c.name), Date.now());
+      for (const c of snapshot.classes) if (c.exists) insertClassIfMissing(db, normalizeClassName(c.name), Date.now());
       // Hotkeys are unique: free the involved classes' keys first, then give them back (a key another
       // class took meanwhile stays with it).
-      for (const c of snapshot.classes) setHotkey.run(null, c.name);
-      const holder = db.prepare('SELECT 1 FROM classes WHERE hotkey = ?').pluck();
-      for (const c of snapshot.classes) if (c.exists && c.hotkey !== null && !holder.get(c.hotkey)) setHotkey.run(c.hotkey, c.name);
+      for (const c of snapshot.classes) setHotkey(db, c.name, null);
+      for (const c of snapshot.classes) if (c.exists && c.hotkey !== null && classWithHotkey(db, c.hotkey) === undefined) setHotkey(db, c.name, c.hotkey);
 
       const keepLabels = new Set(snapshot.personLabels.map((l) => l.imageId));
       const keepNames = new Set(snapshot.clusterNames.map((n) => `${n.runId}:${n.cluster}`));
-      const dropLabel = db.prepare('DELETE FROM person_labels WHERE image_id = ?');
-      const dropName = db.prepare('DELETE FROM cluster_names WHERE run_id = ? AND cluster = ?');
-      for (const l of replaced.personLabels) if (!keepLabels.has(l.imageId)) dropLabel.run(l.imageId);
-      for (const n of replaced.clusterNames) if (!keepNames.has(`${n.runId}:${n.cluster}`)) dropName.run(n.runId, n.cluster);
+      for (const l of replaced.personLabels) if (!keepLabels.has(l.imageId)) deletePersonLabel(db, l.imageId);
+      for (const n of replaced.clusterNames) if (!keepNames.has(`${n.runId}:${n.cluster}`)) deleteClusterName(db, n.runId, n.cluster);
 
-      const putLabel = db.prepare(
-        `INSERT INTO person_labels (image_id, class_name, outlier, origin, updated_at) VALUES (?, ?, 0, ?, ?)
-         ON CONFLICT(image_id) DO UPDATE SET class_name = excluded.class_name, outlier = 0, origin = excluded.origin, updated_at = excluded.updated_at`,
-      );
-      const putName = db.prepare(
-        'INSERT INTO cluster_names (run_id, cluster, class_name) VALUES (?, ?, ?) ON CONFLICT(run_id, cluster) DO UPDATE SET class_name = excluded.class_name',
-      );
-      const imageExists = db.prepare('SELECT 1 FROM images WHERE id = ?').pluck();
-      const runExists = db.prepare('SELECT 1 FROM runs WHERE id = ?').pluck();
-      for (const l of snapshot.personLabels) if (imageExists.get(l.imageId)) putLabel.run(l.imageId, l.className, l.origin, Date.now());
-      for (const n of snapshot.clusterNames) if (runExists.get(n.runId)) putName.run(n.runId, n.cluster, n.className);
+      for (const l of snapshot.personLabels) {
+        if (imageExists(db, l.imageId)) upsertPersonLabel(db, l.imageId, { className: l.className, outlier: 0, origin: l.origin }, Date.now());
+      }
+      for (const n of snapshot.clusterNames) if (runExists(db, n.runId)) upsertClusterName(db, n.runId, n.cluster, n.className);
 
-      const dropClass = db.prepare('DELETE FROM classes WHERE name = ?');
-      for (const c of snapshot.classes) if (!c.exists) dropClass.run(c.name);
+      for (const c of snapshot.classes) if (!c.exists) deleteClassOnly(db, c.name);
       return replaced;
     })
     .immediate();
@@ -150,7 +140,7 @@ export function renameClass(db: Db, from: string, to: string): ClassSnapshot {
       if (from === target) return snapshotClasses(db, [from]);
       if (classExists(db, target)) throw new ClassNameError(`a class '${target}' already exists: merge into it instead`);
       const before = snapshotClasses(db, [from, target]);
-      db.prepare('UPDATE classes SET name = ? WHERE name = ?').run(target, from);
+      renameClassRow(db, from, target);
       return before;
     })
     .immediate();
@@ -166,15 +156,8 @@ export function mergeClasses(db: Db, from: readonly string[], into: string): Cla
       for (const f of sources) if (!classExists(db, f)) throw new ClassNameError(`there is no class '${f}'`);
       const before = snapshotClasses(db, [...sources, target]);
       ensureClass(db, target);
-      const moveLabels = db.prepare('UPDATE person_labels SET class_name = ?, updated_at = ? WHERE class_name = ?');
-      const moveNames = db.prepare('UPDATE cluster_names SET class_name = ? WHERE class_name = ?');
-      const drop = db.prepare('DELETE FROM classes WHERE name = ?');
       const now = Date.now();
-      for (const f of sources) {
-        moveLabels.run(target, now, f);
-        moveNames.run(target, f);
-        drop.run(f);
-      }
+      for (const f of sources) moveClassInto(db, f, target, now);
       return before;
     })
     .immediate();
@@ -187,8 +170,7 @@ export function deleteClass(db: Db, name: string): ClassSnapshot {
       if (!classExists(db, name)) throw new ClassNameError(`there is no class '${name}'`);
       const before = snapshotClasses(db, [name]);
       // person_labels cascade on delete; cluster_names are set to NULL, and a NULL name is the same as none.
-      db.prepare('DELETE FROM classes WHERE name = ?').run(name);
-      db.prepare('DELETE FROM cluster_names WHERE class_name IS NULL').run();
+      deleteClassRow(db, name);
       return before;
     })
     .immediate();
@@ -200,10 +182,10 @@ export function setClassHotkey(db: Db, name: string, hotkey: string | null): Cla
   return db
     .transaction(() => {
       if (!classExists(db, name)) throw new ClassNameError(`there is no class '${name}'`);
-      const holder = key === null ? undefined : (db.prepare('SELECT name FROM classes WHERE hotkey = ?').pluck().get(key) as string | undefined);
+      const holder = key === null ? undefined : classWithHotkey(db, key);
       const before = snapshotClasses(db, holder && holder !== name ? [name, holder] : [name]);
-      if (holder && holder !== name) db.prepare('UPDATE classes SET hotkey = NULL WHERE name = ?').run(holder);
-      db.prepare('UPDATE classes SET hotkey = ? WHERE name = ?').run(key, name);
+      if (holder && holder !== name) setHotkey(db, holder, null);
+      setHotkey(db, name, key);
       return before;
     })
     .immediate();

@@ -1,6 +1,6 @@
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { openDatabase, getMeta, setMeta, type Db } from '../db/connection.ts';
+import { openDatabase, getMeta, setMeta, setMetaIfMissing, type Db } from '../db/connection.ts';
 import { JobRunner } from '../jobs/runner.ts';
 import { markStaleRuns } from '../db/runs-repo.ts';
 
@@ -42,7 +42,7 @@ export function openProject(dir: string, options: OpenProjectOptions = {}): Proj
   if (existsSync(abs) && !statSync(abs).isDirectory()) throw new Error(`project path ${abs} is a file, not a folder`);
   const db = openDatabase(projectDbPath(abs), options);
   const readonly = db.readonly;
-  if (!readonly) db.prepare(`INSERT INTO meta (key, value) VALUES ('created_at', ?) ON CONFLICT(key) DO NOTHING`).run(String(Date.now()));
+  if (!readonly) setMetaIfMissing(db, 'created_at', String(Date.now()));
   // Jobs and runs left 'running' by a process that is gone are marked interrupted, never shown as live.
   const jobs = new JobRunner(db, { record: !readonly });
   if (!readonly) markStaleRuns(db);

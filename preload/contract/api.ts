@@ -3,9 +3,29 @@
 // Every method takes at most one argument, a plain JSON object (or nothing), and resolves to JSON.
 // Electron IPC and the WebSocket bridge carry it identically as { method: 'area.name', params };
 // see wire.ts for the envelopes and the image URLs. A failed call rejects with an ApiError.
+//
+// The params of each method come from their schemas in params.ts (validation and types in one).
 import type { JobEvent, JobKind, JobRecord, JobState } from './jobs.ts';
+import type {
+  ClassSnapshot,
+  ClusterImagesParams,
+  ClusterNameEntry,
+  CorrectionEntry,
+  CreateProjectParams,
+  LabelImportParams,
+  LabelOrigin,
+  MappingProposal,
+  Params,
+  ReviewQueueParams,
+  StartAllParams,
+  StartClusterParams,
+  StartEmbedParams,
+  StartImportParams,
+  StartRefineParams,
+} from './params.ts';
 
 export type { JobEvent, JobKind, JobRecord, JobState };
+export type * from './params.ts';
 
 // ---------------------------------------------------------------- errors
 
@@ -51,7 +71,7 @@ export interface AppInfo {
 export interface AppApi {
   info(): Promise<AppInfo>;
   /** Native folder picker (Electron only; 'not-available' in a browser). dir is null when cancelled. */
-  chooseFolder(params?: { title?: string; defaultPath?: string }): Promise<{ dir: string | null }>;
+  chooseFolder(params?: Params['app.chooseFolder']): Promise<{ dir: string | null }>;
 }
 
 // ---------------------------------------------------------------- projects
@@ -148,99 +168,21 @@ export interface ImportErrorRow {
   duplicateOf: number | null;
 }
 
-export interface CreateProjectParams {
-  /** Absolute folder for the project (created if missing; must not already hold a project). */
-  dir: string;
-  /** Absolute folder of images to import; the import starts as a job right away. */
-  imageFolder?: string;
-  /** Use each image's parent folder name as its ground-truth label (evaluation only). */
-  labelsFromFolders?: boolean;
-}
-
 export interface ProjectsApi {
   recent(): Promise<RecentProject[]>;
   create(params: CreateProjectParams): Promise<{ project: ProjectSummary; importJobId: number | null }>;
-  open(params: { dir: string }): Promise<ProjectSummary>;
+  open(params: Params['projects.open']): Promise<ProjectSummary>;
   /** The open project, or null. */
   current(): Promise<ProjectSummary | null>;
   close(): Promise<void>;
   /** Files that were not imported, with the reason. */
-  importErrors(params?: { offset?: number; limit?: number }): Promise<{ total: number; items: ImportErrorRow[] }>;
+  importErrors(params?: Params['projects.importErrors']): Promise<{ total: number; items: ImportErrorRow[] }>;
 }
 
 // ---------------------------------------------------------------- pipeline (jobs)
 
-export interface ViewCounts {
-  /** Augmented weak views per image (random resized crop + flip). */
-  weak: number;
-  /** Augmented strong views per image (weak + RandAugment-style ops + cutout). */
-  strong: number;
-  /**
-   * Deterministic views per image, 0..4, taken in this order: greyscale, mirror (left-right), centre
-   * zoom (the central 75 %), greyscale zoom. Omitted = 0.
-   */
-  fixed?: number;
-}
-
 export interface StartedJob {
   jobId: number;
-}
-
-export interface StartImportParams {
-  /** Absolute folder; defaults to the project's image root. */
-  folder?: string;
-  labelsFromFolders?: boolean;
-}
-
-export interface StartEmbedParams {
-  /** Registry name, absolute path to an .onnx file, or project:<name>. */
-  backbone: string;
-  /** Input size in pixels (multiple of 32); default from the backbone. */
-  size?: number;
-  /** Augmented and fixed views to add to the bank; omitted = plain view only. */
-  views?: ViewCounts;
-}
-
-/** Overrides of SPICE's defaults (docs: SPICE.md); anything left out keeps the default. */
-export interface SpiceSettings {
-  /** A small, fast configuration for trying things out (fewer epochs and heads). */
-  quick?: boolean;
-  /** SPICE-Self training epochs. */
-  epochs?: number;
-  /** Clustering heads trained side by side (their consensus, numbered as the lowest-loss head, is kept). */
-  heads?: number;
-  batchSize?: number;
-  /** SPICE-Semi epochs; 0 (the default) skips SPICE-Semi. */
-  semiEpochs?: number;
-}
-
-export interface StartClusterParams {
-  method: 'kmeans' | 'spice';
-  /** SPICE only. */
-  spice?: SpiceSettings;
-  k: number;
-  seed?: number;
-  /** Backbone name with embeddings; default: the backbone with the most plain embeddings. */
-  backbone?: string;
-}
-
-export interface StartAllParams {
-  /** Absolute image folder to import first; default: the project's image root (skipped if none). */
-  imageFolder?: string;
-  labelsFromFolders?: boolean;
-  backbone?: string;
-  size?: number;
-  /** The view bank; omitted = the default bank (2 weak, 2 strong, 4 fixed). */
-  views?: ViewCounts;
-  k: number;
-  seed?: number;
-  spice?: SpiceSettings;
-}
-
-export interface StartRefineParams {
-  /** The run to start from (its heads, classes and reliable samples); default: the project's default run. */
-  runId?: number;
-  seed?: number;
 }
 
 export interface PipelineApi {
@@ -251,9 +193,9 @@ export interface PipelineApi {
   startCluster(params: StartClusterParams): Promise<StartedJob>;
   /** import -> embed plain + bank -> k-means -> SPICE -> evaluation, as one 'pipeline' job. */
   startAll(params: StartAllParams): Promise<StartedJob>;
-  cancel(params: { jobId: number }): Promise<{ cancelled: boolean }>;
+  cancel(params: Params['pipeline.cancel']): Promise<{ cancelled: boolean }>;
   /** Recent jobs, newest first (running ones included). */
-  jobs(params?: { limit?: number }): Promise<JobRecord[]>;
+  jobs(params?: Params['pipeline.jobs']): Promise<JobRecord[]>;
 }
 
 // ---------------------------------------------------------------- backbones
@@ -305,7 +247,7 @@ export interface RunMetrics {
 
 export interface RunsApi {
   list(): Promise<RunSummary[]>;
-  metrics(params: { runId: number }): Promise<RunMetrics>;
+  metrics(params: Params['runs.metrics']): Promise<RunMetrics>;
 }
 
 // ---------------------------------------------------------------- clusters
@@ -335,28 +277,8 @@ export interface ClusterOverview {
 
 export type ImageSort = 'confidence' | 'doubt';
 
-export interface ClusterImagesParams {
-  runId: number;
-  /** Exactly one of cluster, className, outliers or imageIds selects the images. */
-  cluster?: number;
-  /** Images whose final label (person label, else the model's) is this class. */
-  className?: string;
-  /** Images marked as outliers. */
-  outliers?: boolean;
-  /** These images (a lasso on the map, a pasted list), in the run's rows; unknown ids are left out. */
-  imageIds?: number[];
-  /** Leave out images a person has already labelled. */
-  hideReviewed?: boolean;
-  /** 'confidence': most confident first; 'doubt': most doubtful first. */
-  sort: ImageSort;
-  offset: number;
-  limit: number;
-}
-
 /** Where an image's final label comes from. */
 export type LabelSource = 'person' | 'model';
-/** How a person label came about: moved or marked in the app, accepted as shown, or imported. */
-export type LabelOrigin = 'set' | 'accepted' | 'imported';
 
 export interface ImageRow {
   imageId: number;
@@ -386,19 +308,11 @@ export interface ImagePage {
 }
 
 export interface ClustersApi {
-  overview(params: { runId: number; samples?: number }): Promise<ClusterOverview>;
+  overview(params: Params['clusters.overview']): Promise<ClusterOverview>;
   images(params: ClusterImagesParams): Promise<ImagePage>;
 }
 
 // ---------------------------------------------------------------- review
-
-export interface ReviewQueueParams {
-  runId: number;
-  offset: number;
-  limit: number;
-  /** Leave out images a person has labelled (default true). */
-  hideReviewed?: boolean;
-}
 
 export interface ReviewPage extends ImagePage {
   /** Images still without a person label in the run. */
@@ -412,7 +326,7 @@ export interface ReviewApi {
    */
   queue(params: ReviewQueueParams): Promise<ReviewPage>;
   /** Nearest neighbours of a selection (by the mean of its embeddings), as grid rows; the selection left out. */
-  similar(params: { runId: number; imageIds: number[]; limit: number; hideReviewed?: boolean }): Promise<ImagePage>;
+  similar(params: Params['review.similar']): Promise<ImagePage>;
 }
 
 // ---------------------------------------------------------------- image
@@ -448,33 +362,16 @@ export interface ImageDetail {
 }
 
 export interface ImageApi {
-  detail(params: { imageId: number; runId: number; neighbours?: number }): Promise<ImageDetail>;
+  detail(params: Params['image.detail']): Promise<ImageDetail>;
 }
 
 // ---------------------------------------------------------------- mapping
-
-export interface ClusterNameEntry {
-  cluster: number;
-  className: string | null;
-}
 
 export interface ClusterMapping {
   runId: number;
   k: number;
   /** One entry per cluster 0..k-1. */
   clusters: ClusterNameEntry[];
-}
-
-export interface MappingProposal {
-  runId: number;
-  /**
-   * 'few-shot': from the person labels that are fair evidence of what a cluster holds (imported or
-   * accepted; images moved out of a cluster are not); 'ground-truth': from folder labels (evaluation).
-   */
-  from: 'few-shot' | 'ground-truth';
-  entries: Array<ClusterNameEntry & { /** Share of the evidence behind this name, 0..1. */ support: number }>;
-  /** How many labelled images the proposal rests on. */
-  evidence: number;
 }
 
 /** Every mutating mapping call returns the entries as they were, for undo via mapping.restore. */
@@ -496,25 +393,16 @@ export interface ClassSummary {
 }
 
 export interface MappingApi {
-  get(params: { runId: number }): Promise<ClusterMapping>;
-  setClusterName(params: { runId: number; cluster: number; className: string | null }): Promise<MappingChange>;
-  setMany(params: { runId: number; clusters: number[]; className: string | null }): Promise<MappingChange>;
-  propose(params: { runId: number; from: 'few-shot' | 'ground-truth' }): Promise<MappingProposal>;
-  accept(params: { runId: number; proposal: MappingProposal }): Promise<MappingChange>;
+  get(params: Params['mapping.get']): Promise<ClusterMapping>;
+  setClusterName(params: Params['mapping.setClusterName']): Promise<MappingChange>;
+  setMany(params: Params['mapping.setMany']): Promise<MappingChange>;
+  propose(params: Params['mapping.propose']): Promise<MappingProposal>;
+  accept(params: Params['mapping.accept']): Promise<MappingChange>;
   /** Puts entries back exactly (undo/redo); returns the entries it replaced. */
-  restore(params: { runId: number; entries: ClusterNameEntry[] }): Promise<MappingChange>;
+  restore(params: Params['mapping.restore']): Promise<MappingChange>;
 }
 
 // ---------------------------------------------------------------- corrections
-
-/** The person label of one image. className null and outlier false = none (the model's label applies). */
-export interface CorrectionEntry {
-  imageId: number;
-  className: string | null;
-  outlier: boolean;
-  /** How it came about; omitted = 'set'. Ignored when there is no label. */
-  origin?: LabelOrigin;
-}
 
 /** Every mutating correction call returns the states it replaced, for undo via corrections.restore. */
 export interface CorrectionChange {
@@ -523,24 +411,14 @@ export interface CorrectionChange {
 
 export interface CorrectionsApi {
   /** Gives the images a person label (the class is created if new). */
-  move(params: { imageIds: number[]; className: string }): Promise<CorrectionChange>;
-  markOutlier(params: { imageIds: number[] }): Promise<CorrectionChange>;
+  move(params: Params['corrections.move']): Promise<CorrectionChange>;
+  markOutlier(params: Params['corrections.markOutlier']): Promise<CorrectionChange>;
   /** Removes corrections: the images follow their cluster's name again. */
-  clear(params: { imageIds: number[] }): Promise<CorrectionChange>;
-  restore(params: { entries: CorrectionEntry[] }): Promise<CorrectionChange>;
+  clear(params: Params['corrections.clear']): Promise<CorrectionChange>;
+  restore(params: Params['corrections.restore']): Promise<CorrectionChange>;
 }
 
 // ---------------------------------------------------------------- labels (classes, accepting, importing)
-
-/** The rows a class-list change touched, as they were; labels.restoreClasses puts them back. */
-export interface ClassSnapshot {
-  /** Every class the change involved; exists false = it did not exist. */
-  classes: Array<{ name: string; exists: boolean; hotkey: string | null }>;
-  /** Person labels naming one of those classes. */
-  personLabels: Array<{ imageId: number; className: string; origin: LabelOrigin }>;
-  /** Cluster names (of any run) naming one of those classes. */
-  clusterNames: Array<{ runId: number; cluster: number; className: string }>;
-}
 
 /** Every class-list change returns what it replaced, for undo (and the same again for redo). */
 export interface ClassListChange {
@@ -568,13 +446,6 @@ export interface LabelImportReport {
   change: CorrectionChange;
 }
 
-export interface LabelImportParams {
-  /** Absolute path of a CSV file with a header `path,class` (paths relative to the image folder, or absolute). */
-  csvFile?: string;
-  /** Absolute path of a folder with one sub-folder of images per class; files are matched by content. */
-  folder?: string;
-}
-
 export interface LabelStats {
   runId: number;
   /** Person labels with a class (outliers not counted). */
@@ -586,23 +457,23 @@ export interface LabelStats {
 }
 
 export interface LabelsApi {
-  classes(params?: { runId?: number }): Promise<ClassSummary[]>;
-  createClass(params: { name: string }): Promise<ClassListChange>;
-  renameClass(params: { from: string; to: string }): Promise<ClassListChange>;
+  classes(params?: Params['labels.classes']): Promise<ClassSummary[]>;
+  createClass(params: Params['labels.createClass']): Promise<ClassListChange>;
+  renameClass(params: Params['labels.renameClass']): Promise<ClassListChange>;
   /** Moves every label and cluster name of `from` to `into`, then deletes `from`. */
-  mergeClasses(params: { from: string[]; into: string }): Promise<ClassListChange>;
+  mergeClasses(params: Params['labels.mergeClasses']): Promise<ClassListChange>;
   /** Deletes a class: its person-labelled images go back to the model's label, its clusters become unnamed. */
-  deleteClass(params: { name: string }): Promise<ClassListChange>;
+  deleteClass(params: Params['labels.deleteClass']): Promise<ClassListChange>;
   /** One printable key per class (not a digit-only limit: any letter, digit or symbol not used by the grid). */
-  setHotkey(params: { name: string; hotkey: string | null }): Promise<ClassListChange>;
-  restoreClasses(params: { snapshot: ClassSnapshot }): Promise<ClassListChange>;
+  setHotkey(params: Params['labels.setHotkey']): Promise<ClassListChange>;
+  restoreClasses(params: Params['labels.restoreClasses']): Promise<ClassListChange>;
   /** The person confirms the label these images show (model's label becomes a person label, origin 'accepted'). */
-  accept(params: { runId: number; imageIds: number[] }): Promise<CorrectionChange>;
+  accept(params: Params['labels.accept']): Promise<CorrectionChange>;
   /** Accepts every image of a named cluster that has no person label yet: one action for the rest of a cluster. */
-  acceptRest(params: { runId: number; cluster: number }): Promise<CorrectionChange>;
+  acceptRest(params: Params['labels.acceptRest']): Promise<CorrectionChange>;
   /** Person labels from a CSV file or a labelled folder (used for training, unlike folder ground truth). */
   import(params: LabelImportParams): Promise<LabelImportReport>;
-  stats(params: { runId: number }): Promise<LabelStats>;
+  stats(params: Params['labels.stats']): Promise<LabelStats>;
 }
 
 // ---------------------------------------------------------------- export
@@ -628,12 +499,12 @@ export interface FoldersExport {
 
 export interface ExportApi {
   /** CSV columns `path,class,cluster,confidence,source`; an outlier's class is `outlier`. */
-  labels(params: { runId: number; format: 'csv' | 'json' }): Promise<LabelsExport>;
+  labels(params: Params['export.labels']): Promise<LabelsExport>;
   /**
    * One folder per class. Browser: <project>/exports/<timestamp>/. Electron: main first asks for the
    * folder with a dialog; resolves null when the dialog is cancelled.
    */
-  folders(params: { runId: number; mode: 'copy' | 'link' }): Promise<FoldersExport | null>;
+  folders(params: Params['export.folders']): Promise<FoldersExport | null>;
 }
 
 // ---------------------------------------------------------------- map
@@ -656,7 +527,7 @@ export interface Projection {
 
 export interface MapApi {
   /** 2-D UMAP of the run backbone's plain embeddings; computed once per backbone, then cached. */
-  projection(params: { runId: number }): Promise<Projection>;
+  projection(params: Params['map.projection']): Promise<Projection>;
 }
 
 // ---------------------------------------------------------------- the whole contract

@@ -1,7 +1,7 @@
 // `bench:effort --refine-settings '<json>'`: refine settings other than the defaults, for measuring a
 // change before it becomes one (docs/labelling.md's tables were made this way). Only known settings,
 // each with the type of its default.
-import { REFINE_DEFAULTS, type RefineSettings } from '../../main/pipeline/label/refine.ts';
+import { REFINE_DEFAULTS, type RefineSettings } from '../../main/pipeline/label/refine-job.ts';
 
 export function parseRefineOverrides(json: string): Partial<RefineSettings> {
   let parsed: unknown;

@@ -2,6 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createDotKernel } from '../../main/pipeline/cluster/dot-kernel.ts';
 import { createRng } from '../../main/base/random.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+// @ts-expect-error a plain JavaScript build script, without types
+import { WAT_SOURCES, assembleWat, wasmModuleSource } from '../../scripts/wat.mjs';
 
 /** Dots in float64, the reference. */
 function exactDots(data: Float32Array, n: number, centers: Float32Array, k: number, dim: number): Float64Array {
@@ -44,4 +48,13 @@ test('dot kernel: picks WebAssembly SIMD when it can, JS for odd dims', () => {
   assert.equal(createDotKernel(new Float32Array(8), 2, 4, 1).engine, 'wasm-simd');
   assert.equal(createDotKernel(new Float32Array(6), 2, 3, 1).engine, 'js');
   assert.equal(createDotKernel(new Float32Array(8), 2, 4, 1, { engine: 'js' }).engine, 'js');
+});
+
+test('each committed WebAssembly module is what its .wat source assembles to (run `npm run build:wasm` after editing a .wat)', async () => {
+  const root = join(import.meta.dirname, '..', '..');
+  for (const { source, module } of WAT_SOURCES as { source: string; module: string }[]) {
+    const bytes: Uint8Array<ArrayBuffer> = await assembleWat(source);
+    assert.ok(WebAssembly.validate(bytes), `${source} assembles to a valid module`);
+    assert.equal(readFileSync(join(root, module), 'utf8'), wasmModuleSource(source, bytes), `${module} is out of date`);
+  }
 });

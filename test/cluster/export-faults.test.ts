@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openProject, type Project } from '../../main/project/project.ts';
-import { exportLabels, ExportError } from '../../main/pipeline/label/export.ts';
+import { exportLabels, ExportError } from '../../main/pipeline/label/label-export.ts';
 import { diskIo, type ExportIo } from '../../main/pipeline/label/export-files.ts';
 import { runKmeans } from '../../main/pipeline/cluster/run-kmeans.ts';
 import { makeTempDir } from '../helpers/cifar-subset.ts';

@@ -10,7 +10,7 @@ import {
   restoreClusterNames,
   setClusterName,
   unnameCluster,
-} from '../../main/pipeline/cluster/mapping.ts';
+} from '../../main/pipeline/cluster/cluster-names.ts';
 import { listClasses, renameClass } from '../../main/project/classes.ts';
 import { labelImages } from '../../main/pipeline/label/person-labels.ts';
 import { addRun, withSeededDb } from './db-fixture.ts';

@@ -7,11 +7,11 @@ import { getEmbeddedProject, type EmbeddedProject } from '../helpers/embedded-pr
 import { makeTempDir } from '../helpers/cifar-subset.ts';
 import type { Project } from '../../main/project/project.ts';
 import { runKmeans } from '../../main/pipeline/cluster/run-kmeans.ts';
-import { mapClustersToClass, setClusterName } from '../../main/pipeline/cluster/mapping.ts';
+import { mapClustersToClass, setClusterName } from '../../main/pipeline/cluster/cluster-names.ts';
 import { labelImages, markOutliers } from '../../main/pipeline/label/person-labels.ts';
 import { csvField, parseCsv } from '../../main/base/csv.ts';
 import { finalLabels, type FinalLabel } from '../../main/pipeline/label/final-labels.ts';
-import { CSV_HEADER, exportLabels, folderFor, MANIFEST_FILE, MANIFEST_HEADER } from '../../main/pipeline/label/export.ts';
+import { CSV_HEADER, exportLabels, folderFor, MANIFEST_FILE, MANIFEST_HEADER } from '../../main/pipeline/label/label-export.ts';
 
 let source: EmbeddedProject;
 let project: Project;

@@ -7,7 +7,7 @@ import { predictKmeans, runKmeans } from '../../main/pipeline/cluster/run-kmeans
 import { loadEmbeddingMatrix } from '../../main/db/embeddings-repo.ts';
 import { evaluateRun } from '../../main/pipeline/cluster/evaluate.ts';
 import { getRun, loadAssignments } from '../../main/db/runs-repo.ts';
-import { applyProposal, getClusterNames, proposeMappingFromGroundTruth } from '../../main/pipeline/cluster/mapping.ts';
+import { applyProposal, getClusterNames, proposeMappingFromGroundTruth } from '../../main/pipeline/cluster/cluster-names.ts';
 import { finalLabels } from '../../main/pipeline/label/final-labels.ts';
 import { labelImages as moveImagesToClass, markOutliers } from '../../main/pipeline/label/person-labels.ts';
 import { JobCancelledError } from '../../main/jobs/runner.ts';

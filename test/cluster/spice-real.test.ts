@@ -81,7 +81,7 @@ test('SPICE stores a spice-self and a spice run; the head is the one with the lo
 
   // The stored classifier reproduces the run's probabilities from the embeddings alone.
   const plain = loadEmbeddingMatrix(project.db, source.backboneId, 'plain');
-  const { probs } = predictWithRunModel(project.db, runId, plain.data, plain.imageIds.length, plain.dim);
+  const { probs } = await predictWithRunModel(project.db, runId, plain.data, plain.imageIds.length, plain.dim);
   const rows = loadAssignments(project.db, runId);
   let maxDiff = 0;
   rows.forEach((r, i) => r.probs.forEach((p, c) => (maxDiff = Math.max(maxDiff, Math.abs(p - probs[i * 10 + c])))));
@@ -94,7 +94,7 @@ test('without SPICE-Semi the stored classifier is the consensus of all heads and
   assert.equal(report.semi, null);
   assert.equal(report.self.output, 'consensus');
   const plain = loadEmbeddingMatrix(project.db, source.backboneId, 'plain');
-  const { probs } = predictWithRunModel(project.db, runId, plain.data, plain.imageIds.length, plain.dim);
+  const { probs } = await predictWithRunModel(project.db, runId, plain.data, plain.imageIds.length, plain.dim);
   let maxDiff = 0;
   loadAssignments(project.db, runId).forEach((r, i) => r.probs.forEach((p, c) => (maxDiff = Math.max(maxDiff, Math.abs(p - probs[i * 10 + c])))));
   assert.ok(maxDiff < 1e-3, `stored consensus vs run: max |dp| ${maxDiff}`);
@@ -160,7 +160,7 @@ test('with fixed views SPICE pulls together the neighbours the views agree on, a
     const kmeansAcc = evaluateRun(p.db, kmeansRun).metrics.acc;
     // predictWithRunModel also answers for a k-means run (its centroids).
     const plain = loadEmbeddingMatrix(p.db, subset.backboneId, 'plain');
-    const { probs } = predictWithRunModel(p.db, kmeansRun, plain.data.subarray(0, 3 * plain.dim), 3, plain.dim);
+    const { probs } = await predictWithRunModel(p.db, kmeansRun, plain.data.subarray(0, 3 * plain.dim), 3, plain.dim);
     assert.equal(probs.length, 3 * 4);
     const { logs, stop } = collectLogs(p);
     const spiceRun = await runSpice(p, { heads: 5, pcaDim: 64, k: 4, seed: 0 });

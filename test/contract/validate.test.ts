@@ -2,9 +2,9 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServices } from '../../main/app/services/index.ts';
-import { ApiError } from '../../main/app/services/errors.ts';
+import { ApiError } from '../../main/app/services/api-errors.ts';
 import { validateCall } from '../../main/app/validate.ts';
-import { validators } from '../../main/app/method-checks.ts';
+import { PARAM_SCHEMAS } from '../../preload/contract/params.ts';
 import { makeTempDir } from '../helpers/cifar-subset.ts';
 
 test('valid params pass through typed; class names are trimmed', () => {
@@ -45,6 +45,26 @@ test('wrong types, ranges, unknown keys and selector mix-ups are refused with th
   refuse('corrections.move', { imageIds: [1], className: 'a\nb' }, /className/);
 });
 
+test('messages name the path, what was expected and what came', () => {
+  const message = (method: string, params: unknown) => {
+    try {
+      validateCall(method, params);
+    } catch (err) {
+      assert.ok(err instanceof ApiError && err.code === 'invalid-argument');
+      return err.message;
+    }
+    assert.fail(`${method} accepted ${JSON.stringify(params)}`);
+  };
+  assert.equal(message('runs.metrics', {}), 'runId: expected an integer in 1..9007199254740991, got undefined');
+  assert.equal(message('runs.metrics', null), 'params: expected an object, got null');
+  assert.equal(message('runs.metrics', [1]), 'params: expected an object, got an array of 1 item');
+  assert.equal(message('corrections.move', { imageIds: [1, 'x'], className: 'cat' }), 'imageIds[1]: expected an integer in 1..9007199254740991, got "x"');
+  assert.equal(message('mapping.restore', { runId: 1, entries: [{ cluster: 0, className: 'a/b' }] }), "entries[0].className: class name 'a/b' holds a slash, backslash or control character");
+  assert.equal(message('pipeline.startCluster', { method: 'spice', k: 10, spice: { heads: 65 } }), 'spice.heads: expected an integer in 1..64, got 65');
+  assert.equal(message('app.info', { x: 1 }), 'params: expected no parameters, got object');
+  assert.equal(message('projects.open', { dir: '/tmp', extra: 1 }), 'extra: unknown parameter');
+});
+
 test('no method and no garbage makes dispatch throw or answer "internal"', async () => {
   const state = makeTempDir('spice-state-');
   const services = createServices({ platform: 'browser', stateDir: state.dir });
@@ -53,7 +73,7 @@ test('no method and no garbage makes dispatch throw or answer "internal"', async
     state.cleanup();
   });
   const garbage: unknown[] = [undefined, null, 0, -1, 1.5, NaN, 'x', '', [], [1], {}, { runId: '1' }, { runId: 1e308 }, { dir: {} }, { __proto__: { runId: 1 } }];
-  for (const method of Object.keys(validators)) {
+  for (const method of Object.keys(PARAM_SCHEMAS)) {
     if (method === 'projects.create' || method === 'app.chooseFolder') continue; // would touch the disk / a dialog
     for (const params of garbage) {
       const r = await services.dispatch(method, params);

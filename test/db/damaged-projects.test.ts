@@ -203,7 +203,7 @@ test('a project on a read-only file system opens read-only in the app: browsing 
     assert.match(named.error.message, /open read-only/);
     const outDir = join(temp.dir, 'ro-export');
     mkdirSync(outDir);
-    const { exportLabels } = await import('../../main/pipeline/label/export.ts');
+    const { exportLabels } = await import('../../main/pipeline/label/label-export.ts');
     const summary = await exportLabels(services.session.requireProject(), { runId, format: 'csv', out: join(outDir, 'labels.csv') });
     assert.equal(summary.images, 300);
     assert.equal(readFileSync(join(outDir, 'labels.csv'), 'utf8').trim().split('\n').length, 301);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyOp, augmentImage, cutout, defaultAugmentParams, flipHorizontal, randomResizedCrop, viewRng, type AugmentConfig } from '../../main/pipeline/embed/augment.ts';
+import { applyOp, augmentImage, cutout, defaultAugmentParams, flipHorizontal, randomResizedCrop, viewRng, type AugmentConfig } from '../../main/pipeline/embed/view-augment.ts';
 import { meanPixel, writeNormalised, type RgbImage } from '../../main/pipeline/embed/preprocess.ts';
 import { resizeBilinear } from '../../main/pipeline/embed/resize.ts';
 import { parseViewCounts, planViews, sameViewSpec } from '../../main/pipeline/embed/views.ts';

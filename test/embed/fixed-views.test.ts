@@ -2,7 +2,7 @@
 // images, and how view counts and plans carry them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { flipHorizontal } from '../../main/pipeline/embed/augment.ts';
+import { flipHorizontal } from '../../main/pipeline/embed/view-augment.ts';
 import { centreCropBox, FIXED_VIEWS, fixedViewImage, fixedViewName, ZOOM_FRACTION } from '../../main/pipeline/embed/fixed-views.ts';
 import type { RgbImage } from '../../main/pipeline/embed/preprocess.ts';
 import { parseViewCounts, planViews, sameViewSpec, validateViewCounts } from '../../main/pipeline/embed/views.ts';

@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { openProject, projectDbPath } from '../../main/project/project.ts';
 import { openDatabase } from '../../main/db/connection.ts';
-import { importFolder } from '../../main/pipeline/import/index.ts';
+import { importFolder } from '../../main/pipeline/import/import-job.ts';
 import { makeCifarSubset, makeTempDir } from '../helpers/cifar-subset.ts';
 import { MOBILENET_V1, REPO_DIR } from '../helpers/paths.ts';
 

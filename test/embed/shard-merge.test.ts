@@ -7,7 +7,7 @@ import { copyFileSync, mkdirSync, renameSync, mkdtempSync, rmSync, statSync, tru
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openProject, projectDbPath } from '../../main/project/project.ts';
-import { importFolder } from '../../main/pipeline/import/index.ts';
+import { importFolder } from '../../main/pipeline/import/import-job.ts';
 import { readShardHeader } from '../../main/pipeline/embed/shard-file.ts';
 import { parseShard } from '../../main/pipeline/embed/shard.ts';
 import { CIFAR_CLASSES, MOBILENET_V1, REPO_DIR, demoImage } from '../helpers/paths.ts';

@@ -11,8 +11,8 @@ import { loadEmbeddingMatrix } from '../../main/db/embeddings-repo.ts';
 import { encodeOnnxModel, type GraphInitializer, type GraphNode } from '../../main/ml/onnx-graph.ts';
 import { resolveBackbone } from '../../main/models/resolve-backbone.ts';
 import { createRng } from '../../main/base/random.ts';
-import { embedProject } from '../../main/pipeline/embed/index.ts';
-import { importFolder } from '../../main/pipeline/import/index.ts';
+import { embedProject } from '../../main/pipeline/embed/embed-job.ts';
+import { importFolder } from '../../main/pipeline/import/import-job.ts';
 import { makeTempDir } from '../helpers/cifar-subset.ts';
 import { CIFAR_CLASSES, demoImage } from '../helpers/paths.ts';
 

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { openProject, projectDbPath, type Project } from '../../main/project/project.ts';
 import { setMeta } from '../../main/db/connection.ts';
-import { importFolder } from '../../main/pipeline/import/index.ts';
-import { embedProject } from '../../main/pipeline/embed/index.ts';
+import { importFolder } from '../../main/pipeline/import/import-job.ts';
+import { embedProject } from '../../main/pipeline/embed/embed-job.ts';
 import { CIFAR_CLASSES, DEMO_PER_CLASS, MOBILENET_V1, demoImage } from './paths.ts';
 import { codeDigest, fileDigest } from './code-hash.ts';
 

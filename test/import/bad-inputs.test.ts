@@ -7,7 +7,7 @@ import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } fro
 import { join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
-import { importFolder } from '../../main/pipeline/import/index.ts';
+import { importFolder } from '../../main/pipeline/import/import-job.ts';
 import { demoImage } from '../helpers/paths.ts';
 import { assertImportedExactly, errorRows, makeImportFixture } from './import-fixtures.ts';
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { importFolder, THUMBNAIL_MAX_SIDE } from '../../main/pipeline/import/index.ts';
+import { importFolder, THUMBNAIL_MAX_SIDE } from '../../main/pipeline/import/import-job.ts';
 import { demoImage } from '../helpers/paths.ts';
 import { makeTempDir } from '../helpers/cifar-subset.ts';
 import { openProject } from '../../main/project/project.ts';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { openProject, type Project } from '../../main/project/project.ts';
-import type { ImportSummary } from '../../main/pipeline/import/index.ts';
+import type { ImportSummary } from '../../main/pipeline/import/import-job.ts';
 import { makeCifarSubset, makeTempDir } from '../helpers/cifar-subset.ts';
 
 export interface ImportFixture {

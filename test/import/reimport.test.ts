@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { importFolder, ImportInputError } from '../../main/pipeline/import/index.ts';
+import { importFolder, ImportInputError } from '../../main/pipeline/import/import-job.ts';
 import { JobCancelledError } from '../../main/jobs/runner.ts';
 import { demoImage } from '../helpers/paths.ts';
 import { makeTempDir } from '../helpers/cifar-subset.ts';

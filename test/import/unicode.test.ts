@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { imageAbsolutePath, importFolder } from '../../main/pipeline/import/index.ts';
+import { imageAbsolutePath, importFolder } from '../../main/pipeline/import/import-job.ts';
 import { demoImage } from '../helpers/paths.ts';
 import { makeTempDir } from '../helpers/cifar-subset.ts';
 import { openProject } from '../../main/project/project.ts';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { getClusterNames, setClusterName } from '../../main/pipeline/cluster/mapping.ts';
+import { getClusterNames, setClusterName } from '../../main/pipeline/cluster/cluster-names.ts';
 import { carryOverClusterNames, matchClustersToClasses } from '../../main/pipeline/cluster/name-carryover.ts';
 import { getRun } from '../../main/db/runs-repo.ts';
 import { acceptImages, acceptRestOfCluster } from '../../main/pipeline/label/accept.ts';
@@ -15,7 +15,7 @@ import {
   setClassHotkey,
 } from '../../main/project/classes.ts';
 import { getPersonLabel, labelImages, listPersonLabels, markOutliers } from '../../main/pipeline/label/person-labels.ts';
-import { reviewQueue } from '../../main/pipeline/label/run-label-rows.ts';
+import { reviewQueue } from '../../main/db/run-labels-repo.ts';
 import { addRun, withSeededDb } from '../cluster/db-fixture.ts';
 import type { Db } from '../../main/db/connection.ts';
 
@@ -125,7 +125,7 @@ test('accepting: a selection or the rest of a named cluster becomes person label
     assert.deepEqual(rest.map((c) => c.imageId).sort(), [3, 4, 5]);
     assert.deepEqual(getPersonLabel(db, 2), { kind: 'class', className: 'dog', origin: 'set' }, 'accept-rest never overwrites a person label');
     const queue = reviewQueue(db, run, { offset: 0, limit: 100, hideReviewed: true });
-    assert.deepEqual(queue.rows.map((r) => r.image_id).sort((a, b) => a - b), [6, 7, 8, 9, 10]);
+    assert.deepEqual(queue.rows.map((r) => r.imageId).sort((a, b) => a - b), [6, 7, 8, 9, 10]);
     assert.equal(queue.unreviewed, 5);
     assert.equal(reviewQueue(db, run, { offset: 0, limit: 100, hideReviewed: false }).total, 10);
   });
@@ -137,7 +137,7 @@ test('the review queue takes turns between clusters, most doubtful first', () =>
     // Doubt rises with the image id in cluster 0; cluster 1 has two low-doubt images.
     const setDoubt = db.prepare('UPDATE assignments SET doubt = ? WHERE run_id = ? AND image_id = ?');
     for (let id = 1; id <= 12; id++) setDoubt.run(id <= 10 ? id / 10 : 0.05, run, id);
-    const order = reviewQueue(db, run, { offset: 0, limit: 12, hideReviewed: true, perRound: 2 }).rows.map((r) => r.image_id);
+    const order = reviewQueue(db, run, { offset: 0, limit: 12, hideReviewed: true, perRound: 2 }).rows.map((r) => r.imageId);
     // Round 1: the 2 most doubtful of each cluster (10, 9 and 11, 12), by doubt; then cluster 0's next ones.
     assert.deepEqual(order.slice(0, 4), [10, 9, 11, 12]);
     assert.deepEqual(order.slice(4), [8, 7, 6, 5, 4, 3, 2, 1]);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { getEmbeddedProject, type EmbeddedProject } from '../helpers/embedded-project.ts';
 import { makeTempDir } from '../helpers/cifar-subset.ts';
 import type { Project } from '../../main/project/project.ts';
-import { applyProposal, getClusterNames, proposeMappingFromGroundTruth } from '../../main/pipeline/cluster/mapping.ts';
+import { applyProposal, getClusterNames, proposeMappingFromGroundTruth } from '../../main/pipeline/cluster/cluster-names.ts';
 import { finalLabelAccuracy } from '../../main/pipeline/cluster/evaluate.ts';
 import { getRun, loadAssignments } from '../../main/db/runs-repo.ts';
 import { defaultRun } from '../../main/pipeline/cluster/default-run.ts';
@@ -17,7 +17,7 @@ import { runSpice } from '../../main/pipeline/cluster/spice.ts';
 import { runKmeans } from '../../main/pipeline/cluster/run-kmeans.ts';
 import { importLabelsFromCsv, importLabelsFromFolder } from '../../main/pipeline/label/label-import.ts';
 import { listPersonLabels } from '../../main/pipeline/label/person-labels.ts';
-import { refineClasses, runRefine } from '../../main/pipeline/label/refine.ts';
+import { refineClasses, runRefine } from '../../main/pipeline/label/refine-job.ts';
 
 let source: EmbeddedProject;
 let project: Project;

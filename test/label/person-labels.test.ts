@@ -10,7 +10,7 @@ import {
   restorePersonLabels,
 } from '../../main/pipeline/label/person-labels.ts';
 import { finalLabelCounts, finalLabels } from '../../main/pipeline/label/final-labels.ts';
-import { mapClustersToClass, setClusterName } from '../../main/pipeline/cluster/mapping.ts';
+import { mapClustersToClass, setClusterName } from '../../main/pipeline/cluster/cluster-names.ts';
 import { addRun, withSeededDb } from '../cluster/db-fixture.ts';
 
 test('person labels: move, mark outlier, clear, and undo return the previous label', () => {

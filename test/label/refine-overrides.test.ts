@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { REFINE_DEFAULTS } from '../../main/pipeline/label/refine.ts';
+import { REFINE_DEFAULTS } from '../../main/pipeline/label/refine-job.ts';
 import { parseRefineOverrides, withRefineDefaults } from '../../scripts/effort/refine-overrides.ts';
 
 test('bench:effort --refine-settings: known settings of the right type only, defaults restored afterwards', async () => {

@@ -1,8 +1,9 @@
-// The hand-written backward pass of the encoder and head against finite differences, on the backend
-// training uses here (wasm with the registered convolution-gradient kernels).
+// tf.variableGrads through the encoder and head (tfjs-core's gradient definitions) against finite
+// differences, on the backend training uses here (wasm with the registered training kernels).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf } from '../../main/ml/tf-backend.ts';
+import '../../main/ml/tf-gradients.ts';
 import { initTrainingBackend } from '../../main/ml/moco/backend.ts';
 import { bufferShapes, encoderForward, headForward, initTensors, parameterShapes } from '../../main/ml/moco/resnet.ts';
 import { Rng } from '../../main/base/random.ts';
@@ -24,20 +25,15 @@ for (const stem of ['small', 'large'] as const) {
     const weights = Float32Array.from({ length: 4 * 8 }, () => rng.normal());
     const x = tf.tensor4d(xs, [4, size, size, 3]);
     const r = tf.tensor2d(weights, [4, 8]);
-    const lossOf = (p: TensorMap, grads: TensorMap | null) => {
-      const ctx: LayerContext = { params: p, buffers, grads, bn: { kind: 'batch', splits, momentum: 0.1, updates: new Map() } };
-      const [feats, encBack] = encoderForward(spec, ctx, x);
-      const [q, headBack] = headForward(ctx, feats);
-      const loss = tf.sum(tf.mul(q, r));
-      if (grads) encBack(headBack(r)!);
-      return loss.dataSync()[0];
+    const lossTensor = (p: TensorMap) => {
+      const ctx: LayerContext = { params: p, buffers, bn: { kind: 'batch', splits, momentum: 0.1, updates: new Map() } };
+      return tf.sum(tf.mul(headForward(ctx, encoderForward(spec, ctx, x)), r)) as tf.Scalar;
     };
-    const grads: TensorMap = new Map();
-    tf.tidy(() => {
-      lossOf(params, grads);
-      for (const g of grads.values()) tf.keep(g);
-    });
-    assert.equal(grads.size, params.size, 'every parameter gets a gradient');
+    const lossOf = (p: TensorMap) => lossTensor(p).dataSync()[0];
+    const variables = new Map([...params].map(([name, t]) => [name, tf.variable(t)]));
+    const byVariable = tf.variableGrads(() => lossTensor(variables), [...variables.values()]).grads;
+    const grads: TensorMap = new Map([...variables].map(([name, v]) => [name, byVariable[v.name]]));
+    assert.equal([...grads.values()].filter(Boolean).length, params.size, 'every parameter gets a gradient');
     let checked = 0;
     for (const name of ['stem.conv.w', 's1.b1.conv1.w', 's2.b1.down.w', 's3.b1.bn2.gamma', 's4.b1.bn1.beta', 'head.fc1.w', 'head.fc2.b']) {
       const p = params.get(name)!;
@@ -51,7 +47,7 @@ for (const stem of ['small', 'large'] as const) {
           v[i] += delta;
           const moved = new Map(params);
           moved.set(name, tf.tensor(v, p.shape));
-          const l = tf.tidy(() => lossOf(moved, null));
+          const l = tf.tidy(() => lossOf(moved));
           moved.get(name)!.dispose();
           return l;
         };
@@ -62,6 +58,6 @@ for (const stem of ['small', 'large'] as const) {
       }
     }
     assert.equal(checked, 21);
-    tf.dispose([...params.values(), ...buffers.values(), ...grads.values(), x, r]);
+    tf.dispose([...params.values(), ...variables.values(), ...buffers.values(), ...grads.values(), x, r]);
   });
 }

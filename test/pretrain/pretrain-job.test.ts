@@ -11,10 +11,10 @@ import { countEmbeddings, loadEmbeddingMatrix } from '../../main/db/embeddings-r
 import { JobCancelledError } from '../../main/jobs/runner.ts';
 import { PretrainConfigError } from '../../main/ml/moco/config.ts';
 import { pretrainProject, type PretrainJobOptions } from '../../main/pipeline/pretrain/pretrain-job.ts';
-import { getPretrainRun, readLossCurve } from '../../main/pipeline/pretrain/store.ts';
-import { getBackboneByName } from '../../main/models/backbones-repo.ts';
-import { embedFiles, embedProject } from '../../main/pipeline/embed/index.ts';
-import { importFolder } from '../../main/pipeline/import/index.ts';
+import { getPretrainRun, readLossCurve } from '../../main/pipeline/pretrain/pretrain-records.ts';
+import { getBackboneByName } from '../../main/db/backbones-repo.ts';
+import { embedFiles, embedProject } from '../../main/pipeline/embed/embed-job.ts';
+import { importFolder } from '../../main/pipeline/import/import-job.ts';
 import { makeCifarSubset, makeTempDir } from '../helpers/cifar-subset.ts';
 import { REPO_DIR, demoImage } from '../helpers/paths.ts';
 

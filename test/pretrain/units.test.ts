@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf } from '../../main/ml/tf-backend.ts';
-import { Augmenter, randomResizedCropBox, resampleBilinear, hue } from '../../main/ml/moco/augment.ts';
+import { Augmenter, resampleBilinear, hue } from '../../main/ml/moco/train-augment.ts';
+import { randomResizedCropBox } from '../../main/base/random-crop.ts';
 import { initTrainingBackend } from '../../main/ml/moco/backend.ts';
 import { defaultBnSplits, defaultQueueSize, PretrainConfigError, resolvePretrainConfig } from '../../main/ml/moco/config.ts';
 import { knnAccuracy } from '../../main/ml/moco/knn-eval.ts';
@@ -104,7 +105,7 @@ test('folded inference network equals the batch-norm network with running statis
       if (name.endsWith('.var') || name.endsWith('.gamma')) buffers.has(name) ? buffers.set(name, tf.randomUniform(t.shape, 0.5, 2, 'float32', 3)) : params.set(name, tf.randomUniform(t.shape, 0.5, 2, 'float32', 4));
     }
     const x = tf.randomNormal([3, 24, 24, 3], 0, 1, 'float32', 5) as tf.Tensor4D;
-    const [ref] = encoderForward(spec, { params, buffers, grads: null, bn: { kind: 'running' } }, x);
+    const ref = encoderForward(spec, { params, buffers, bn: { kind: 'running' } }, x);
     const folded = foldEncoder(spec, params, buffers);
     const got = foldedForward(folded, x);
     const r = ref.dataSync();
@@ -124,7 +125,7 @@ test('trainer state survives export and restore bit for bit', async () => {
   const xk = Float32Array.from({ length: n }, () => rng.normal());
   const un = rng.permutation(8);
   a.step(xq, xk, un, 0.05);
-  const b = MocoTrainer.restore(config, await a.exportState());
+  const b = await MocoTrainer.restore(config, await a.exportState());
   const la = a.step(xq, xk, un, 0.05);
   const lb = b.step(xq, xk, un, 0.05);
   assert.equal(la, lb);

@@ -1,5 +1,6 @@
-// The convolution-gradient kernels registered for wasm give the cpu backend's numbers, over strides,
-// paddings, odd sizes and filter shapes that ResNet stems and shortcuts use.
+// The training kernels registered for wasm give the cpu backend's numbers: the convolution gradients
+// over strides, paddings, odd sizes and filter shapes that ResNet stems and shortcuts use, and
+// BatchMatMul with every combination of transpose flags, in 2-D and batched.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf, initTfBackend } from '../../main/ml/tf-backend.ts';
@@ -46,7 +47,7 @@ test('wasm Conv2DBackpropFilter and Conv2DBackpropInput match the cpu backend', 
   await initTfBackend('cpu');
   await initTfBackend('wasm');
   const patches = registerWasmTrainingKernels();
-  assert.deepEqual(patches.map((p) => p.kernel).sort(), ['Conv2DBackpropFilter', 'Conv2DBackpropInput']);
+  assert.deepEqual(patches.map((p) => p.kernel).sort(), ['BatchMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Identity']);
   const rng = new Rng(11);
   for (const c of CASES) {
     const xv = values(c.x.reduce((a, b) => a * b), rng);
@@ -59,6 +60,36 @@ test('wasm Conv2DBackpropFilter and Conv2DBackpropInput match the cpu backend', 
     assert.deepEqual(got.dwShape, ref.dwShape, label);
     assert.ok(maxAbsDiff(got.dx, ref.dx) < 1e-4, `dx differs for ${label}: ${maxAbsDiff(got.dx, ref.dx)}`);
     assert.ok(maxAbsDiff(got.dw, ref.dw) < 1e-3, `dw differs for ${label}: ${maxAbsDiff(got.dw, ref.dw)}`);
+  }
+  await tf.setBackend('wasm');
+});
+
+test('wasm BatchMatMul with transpose flags matches the cpu backend', async () => {
+  await initTfBackend('cpu');
+  await initTfBackend('wasm');
+  registerWasmTrainingKernels();
+  const rng = new Rng(12);
+  for (const batch of [[], [3]]) {
+    for (const transposeA of [false, true]) {
+      for (const transposeB of [false, true]) {
+        const aShape = [...batch, ...(transposeA ? [5, 4] : [4, 5])];
+        const bShape = [...batch, ...(transposeB ? [6, 5] : [5, 6])];
+        const av = values(aShape.reduce((x, y) => x * y), rng);
+        const bv = values(bShape.reduce((x, y) => x * y), rng);
+        const product = async (backend: string) => {
+          await tf.setBackend(backend);
+          const out = tf.tidy(() => tf.matMul(tf.tensor(av, aShape), tf.tensor(bv, bShape), transposeA, transposeB));
+          const result = { shape: out.shape, data: await out.data() };
+          out.dispose();
+          return result;
+        };
+        const ref = await product('cpu');
+        const got = await product('wasm');
+        const label = JSON.stringify({ batch, transposeA, transposeB });
+        assert.deepEqual(got.shape, ref.shape, label);
+        assert.ok(maxAbsDiff(got.data, ref.data) < 1e-4, `${label}: ${maxAbsDiff(got.data, ref.data)}`);
+      }
+    }
   }
   await tf.setBackend('wasm');
 });

@@ -1,7 +1,8 @@
-// The PCA that shrinks embeddings before the map's UMAP: checked against an exact eigen-decomposition.
+// The PCA that shrinks embeddings before the map's UMAP (SPICE's PCA): checked against an exact
+// eigen-decomposition.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomizedPca } from '../../main/app/services/pca.ts';
+import { MAP_PCA_DIMS, reduceForMap } from '../../main/app/services/map-pca.ts';
 import { jacobiEigen } from '../../main/ml/jacobi-eigen.ts';
 import { createRng } from '../../main/base/random.ts';
 
@@ -22,9 +23,9 @@ test('Jacobi eigen-decomposition of a small symmetric matrix', () => {
   }
 });
 
-test('randomized PCA finds the variances of the exact covariance spectrum', () => {
+test("the map's PCA finds the variances of the exact covariance spectrum", async () => {
   const n = 600;
-  const dim = 24;
+  const dim = 80;
   const rng = createRng(3);
   const data = new Float32Array(n * dim);
   // Three strong directions of decreasing spread plus small noise.
@@ -41,10 +42,17 @@ test('randomized PCA finds the variances of the exact covariance spectrum', () =
     for (let p = 0; p < dim; p++) for (let q = 0; q < dim; q++) cov[p * dim + q] += ((data[i * dim + p] - mean[p]) * (data[i * dim + q] - mean[q])) / n;
   }
   const exact = Array.from(jacobiEigen(cov, dim).values).sort((x, y) => y - x);
-  const scores = randomizedPca(data, n, dim, 3, { seed: 1 });
+  const reduced = await reduceForMap(data, n, dim, 1);
+  assert.equal(reduced.dim, MAP_PCA_DIMS);
+  const scores = reduced.data;
   for (let k = 0; k < 3; k++) {
     let variance = 0;
-    for (let i = 0; i < n; i++) variance += scores[i * 3 + k] ** 2 / n;
+    for (let i = 0; i < n; i++) variance += scores[i * reduced.dim + k] ** 2 / n;
     assert.ok(Math.abs(variance - exact[k]) / exact[k] < 1e-3, `component ${k}: ${variance} vs ${exact[k]}`);
   }
+});
+
+test('rows no wider than the map needs are laid out as they are', async () => {
+  const data = Float32Array.from({ length: 30 * 8 }, (_, i) => i % 7);
+  assert.deepEqual(await reduceForMap(data, 30, 8, 0), { data, dim: 8 });
 });

@@ -4,7 +4,7 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { openProject, type Project } from '../../main/project/project.ts';
-import { importFolder } from '../../main/pipeline/import/index.ts';
+import { importFolder } from '../../main/pipeline/import/import-job.ts';
 import { makeTempDir } from '../helpers/cifar-subset.ts';
 import { CIFAR_CLASSES } from '../helpers/paths.ts';
 import { CIFAR_FULL_DIR, sharedLaneSkip } from '../helpers/shared-lane.ts';

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AppApi, AppInfo } from '../../../preload/contract/api.ts';
 import type { ServiceContext } from './context.ts';
-import { ApiError } from './errors.ts';
+import { ApiError } from './api-errors.ts';
 
 export function createAppService(ctx: ServiceContext): AppApi {
   // Loading the TF.js backend takes a moment: start it soon after startup (not during the first
@@ -58,7 +58,7 @@ function readPackageJson(): { version: string } {
 /** The provider embeddings ran on in this process, else the first installed one of the preference list. */
 async function expectedOnnxProvider(): Promise<string | null> {
   try {
-    const used = (await import('../../pipeline/embed/index.ts')).activeExecutionProvider();
+    const used = (await import('../../pipeline/embed/embed-job.ts')).activeExecutionProvider();
     if (used) return used;
     const onnx = await import('../../ml/onnx.ts');
     const known = new Set(onnx.nodeOrtRuntime.listProviders().map((p) => p.name));

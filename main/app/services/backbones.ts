@@ -4,13 +4,15 @@ import { basename, join } from 'node:path';
 import type { AvailableBackbone, BackbonesApi } from '../../../preload/contract/api.ts';
 import { listRegistryAvailability, modelSearchDirs } from '../../models/registry.ts';
 import { readSidecar } from '../../models/sidecar.ts';
+import { listBackbones } from '../../db/backbones-repo.ts';
 import type { ServiceContext } from './context.ts';
 import { backboneSummaries } from './summary.ts';
+import { backbonesWithViews } from '../project-status.ts';
 
 export function createBackbonesService(ctx: ServiceContext): BackbonesApi {
   return {
     async list() {
-      return backboneSummaries(ctx.session.requireProject().db);
+      return backboneSummaries(backbonesWithViews(ctx.session.requireProject().db));
     },
 
     async available() {
@@ -60,20 +62,15 @@ export function createBackbonesService(ctx: ServiceContext): BackbonesApi {
       }
       const project = ctx.session.project;
       if (project) {
-        const own = project.db.prepare(`SELECT name, output_dim, input_size, license FROM backbones WHERE source = 'project' ORDER BY id`).all() as Array<{
-          name: string;
-          output_dim: number;
-          input_size: number;
-          license: string | null;
-        }>;
+        const own = listBackbones(project.db).filter((b) => b.source === 'project');
         for (const b of own) {
           out.push({
             spec: b.name.startsWith('project:') ? b.name : `project:${b.name}`,
             name: b.name,
             origin: 'project',
             description: 'backbone pre-trained on this project (MoCo)',
-            outputDim: b.output_dim,
-            recommendedSize: b.input_size,
+            outputDim: b.outputDim,
+            recommendedSize: b.inputSize,
             license: b.license,
             present: true,
           });

@@ -2,10 +2,11 @@
 // labels and cluster names), so a 10,000-image run pages in milliseconds.
 import type { ClusterCard, ClusterImagesParams, ClustersApi, ImageRow } from '../../../preload/contract/api.ts';
 import type { Db } from '../../db/connection.ts';
-import { getRun, type RunRecord } from '../../db/runs-repo.ts';
-import { selectRows, type RowSelector, type RunLabelRow } from '../../pipeline/label/run-label-rows.ts';
+import { namedClusters } from '../../db/labels-repo.ts';
+import { clusterStats, selectRows, type RowSelector, type RunLabelRow } from '../../db/run-labels-repo.ts';
+import { getRun, mostConfidentImages, type RunRecord } from '../../db/runs-repo.ts';
 import type { ServiceContext } from './context.ts';
-import { ApiError } from './errors.ts';
+import { ApiError } from './api-errors.ts';
 import type { Session } from './session.ts';
 
 const DEFAULT_SAMPLES = 8;
@@ -16,15 +17,9 @@ export function createClustersService(ctx: ServiceContext): ClustersApi {
     async overview({ runId, samples }) {
       const db = session.requireProject().db;
       const run = requireRun(db, runId);
-      const stats = db
-        .prepare(
-          `SELECT cluster, COUNT(*) AS size, AVG(confidence) AS mean_confidence, AVG(reliable) AS reliable_share, SUM(person) AS reviewed
-           FROM run_labels WHERE run_id = ? GROUP BY cluster`,
-        )
-        .all(runId) as Array<{ cluster: number; size: number; mean_confidence: number; reliable_share: number; reviewed: number }>;
+      const stats = clusterStats(db, runId);
       const byCluster = new Map(stats.map((s) => [s.cluster, s]));
       const names = clusterNames(db, runId);
-      const sampleStmt = db.prepare('SELECT image_id FROM assignments WHERE run_id = ? AND cluster = ? ORDER BY confidence DESC, image_id LIMIT ?').pluck();
       const n = samples ?? DEFAULT_SAMPLES;
       const cards: ClusterCard[] = [];
       let total = 0;
@@ -35,10 +30,10 @@ export function createClustersService(ctx: ServiceContext): ClustersApi {
         cards.push({
           cluster,
           size: s?.size ?? 0,
-          meanConfidence: s?.mean_confidence ?? 0,
-          reliableShare: s?.reliable_share ?? 0,
+          meanConfidence: s?.meanConfidence ?? 0,
+          reliableShare: s?.reliableShare ?? 0,
           className,
-          sampleImageIds: n > 0 && s ? (sampleStmt.all(runId, cluster, n) as number[]) : [],
+          sampleImageIds: n > 0 && s ? mostConfidentImages(db, runId, cluster, n) : [],
           isNew: run.namesFrom !== null && className === null,
           reviewed: s?.reviewed ?? 0,
         });
@@ -63,11 +58,7 @@ export function requireRun(db: Db, runId: number): RunRecord {
 }
 
 export function clusterNames(db: Db, runId: number): Map<number, string> {
-  const rows = db.prepare('SELECT cluster, class_name FROM cluster_names WHERE run_id = ? AND class_name IS NOT NULL').all(runId) as Array<{
-    cluster: number;
-    class_name: string;
-  }>;
-  return new Map(rows.map((r) => [r.cluster, r.class_name]));
+  return new Map(namedClusters(db, runId).map((r) => [r.cluster, r.className]));
 }
 
 /** Clusters whose reliable samples were taken at relaxed thresholds (from the run's report). */
@@ -82,13 +73,13 @@ export function relaxedClusters(session: Session, run: RunRecord): ReadonlySet<n
 export function toImageRow(r: RunLabelRow, relaxed: ReadonlySet<number>): ImageRow {
   const reliable = r.reliable === 1;
   return {
-    imageId: r.image_id,
+    imageId: r.imageId,
     cluster: r.cluster,
     confidence: r.confidence,
     doubt: r.doubt,
     reliable,
     relaxed: reliable && relaxed.has(r.cluster),
-    className: r.final_label,
+    className: r.finalLabel,
     predicted: r.predicted,
     source: r.person === 1 ? 'person' : 'model',
     origin: r.person === 1 ? r.origin : null,

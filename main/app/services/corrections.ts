@@ -2,9 +2,10 @@
 // change returns the labels it replaced, so undo can restore them exactly with corrections.restore.
 import type { CorrectionChange, CorrectionEntry, CorrectionsApi } from '../../../preload/contract/api.ts';
 import type { Db } from '../../db/connection.ts';
+import { imageExists } from '../../db/images-repo.ts';
 import { setPersonLabels, type PersonLabel, type PersonLabelChange } from '../../pipeline/label/person-labels.ts';
 import type { ServiceContext } from './context.ts';
-import { ApiError } from './errors.ts';
+import { ApiError } from './api-errors.ts';
 
 export function createCorrectionsService(ctx: ServiceContext): CorrectionsApi {
   const { session } = ctx;
@@ -64,7 +65,6 @@ function toEntry(imageId: number, l: PersonLabel | null): CorrectionEntry {
 }
 
 function requireImages(db: Db, ids: readonly number[]): void {
-  const exists = db.prepare('SELECT 1 FROM images WHERE id = ?').pluck();
-  const missing = ids.filter((id) => !exists.get(id));
+  const missing = ids.filter((id) => !imageExists(db, id));
   if (missing.length) throw new ApiError('not-found', `no image with id ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}`);
 }

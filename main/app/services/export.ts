@@ -4,7 +4,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExportApi, FoldersExport, LabelsExport } from '../../../preload/contract/api.ts';
-import { exportLabels } from '../../pipeline/label/export.ts';
+import { exportLabels } from '../../pipeline/label/label-export.ts';
 import { requireRun } from './clusters.ts';
 import type { ServiceContext } from './context.ts';
 

@@ -1,7 +1,8 @@
 // Image bytes by id, for the transports' image routes (HTTP /img/..., Electron spice-img://).
 // The only way an image reaches a client: an id from a page of rows, never a path.
 import { readFile } from 'node:fs/promises';
-import { imageAbsolutePath } from '../../pipeline/import/index.ts';
+import { imageAbsolutePath } from '../../pipeline/import/import-job.ts';
+import { imageFile, thumbnailOf } from '../../db/images-repo.ts';
 import type { Project } from '../../project/project.ts';
 import type { ImageKind } from './image-ref.ts';
 import type { Session } from './session.ts';
@@ -36,14 +37,12 @@ export async function readProjectImage(project: Project | null, kind: ImageKind,
   if (!project) return null;
   const db = project.db;
   if (kind === 'thumb') {
-    const row = db.prepare('SELECT t.mime, t.data, i.sha256 FROM thumbnails t JOIN images i ON i.id = t.image_id WHERE t.image_id = ?').get(imageId) as
-      | { mime: string; data: Buffer; sha256: string }
-      | undefined;
+    const row = thumbnailOf(db, imageId);
     return row ? { mime: row.mime, data: row.data, etag: `"${row.sha256.slice(0, 32)}-t"` } : null;
   }
-  const row = db.prepare('SELECT rel_path, format, sha256 FROM images WHERE id = ?').get(imageId) as { rel_path: string; format: string; sha256: string } | undefined;
+  const row = imageFile(db, imageId);
   if (!row) return null;
-  const file = imageAbsolutePath(project, row.rel_path);
+  const file = imageAbsolutePath(project, row.relPath);
   const etag = `"${row.sha256.slice(0, 32)}-f"`;
   const data = await readFile(file);
   const mime = BROWSER_MIME[row.format];

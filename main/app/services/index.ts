@@ -2,16 +2,13 @@
 // validate the method and its params, call the service, turn any failure into an ApiError shape.
 // No Electron here: Electron, the WebSocket bridge and tests all go through dispatch().
 import type { ApiErrorShape, MethodName, PlatformMode, PushEvent, ServiceApi } from '../../../preload/contract/api.ts';
-import { JobCancelledError } from '../../jobs/runner.ts';
-import { InputError, NotFoundError } from '../../base/errors.ts';
 import { validateCall } from '../validate.ts';
 import { createAppService } from './app.ts';
 import { createBackbonesService } from './backbones.ts';
 import { createClustersService } from './clusters.ts';
 import type { HostHooks, ServiceContext } from './context.ts';
 import { createCorrectionsService } from './corrections.ts';
-import { ProjectDatabaseError } from '../../db/errors.ts';
-import { ApiError, toErrorShape } from './errors.ts';
+import { toErrorShape } from './api-errors.ts';
 import { createExportService } from './export.ts';
 import { createImageService } from './image.ts';
 import { readImageBytes, type ImageBytes, type ImageKind } from './image-files.ts';
@@ -23,9 +20,10 @@ import { createProjectsService } from './projects.ts';
 import { defaultStateDir } from './recent.ts';
 import { createReviewService } from './review.ts';
 import { createRunsService } from './runs.ts';
+import { latestFinishedRunBackbone } from '../../db/runs-repo.ts';
 import { Session } from './session.ts';
 
-export { ApiError } from './errors.ts';
+export { ApiError } from './api-errors.ts';
 export type { HostHooks } from './context.ts';
 export type { ImageBytes, ImageKind } from './image-files.ts';
 
@@ -85,7 +83,7 @@ export function createServices(options: ServicesOptions): Services {
     const finishing = e.event.jobId;
     // The finished job is still listed as running while its event goes out.
     if (!project || project.jobs.runningJobIds.some((id) => id !== finishing)) return;
-    const latest = project.db.prepare(`SELECT backbone_id FROM runs WHERE state = 'done' ORDER BY id DESC LIMIT 1`).pluck().get() as number | undefined;
+    const latest = latestFinishedRunBackbone(project.db);
     if (latest !== undefined) map.warm(latest);
   });
 
@@ -101,7 +99,7 @@ export function createServices(options: ServicesOptions): Services {
         const result = await area[name.slice(dot + 1)](valid);
         return { ok: true, result: result === undefined ? null : result };
       } catch (err) {
-        return { ok: false, error: toErrorShape(translateError(err)) };
+        return { ok: false, error: toErrorShape(err) };
       }
     },
     onPush: (listener) => session.onPush(listener),
@@ -111,18 +109,4 @@ export function createServices(options: ServicesOptions): Services {
       session.dispose();
     },
   };
-}
-
-
-function translateError(err: unknown): unknown {
-  if (err instanceof ApiError) return err;
-  if (err instanceof ProjectDatabaseError) return new ApiError(err.problem === 'missing' ? 'not-found' : 'conflict', err.message);
-  const code = String((err as { code?: unknown } | null)?.code ?? '');
-  if (code.startsWith('SQLITE_READONLY')) return new ApiError('conflict', 'this project is open read-only (this user may not write it): browsing and exporting to another folder work, changes do not');
-  if (code.startsWith('SQLITE_BUSY')) return new ApiError('conflict', 'the project stayed locked by another process for too long: try again when it has finished writing');
-  if (err instanceof JobCancelledError) return new ApiError('conflict', 'cancelled');
-  // Input errors raised by pipeline modules are the caller's fault, not the app's.
-  if (err instanceof InputError || err instanceof RangeError) return new ApiError('invalid-argument', err.message);
-  if (err instanceof NotFoundError) return new ApiError('not-found', err.message);
-  return err;
 }

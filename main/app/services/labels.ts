@@ -2,6 +2,9 @@
 // person already has, and what a refine would learn from.
 import type { ClassListChange, ClassSnapshot, ClassSummary, LabelImportReport, LabelsApi, LabelStats } from '../../../preload/contract/api.ts';
 import type { Db } from '../../db/connection.ts';
+import { classRows } from '../../db/classes-repo.ts';
+import { clusterNameClassCounts, countClassLabels, personLabelClassCounts } from '../../db/labels-repo.ts';
+import { finalClassCounts } from '../../db/run-labels-repo.ts';
 import { getRun } from '../../db/runs-repo.ts';
 import { acceptImages, acceptRestOfCluster } from '../../pipeline/label/accept.ts';
 import {
@@ -14,11 +17,11 @@ import {
   type ClassSnapshot as StageSnapshot,
 } from '../../project/classes.ts';
 import { importLabelsFromCsv, importLabelsFromFolder, type LabelImportResult } from '../../pipeline/label/label-import.ts';
-import { refineClasses } from '../../pipeline/label/refine.ts';
+import { refineClasses } from '../../pipeline/label/refine-job.ts';
 import { requireRun } from './clusters.ts';
 import type { ServiceContext } from './context.ts';
 import { toCorrectionChange } from './corrections.ts';
-import { ApiError } from './errors.ts';
+import { ApiError } from './api-errors.ts';
 import { requireFolder } from './folders.ts';
 
 export function createLabelsService(ctx: ServiceContext): LabelsApi {
@@ -94,11 +97,10 @@ export function createLabelsService(ctx: ServiceContext): LabelsApi {
     async stats({ runId }): Promise<LabelStats> {
       const d = db();
       const run = requireRun(d, runId);
-      const count = (sql: string, ...args: number[]) => d.prepare(sql).pluck().get(...args) as number;
       return {
         runId,
-        personLabels: count('SELECT COUNT(*) FROM person_labels WHERE class_name IS NOT NULL'),
-        newSinceRun: count('SELECT COUNT(*) FROM person_labels WHERE class_name IS NOT NULL AND updated_at >= ?', run.createdAt),
+        personLabels: countClassLabels(d),
+        newSinceRun: countClassLabels(d, run.createdAt),
         refineClasses: run.state === 'done' && run.method !== 'spice-self' ? refineClasses(d, getRun(d, runId)!).outputs : [],
       };
     },
@@ -106,12 +108,10 @@ export function createLabelsService(ctx: ServiceContext): LabelsApi {
 }
 
 function classSummaries(db: Db, runId: number | null): ClassSummary[] {
-  const countsBy = (sql: string, ...args: Array<number | null>) =>
-    new Map((db.prepare(sql).raw().all(...args) as Array<[string, number]>).map(([name, n]) => [name, n]));
-  const clusters = countsBy('SELECT class_name, COUNT(*) FROM cluster_names WHERE run_id = ? AND class_name IS NOT NULL GROUP BY class_name', runId);
-  const person = countsBy('SELECT class_name, COUNT(*) FROM person_labels WHERE class_name IS NOT NULL GROUP BY class_name');
-  const images = countsBy('SELECT final_label, COUNT(*) FROM run_labels WHERE run_id = ? AND final_label IS NOT NULL GROUP BY final_label', runId);
-  const rows = db.prepare('SELECT name, hotkey FROM classes ORDER BY name').all() as Array<{ name: string; hotkey: string | null }>;
+  const clusters = new Map(clusterNameClassCounts(db, runId));
+  const person = new Map(personLabelClassCounts(db));
+  const images = new Map(finalClassCounts(db, runId));
+  const rows = classRows(db);
   return rows.map((r) => ({
     name: r.name,
     hotkey: r.hotkey,

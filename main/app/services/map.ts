@@ -3,16 +3,20 @@
 // images, map-sample.ts) and is stored in `projections`; a run only colours the points by its clusters.
 import type { MapApi, MapPoint, Projection } from '../../../preload/contract/api.ts';
 import type { Db } from '../../db/connection.ts';
-import { blobToFloat32, float32ToBlob } from '../../db/runs-repo.ts';
+import { getProjection, saveProjection } from '../../db/derived-repo.ts';
+import { plainEmbeddingStamp } from '../../db/embeddings-repo.ts';
+import { blobToFloat32, clustersOfRun, float32ToBlob } from '../../db/runs-repo.ts';
+import { DEFAULT_SEED } from '../../base/random.ts';
 import { spawnModuleWorker } from '../../pipeline/embed/worker-pool.ts';
 import { requireRun } from './clusters.ts';
 import type { ServiceContext } from './context.ts';
-import { ApiError } from './errors.ts';
+import { ApiError } from './api-errors.ts';
 import { plainMatrix } from './image.ts';
 import type { ProjectionJob, ProjectionMessage } from './projection-worker.ts';
+import { reduceForMap } from './map-pca.ts';
 import { gatherRows, mapSample, placeAroundSample } from './map-sample.ts';
 
-export const UMAP_PARAMS = { nNeighbors: 15, minDist: 0.1, seed: 0 } as const;
+export const UMAP_PARAMS = { nNeighbors: 15, minDist: 0.1, seed: DEFAULT_SEED } as const;
 /** UMAP needs more points than neighbours. */
 const MIN_POINTS = UMAP_PARAMS.nNeighbors + 2;
 
@@ -62,9 +66,7 @@ export function createMapService(ctx: ServiceContext): MapService {
       const found = ensure(run.backboneId);
       const cached = found.stored !== null;
       const stored = found.stored ?? (await found.pending!);
-      const clusterOf = new Map(
-        (db.prepare('SELECT image_id, cluster FROM assignments WHERE run_id = ?').raw().all(runId) as Array<[number, number]>).map(([id, c]) => [id, c]),
-      );
+      const clusterOf = new Map(clustersOfRun(db, runId));
       const points: MapPoint[] = [];
       for (let i = 0; i < stored.imageIds.length; i++) {
         const cluster = clusterOf.get(stored.imageIds[i]);
@@ -78,20 +80,15 @@ export function createMapService(ctx: ServiceContext): MapService {
 
 /** Changes whenever plain embeddings of the backbone are added or removed. */
 function embeddingSignature(db: Db, backboneId: number): string {
-  const r = db.prepare(`SELECT COUNT(*) AS n, MAX(image_id) AS max FROM embeddings WHERE backbone_id = ? AND view = 'plain'`).get(backboneId) as {
-    n: number;
-    max: number | null;
-  };
+  const r = plainEmbeddingStamp(db, backboneId);
   return `${r.n}:${r.max ?? 0}`;
 }
 
 function loadStored(db: Db, backboneId: number, signature: string): StoredProjection | null {
-  const row = db.prepare('SELECT signature, image_ids, coords FROM projections WHERE backbone_id = ?').get(backboneId) as
-    | { signature: string; image_ids: Buffer; coords: Buffer }
-    | undefined;
+  const row = getProjection(db, backboneId);
   if (!row || row.signature !== signature) return null;
-  const ids = new Uint8Array(row.image_ids.byteLength);
-  ids.set(row.image_ids);
+  const ids = new Uint8Array(row.imageIds.byteLength);
+  ids.set(row.imageIds);
   return { imageIds: new Int32Array(ids.buffer), coords: blobToFloat32(row.coords) };
 }
 
@@ -102,20 +99,18 @@ async function computeAndStore(ctx: ServiceContext, db: Db, backboneId: number, 
   const push = (phase: 'neighbours' | 'layout' | 'placing', done: number, total: number, etaSeconds: number | null) =>
     ctx.session.push({ type: 'map-progress', backboneId, phase, done, total, etaSeconds });
   const sample = mapSample(n, UMAP_PARAMS.seed);
-  const laidOut = sample ? gatherRows(m.data, m.dim, sample) : m.data;
+  const laidOutN = sample ? sample.length : n;
+  push('neighbours', 0, 0, null);
+  const laidOut = await reduceForMap(sample ? gatherRows(m.data, m.dim, sample) : m.data, laidOutN, m.dim, UMAP_PARAMS.seed);
   let layoutStarted = 0;
-  const layout = await runProjectionWorker({ data: laidOut, n: sample ? sample.length : n, dim: m.dim, ...UMAP_PARAMS }, (p) => {
+  const layout = await runProjectionWorker({ data: laidOut.data, n: laidOutN, dim: laidOut.dim, ...UMAP_PARAMS }, (p) => {
     if (p.phase === 'layout' && p.epoch === 0) layoutStarted = performance.now();
     const perEpoch = p.epoch > 0 ? (performance.now() - layoutStarted) / 1000 / p.epoch : null;
     push(p.phase, p.epoch, p.epochs, perEpoch === null ? null : Math.round(perEpoch * (p.epochs - p.epoch)));
   });
   const coords = sample ? await placeAroundSample(m.data, n, m.dim, sample, layout, { onProgress: (done, total) => push('placing', done, total, null) }) : layout;
   const imageIds = Int32Array.from(m.imageIds);
-  db.prepare(
-    `INSERT INTO projections (backbone_id, method, params, signature, image_ids, coords, created_at) VALUES (?, 'umap', ?, ?, ?, ?, ?)
-     ON CONFLICT(backbone_id) DO UPDATE SET method = excluded.method, params = excluded.params, signature = excluded.signature,
-       image_ids = excluded.image_ids, coords = excluded.coords, created_at = excluded.created_at`,
-  ).run(backboneId, JSON.stringify(UMAP_PARAMS), signature, Buffer.from(imageIds.buffer), float32ToBlob(coords), Date.now());
+  saveProjection(db, backboneId, { params: JSON.stringify(UMAP_PARAMS), signature, imageIds: Buffer.from(imageIds.buffer), coords: float32ToBlob(coords) }, Date.now());
   return { imageIds, coords };
 }
 

@@ -1,11 +1,11 @@
 // mapping.*: which class each cluster of a run stands for. Every change returns the entries it
 // replaced, so the renderer's undo stack can put them back exactly with mapping.restore.
 import type { ClusterMapping, ClusterNameEntry, MappingApi, MappingChange, MappingProposal } from '../../../preload/contract/api.ts';
-import { proposeMappingFromFewShot, proposeMappingFromGroundTruth, setClusterNames, type MappingProposal as StageProposal } from '../../pipeline/cluster/mapping.ts';
+import { proposeMappingFromFewShot, proposeMappingFromGroundTruth, setClusterNames, type MappingProposal as StageProposal } from '../../pipeline/cluster/cluster-names.ts';
 import type { RunRecord } from '../../db/runs-repo.ts';
 import { clusterNames, requireRun } from './clusters.ts';
 import type { ServiceContext } from './context.ts';
-import { ApiError } from './errors.ts';
+import { ApiError } from './api-errors.ts';
 
 export function createMappingService(ctx: ServiceContext): MappingApi {
   const { session } = ctx;

@@ -6,13 +6,13 @@ import { JobCancelledError } from '../../jobs/runner.ts';
 import { chooseEmbeddedBackbone } from '../../pipeline/cluster/backbone-choice.ts';
 import { runKmeans } from '../../pipeline/cluster/run-kmeans.ts';
 import { runSpice } from '../../pipeline/cluster/spice.ts';
-import { embedProject } from '../../pipeline/embed/index.ts';
-import { importFolder } from '../../pipeline/import/index.ts';
-import { runRefine } from '../../pipeline/label/refine.ts';
+import { embedProject } from '../../pipeline/embed/embed-job.ts';
+import { importFolder } from '../../pipeline/import/import-job.ts';
+import { runRefine } from '../../pipeline/label/refine-job.ts';
 import type { Project } from '../../project/project.ts';
 import { PIPELINE_STAGES, runFullPipeline } from '../full-pipeline.ts';
 import type { ServiceContext } from './context.ts';
-import { ApiError } from './errors.ts';
+import { ApiError, toApiError } from './api-errors.ts';
 import { requireFolder } from './folders.ts';
 import { runEvaluation } from './summary.ts';
 import { DEFAULT_SEED } from '../../base/random.ts';
@@ -130,10 +130,6 @@ function launch(project: Project, kind: JobKind, body: () => Promise<unknown>): 
 }
 
 function translateStageError(err: unknown): unknown {
-  if (err instanceof ApiError) return err;
   if (err instanceof JobCancelledError) return new ApiError('conflict', 'cancelled before it started');
-  const name = err instanceof Error ? err.name : '';
-  const message = err instanceof Error ? err.message : String(err);
-  if (name === 'ImportInputError' || err instanceof RangeError) return new ApiError('invalid-argument', message);
-  return err;
+  return toApiError(err);
 }

@@ -1,12 +1,9 @@
-// Worker thread: 2-D UMAP of L2-normalised vectors. Runs off the main thread because UMAP's neighbour
-// search is synchronous and takes tens of seconds on 10,000 images; the app must keep answering.
+// Worker thread: 2-D UMAP of vectors (the PCA of the L2-normalised embeddings: map-pca.ts). Runs off the
+// main thread because UMAP's neighbour search is synchronous and takes tens of seconds on 10,000 images;
+// the app must keep answering.
 import { parentPort, workerData } from 'node:worker_threads';
 import { UMAP } from 'umap-js';
 import { createRng } from '../../base/random.ts';
-import { randomizedPca } from './pca.ts';
-
-/** UMAP's neighbour search is many times faster on a PCA of the embeddings than on 1024 dimensions. */
-const PCA_DIMS = 50;
 
 export interface ProjectionJob {
   data: Float32Array;
@@ -20,10 +17,9 @@ export interface ProjectionJob {
 export type ProjectionMessage = { type: 'progress'; phase: 'neighbours' | 'layout'; epoch: number; epochs: number } | { type: 'done'; coords: Float32Array } | { type: 'error'; message: string };
 
 async function main(job: ProjectionJob): Promise<Float32Array> {
-  const dim = Math.min(job.dim, PCA_DIMS);
-  const reduced = job.dim > PCA_DIMS ? randomizedPca(job.data, job.n, job.dim, PCA_DIMS, { seed: job.seed }) : job.data;
+  const { dim } = job;
   const rows: number[][] = new Array(job.n);
-  for (let i = 0; i < job.n; i++) rows[i] = Array.from(reduced.subarray(i * dim, (i + 1) * dim));
+  for (let i = 0; i < job.n; i++) rows[i] = Array.from(job.data.subarray(i * dim, (i + 1) * dim));
   const rng = createRng(job.seed);
   const umap = new UMAP({
     nComponents: 2,

@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import type { ProjectsApi } from '../../../preload/contract/api.ts';
 import type { ServiceContext } from './context.ts';
+import { countImportErrors, importErrorPage } from '../../db/images-repo.ts';
 import { requireFolder } from './folders.ts';
 import type { PipelineControl } from './pipeline.ts';
 import { projectSummary } from './summary.ts';
@@ -44,14 +45,7 @@ export function createProjectsService(ctx: ServiceContext, pipeline: PipelineCon
       const db = session.requireProject().db;
       const offset = params?.offset ?? 0;
       const limit = params?.limit ?? 200;
-      const total = (db.prepare(`SELECT COUNT(*) AS n FROM import_errors`).get() as { n: number }).n;
-      const rows = db
-        .prepare(`SELECT rel_path, reason, detail, duplicate_of FROM import_errors ORDER BY reason = 'duplicate', rel_path LIMIT ? OFFSET ?`)
-        .all(limit, offset) as Array<{ rel_path: string; reason: string; detail: string | null; duplicate_of: number | null }>;
-      return {
-        total,
-        items: rows.map((r) => ({ relPath: r.rel_path, reason: r.reason, detail: r.detail, duplicateOf: r.duplicate_of })),
-      };
+      return { total: countImportErrors(db), items: importErrorPage(db, limit, offset) };
     },
   };
 }

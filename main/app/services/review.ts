@@ -1,6 +1,7 @@
 // review.*: the review queue across all clusters, and "more like these".
 import type { ImagePage, ReviewApi, ReviewPage } from '../../../preload/contract/api.ts';
-import { reviewQueue, rowsOfImages } from '../../pipeline/label/run-label-rows.ts';
+import { reviewedImageIds } from '../../db/labels-repo.ts';
+import { reviewQueue, rowsOfImages } from '../../db/run-labels-repo.ts';
 import { relaxedClusters, requireRun, toImageRow } from './clusters.ts';
 import type { ServiceContext } from './context.ts';
 import { plainMatrix } from './image.ts';
@@ -25,7 +26,7 @@ export function createReviewService(ctx: ServiceContext): ReviewApi {
       const relaxed = relaxedClusters(session, run);
       if (rows.length === 0) return { total: 0, offset: 0, items: [] };
       // Ask for more than needed when reviewed images are to be left out afterwards.
-      const reviewed = hideReviewed ? new Set(db.prepare('SELECT image_id FROM person_labels').pluck().all() as number[]) : new Set<number>();
+      const reviewed = hideReviewed ? new Set(reviewedImageIds(db)) : new Set<number>();
       const exclude = new Set([...rows, ...[...reviewed].map((id) => m.rowOf.get(id)).filter((r): r is number => r !== undefined)]);
       const top = topKSimilar(m.data, m.dim, m.imageIds.length, rows, limit, exclude);
       const items = rowsOfImages(db, runId, top.map((t) => m.imageIds[t.index])).map((r) => toImageRow(r, relaxed));

@@ -3,7 +3,7 @@ import type { RunMetrics, RunsApi } from '../../../preload/contract/api.ts';
 import { finalLabelAccuracy } from '../../pipeline/cluster/evaluate.ts';
 import { getRun } from '../../db/runs-repo.ts';
 import type { ServiceContext } from './context.ts';
-import { ApiError } from './errors.ts';
+import { ApiError } from './api-errors.ts';
 import { runEvaluation, runSummaries, scoresOf } from './summary.ts';
 
 export function createRunsService(ctx: ServiceContext): RunsApi {

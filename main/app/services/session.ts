@@ -4,9 +4,9 @@ import { EventEmitter } from 'node:events';
 import { existsSync, statSync } from 'node:fs';
 import type { DataArea, PlatformMode, PushEvent } from '../../../preload/contract/api.ts';
 import type { JobEvent, JobKind } from '../../../preload/contract/jobs.ts';
-import { ProjectedBankCache } from '../../pipeline/label/refine.ts';
+import { ProjectedBankCache } from '../../pipeline/label/refine-job.ts';
 import { openProject, projectExists, type Project } from '../../project/project.ts';
-import { ApiError } from './errors.ts';
+import { ApiError } from './api-errors.ts';
 import { RecentProjects } from './recent.ts';
 
 /** What a finished job of each kind may have changed. */

@@ -4,12 +4,12 @@ import type { Command } from '../command.ts';
 import { CliError, optionalInt, requireString } from '../command.ts';
 import { openExistingProject } from '../cluster-shared.ts';
 import { walkImageFolder } from '../../pipeline/import/walk.ts';
-import { embedFiles } from '../../pipeline/embed/index.ts';
-import { getBackboneById } from '../../models/backbones-repo.ts';
+import { embedFiles } from '../../pipeline/embed/embed-job.ts';
+import { getBackboneById } from '../../db/backbones-repo.ts';
 import { getRun } from '../../db/runs-repo.ts';
-import { getClusterNames } from '../../pipeline/cluster/mapping.ts';
+import { getClusterNames } from '../../pipeline/cluster/cluster-names.ts';
 import { hasRunModel, predictWithRunModel } from '../../pipeline/cluster/run-model.ts';
-import { csvField } from '../../base/csv.ts';
+import { csvRecord } from '../../base/csv.ts';
 
 const usage = 'spice-workbench classify --project <dir> --run <id> <image-or-folder> [--json]';
 
@@ -58,7 +58,7 @@ export const classifyCommand: Command = {
       if (files.length === 0) throw new CliError(`no images under ${target}`);
       const embedded = await embedFiles(project, backbone, files);
       const okIndex = files.flatMap((_, i) => (embedded.ok[i] ? [i] : []));
-      const { probs } = predictWithRunModel(project.db, runId, embedded.data, files.length, embedded.dim);
+      const { probs } = await predictWithRunModel(project.db, runId, embedded.data, files.length, embedded.dim);
       const names = getClusterNames(project.db, runId);
       const errorByPath = new Map(embedded.errors.map((e) => [e.path, e.reason]));
       const results: Classified[] = files.map((file, i) => {
@@ -77,10 +77,10 @@ export const classifyCommand: Command = {
       if (args.values.json) {
         console.log(JSON.stringify({ run: runId, method: run.method, backbone: backbone.name, images: results }));
       } else {
-        console.log('path,class,cluster,confidence');
+        console.log(csvRecord(['path', 'class', 'cluster', 'confidence']));
         for (const r of results) {
           if (r.error) console.error(`${r.path}: not classified: ${r.error}`);
-          else console.log(`${csvField(r.path)},${csvField(r.class)},${r.cluster},${r.confidence?.toFixed(4)}`);
+          else console.log(csvRecord([r.path, r.class, r.cluster, r.confidence === null ? null : r.confidence.toFixed(4)]));
         }
       }
       return okIndex.length === files.length ? 0 : 1;

@@ -2,7 +2,8 @@ import type { Command } from '../command.ts';
 import { CliError, optionalInt, requireString } from '../command.ts';
 import { withJobSession } from '../job-session.ts';
 import type { Project } from '../../project/project.ts';
-import { ClusteringInputError } from '../../pipeline/cluster/errors.ts';
+import { DEFAULT_SEED } from '../../base/random.ts';
+import { ClusteringInputError } from '../../pipeline/cluster/clustering-errors.ts';
 import { evaluateRun, hasGroundTruth } from '../../pipeline/cluster/evaluate.ts';
 import { parseKRange, runKScan, type KScanResult } from '../../pipeline/cluster/kscan.ts';
 import { runKmeans } from '../../pipeline/cluster/run-kmeans.ts';
@@ -39,7 +40,7 @@ export const clusterCommand: Command = {
       if (err instanceof ClusteringInputError) throw new CliError(err.message, 2);
       throw err;
     }
-    const seed = optionalInt(args, 'seed') ?? 0;
+    const seed = optionalInt(args, 'seed') ?? DEFAULT_SEED;
     const restarts = optionalInt(args, 'restarts');
     if (restarts !== undefined && restarts < 1) throw new CliError('--restarts must be at least 1', 2);
     const backbone = args.values.backbone as string | undefined;
@@ -48,7 +49,6 @@ export const clusterCommand: Command = {
     const project = openExistingProject(dir);
     return withJobSession(project, {
       cancelled: 'clustering cancelled: nothing was stored for the unfinished run',
-      toCliError: (err) => (err instanceof ClusteringInputError ? new CliError(err.message) : undefined),
     }, async () => {
       let k = range.kMin;
       let scan: KScanResult | null = null;

@@ -4,7 +4,7 @@ import { CliError, optionalInt, requireString } from '../command.ts';
 import { withJobSession } from '../job-session.ts';
 import { openProject, projectExists } from '../../project/project.ts';
 import type { Triple } from '../../models/registry.ts';
-import { embedProject, type EmbedSummary } from '../../pipeline/embed/index.ts';
+import { embedProject, type EmbedSummary } from '../../pipeline/embed/embed-job.ts';
 import { parseViewCounts } from '../../pipeline/embed/views.ts';
 import { parseShard, type Shard } from '../../pipeline/embed/shard.ts';
 import { writeProjectShard } from '../../pipeline/embed/write-shard.ts';

@@ -1,7 +1,7 @@
 import type { Command } from '../command.ts';
 import { CliError, requireString } from '../command.ts';
 import { openProject, projectExists } from '../../project/project.ts';
-import { exportEmbeddings } from '../../pipeline/embed/export.ts';
+import { exportEmbeddings } from '../../pipeline/embed/embeddings-export.ts';
 
 const usage = 'spice-workbench export-embeddings --project <dir> [--backbone <name>] [--view plain] --out <name>.npy';
 

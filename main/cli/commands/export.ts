@@ -1,8 +1,7 @@
 import type { Command } from '../command.ts';
 import { CliError, optionalInt, requireString } from '../command.ts';
 import { withJobSession } from '../job-session.ts';
-import { EXPORT_FORMATS, ExportError, exportLabels, MANIFEST_FILE, type ExportFormat } from '../../pipeline/label/export.ts';
-import { ClassNameError } from '../../project/classes.ts';
+import { EXPORT_FORMATS, exportLabels, MANIFEST_FILE, type ExportFormat } from '../../pipeline/label/label-export.ts';
 import { openExistingProject } from '../cluster-shared.ts';
 
 const usage = 'spice-workbench export --project <dir> [--run <id>] --format csv|json|folders --out <path> [--symlink]';
@@ -29,7 +28,6 @@ export const exportCommand: Command = {
     const project = openExistingProject(dir, { readonly: 'auto' });
     return withJobSession(project, {
       cancelled: 'export cancelled: nothing was written',
-      toCliError: (err) => (err instanceof ExportError || err instanceof ClassNameError ? new CliError(err.message) : undefined),
     }, async () => {
       const s = await exportLabels(project, { runId, format: format as ExportFormat, out, folderMode: args.values.symlink ? 'symlink' : 'copy' });
       const classes = Object.entries(s.perClass)

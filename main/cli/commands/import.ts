@@ -2,7 +2,7 @@ import type { Command } from '../command.ts';
 import { CliError, optionalInt, requireString } from '../command.ts';
 import { withJobSession } from '../job-session.ts';
 import { openProject } from '../../project/project.ts';
-import { importFolder, ImportInputError, type ImportSummary } from '../../pipeline/import/index.ts';
+import { importFolder, type ImportSummary } from '../../pipeline/import/import-job.ts';
 
 const usage = 'spice-workbench import <image-folder> --project <dir> [--labels-from-folders] [--max-pixels N]';
 const EXAMPLES_PER_REASON = 5;
@@ -25,7 +25,6 @@ export const importCommand: Command = {
     const project = openProject(projectDir);
     return withJobSession(project, {
       cancelled: 'import cancelled: what was imported is kept; run the same command again to finish',
-      toCliError: (err) => (err instanceof ImportInputError ? new CliError(err.message) : undefined),
     }, async () => {
       const summary = await importFolder(project, args.positionals[0], {
         labelsFromFolders: Boolean(args.values['labels-from-folders']),

@@ -4,8 +4,10 @@ import type { Command } from '../command.ts';
 import { CliError, requireString } from '../command.ts';
 import { formatTable, openExistingProject } from '../cluster-shared.ts';
 import { withJobSession } from '../job-session.ts';
+import { classLabelSummary } from '../../db/classes-repo.ts';
+import { countOutlierMarks } from '../../db/labels-repo.ts';
 import { listClasses } from '../../project/classes.ts';
-import { importLabelsFromCsv, importLabelsFromFolder, LabelImportError, type LabelImportResult } from '../../pipeline/label/label-import.ts';
+import { importLabelsFromCsv, importLabelsFromFolder, type LabelImportResult } from '../../pipeline/label/label-import.ts';
 
 const usage = 'spice-workbench labels import --project <dir> <file.csv|labelled-folder> [--json]\n       spice-workbench labels list --project <dir> [--json]';
 const SHOWN_REJECTIONS = 50;
@@ -31,7 +33,6 @@ export const labelsCommand: Command = {
     const project = openExistingProject(dir);
     return withJobSession(project, {
       cancelled: 'label import cancelled: no label was written',
-      toCliError: (err) => (err instanceof LabelImportError ? new CliError(err.message) : undefined),
     }, async (signal) => {
       const result = statSync(path).isDirectory() ? await importLabelsFromFolder(project, path, { signal }) : await importLabelsFromCsv(project, path);
       if (json) console.log(JSON.stringify({ labelled: result.labelled, unchanged: result.unchanged, replaced: result.replaced, classesCreated: result.classesCreated, rejected: result.rejected }));
@@ -60,16 +61,10 @@ function listLabels(dir: string, json: boolean): number {
   try {
     const db = project.db;
     const rows = listClasses(db).map((name) => {
-      const r = db
-        .prepare(
-          `SELECT (SELECT hotkey FROM classes WHERE name = ?) AS hotkey,
-             (SELECT COUNT(*) FROM person_labels WHERE class_name = ?) AS labels,
-             (SELECT COUNT(*) FROM person_labels WHERE class_name = ? AND origin = 'imported') AS imported`,
-        )
-        .get(name, name, name) as { hotkey: string | null; labels: number; imported: number };
+      const r = classLabelSummary(db, name);
       return { name, ...r };
     });
-    const outliers = db.prepare('SELECT COUNT(*) FROM person_labels WHERE outlier = 1').pluck().get() as number;
+    const outliers = countOutlierMarks(db);
     if (json) console.log(JSON.stringify({ classes: rows, outliers }));
     else {
       console.log(formatTable(['class', 'key', 'person labels', 'imported'], rows.map((r) => [r.name, r.hotkey ?? '', String(r.labels), String(r.imported)])));

@@ -1,11 +1,10 @@
 import type { Command } from '../command.ts';
-import { CliError, optionalInt, requireString } from '../command.ts';
+import { optionalInt, requireString } from '../command.ts';
 import { formatMetric, openExistingProject } from '../cluster-shared.ts';
 import { withJobSession } from '../job-session.ts';
-import { ClusteringInputError } from '../../pipeline/cluster/errors.ts';
 import { finalLabelAccuracy, hasGroundTruth } from '../../pipeline/cluster/evaluate.ts';
 import { getRun } from '../../db/runs-repo.ts';
-import { runRefine } from '../../pipeline/label/refine.ts';
+import { runRefine } from '../../pipeline/label/refine-job.ts';
 
 const usage = 'spice-workbench refine --project <dir> [--run <id>] [--seed <n>] [--json]';
 
@@ -26,7 +25,6 @@ export const refineCommand: Command = {
     const project = openExistingProject(dir);
     return withJobSession(project, {
       cancelled: 'refine cancelled: the earlier runs are unchanged',
-      toCliError: (err) => (err instanceof ClusteringInputError ? new CliError(err.message) : undefined),
     }, async (signal) => {
       const runId = await runRefine(project, { baseRunId, seed, signal });
       const run = getRun(project.db, runId)!;

@@ -4,8 +4,8 @@ import { withJobSession } from '../job-session.ts';
 import { formatMetric, formatTable } from '../cluster-shared.ts';
 import { formatSummary as formatImportSummary } from './import.ts';
 import { openProject, type Project } from '../../project/project.ts';
+import { DEFAULT_SEED } from '../../base/random.ts';
 import { runFullPipeline, DEFAULT_BANK_VIEWS } from '../../app/full-pipeline.ts';
-import { ImportInputError } from '../../pipeline/import/index.ts';
 import { parseViewCounts } from '../../pipeline/embed/views.ts';
 import { evaluateRun, hasGroundTruth } from '../../pipeline/cluster/evaluate.ts';
 import { getRun } from '../../db/runs-repo.ts';
@@ -48,7 +48,7 @@ export const runCommand: Command = {
         size: optionalInt(args, 'size'),
         views,
         k,
-        seed: optionalInt(args, 'seed') ?? 0,
+        seed: optionalInt(args, 'seed') ?? DEFAULT_SEED,
       });
     } finally {
       project.close();
@@ -62,7 +62,6 @@ export async function runAndReport(project: Project, options: Omit<Parameters<ty
     project,
     {
       cancelled: 'cancelled: finished stages are kept; run the same command again to continue',
-      toCliError: (err) => (err instanceof ImportInputError ? new CliError(err.message) : undefined),
       closeProject: false,
     },
     async (signal) => {

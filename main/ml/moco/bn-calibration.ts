@@ -20,7 +20,7 @@ export async function calibrateBatchNorm(spec: EncoderSpec, arrays: NamedArray[]
     for await (const b of batches) {
       // Momentum 1/(count+1) turns the moving average into a plain average over batches.
       const updates: TensorMap = new Map();
-      const ctx: LayerContext = { params, buffers, grads: null, bn: { kind: 'batch', splits: 1, momentum: 1 / (count + 1), updates } };
+      const ctx: LayerContext = { params, buffers, bn: { kind: 'batch', splits: 1, momentum: 1 / (count + 1), updates } };
       tf.tidy(() => {
         encoderForward(spec, ctx, tf.tensor4d(b.data.subarray(0, b.n * b.size * b.size * 3), [b.n, b.size, b.size, 3]));
         for (const t of updates.values()) tf.keep(t);

@@ -1,5 +1,6 @@
 // Pre-training settings: what the user may choose, the reference defaults, and checks with clear errors.
 import { InputError } from '../../base/errors.ts';
+import { DEFAULT_SEED } from '../../base/random.ts';
 
 export type ResNetArch = 'resnet10' | 'resnet18' | 'resnet34';
 
@@ -112,7 +113,7 @@ export function resolvePretrainConfig(
   const weightDecay = num('weight decay', o.weightDecay ?? (small ? 5e-4 : 1e-4), 0, 1);
   const temperature = num('temperature', o.temperature ?? 0.2, 1e-3, 10);
   const keyMomentum = num('key momentum', o.keyMomentum ?? 0.99, 0, 1);
-  const seed = int('seed', o.seed ?? 0, 0, 2 ** 31 - 1);
+  const seed = int('seed', o.seed ?? DEFAULT_SEED, 0, 2 ** 31 - 1);
   // MoCo v2 blurs 224-px crops; on CIFAR-sized images the usual recipe leaves blur out.
   const blur = o.blur ?? !small;
   return {

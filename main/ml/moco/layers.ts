@@ -1,18 +1,15 @@
-// Layers with an explicit backward pass. tfjs-core ships no gradient definitions of its own (they
-// live in the @tensorflow/tfjs bundle), and a hand-written backward lets batch norm use its closed
-// form and lets the key encoder run without any tape. Each forward returns its output and, when
-// gradients are wanted, a closure that maps dL/dy to dL/dx and stores the parameter gradients.
+// The ResNet's layers as forward functions of named parameters. Gradients come from tfjs-core's
+// gradient definitions (main/ml/tf-gradients.ts) through tf.variableGrads; on wasm the convolution
+// gradients run the kernels in main/ml/tf-kernels/.
 import { tf } from '../tf-backend.ts';
 
 export type Tensor = tf.Tensor;
 export type TensorMap = Map<string, tf.Tensor>;
-/** Maps dL/d(output) to dL/d(input); null when the input needs no gradient (the image batch). */
-export type Backward = (dy: Tensor) => Tensor | null;
 
 export const BN_EPS = 1e-5;
 
 export type BatchNormMode =
-  /** Batch statistics in `splits` groups; running statistics updated into `updates`. */
+  /** Batch statistics in `splits` groups; new running statistics put in `updates` (kept: the caller disposes them). */
   | { kind: 'batch'; splits: number; momentum: number; updates: TensorMap }
   /** Stored running statistics. */
   | { kind: 'running' };
@@ -21,8 +18,6 @@ export interface LayerContext {
   params: TensorMap;
   /** Running mean/var of every batch norm. */
   buffers: TensorMap;
-  /** Where gradients go; null = forward only. */
-  grads: TensorMap | null;
   bn: BatchNormMode;
 }
 
@@ -38,26 +33,12 @@ function buffer(ctx: LayerContext, name: string): Tensor {
   return t;
 }
 
-function setGrad(ctx: LayerContext, name: string, g: Tensor): void {
-  const prev = ctx.grads!.get(name);
-  ctx.grads!.set(name, prev ? tf.add(prev, g) : g);
-}
-
 /**
  * 'same' padding everywhere (TensorFlow's: on stride 2 the odd pixel pads the bottom/right): every
  * backend implements it natively, which explicit padding is not on all of them.
  */
-export function conv2d(ctx: LayerContext, name: string, x: tf.Tensor4D, stride: number, needInputGrad = true): [tf.Tensor4D, Backward] {
-  const w = param(ctx, `${name}.w`) as tf.Tensor4D;
-  const y = tf.conv2d(x, w, stride, 'same');
-  const back: Backward = (dy) => {
-    const attrs = { strides: [stride, stride], pad: 'same', dataFormat: 'NHWC', dimRoundingMode: undefined };
-    const gw = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: w.shape } as never) as Tensor;
-    setGrad(ctx, `${name}.w`, gw);
-    if (!needInputGrad) return null;
-    return tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, { ...attrs, inputShape: x.shape } as never) as Tensor;
-  };
-  return [y, back];
+export function conv2d(ctx: LayerContext, name: string, x: tf.Tensor4D, stride: number): tf.Tensor4D {
+  return tf.conv2d(x, param(ctx, `${name}.w`) as tf.Tensor4D, stride, 'same');
 }
 
 const indicatorCache = new Map<string, tf.Tensor2D>();
@@ -86,93 +67,63 @@ function groupSum(x: tf.Tensor3D): tf.Tensor3D {
 
 /**
  * Batch norm. Training mode normalises each of `splits` slices of the batch with its own statistics
- * (one device standing in for several, as shuffle-BN needs); the backward pass is the closed form
- *   dx = gamma rstd (dy - S1/M - xc rstd^2 S2/M),  S1 = sum dy,  S2 = sum dy xc  (per slice and channel).
+ * (one device standing in for several, as shuffle-BN needs) and records the new running statistics
+ * in ctx.bn.updates. Its gradient is the closed form (customGrad) rather than tfjs-core's gradients
+ * of the dozen ops of the forward pass: those reduce over a middle axis, which the wasm backend does
+ * by transposing, and twice as many kernel calls made a ResNet-18 MoCo step ~20% slower.
  */
-export function batchNorm(ctx: LayerContext, name: string, x: tf.Tensor4D): [tf.Tensor4D, Backward] {
+export function batchNorm(ctx: LayerContext, name: string, x: tf.Tensor4D): tf.Tensor4D {
   const gamma = param(ctx, `${name}.gamma`);
   const beta = param(ctx, `${name}.beta`);
-  if (ctx.bn.kind === 'running') {
-    const y = tf.batchNorm(x, buffer(ctx, `${name}.mean`), buffer(ctx, `${name}.var`), beta, gamma, BN_EPS) as tf.Tensor4D;
-    return [y, () => { throw new Error('no backward through batch norm with running statistics'); }];
-  }
+  if (ctx.bn.kind === 'running') return tf.batchNorm(x, buffer(ctx, `${name}.mean`), buffer(ctx, `${name}.var`), beta, gamma, BN_EPS) as tf.Tensor4D;
+  const { splits: groups, momentum, updates } = ctx.bn;
   const [b, h, w, c] = x.shape;
-  const groups = ctx.bn.splits;
   const m = (b / groups) * h * w;
-  const xs = tf.reshape(x, [groups, m, c]) as tf.Tensor3D;
-  const mean = tf.div(groupSum(xs), m);
-  const xc = tf.sub(xs, mean) as tf.Tensor3D;
-  const variance = tf.div(groupSum(tf.square(xc) as tf.Tensor3D), m);
-  const rstd = tf.rsqrt(tf.add(variance, BN_EPS));
-  const y = tf.reshape(tf.add(tf.mul(xc, tf.mul(rstd, gamma)), beta), x.shape) as tf.Tensor4D;
-
-  const momentum = ctx.bn.momentum;
-  const unbias = m > 1 ? m / (m - 1) : 1;
-  const batchMean = tf.reshape(tf.mean(mean, 0), [c]);
-  const batchVar = tf.reshape(tf.mul(tf.mean(variance, 0), unbias), [c]);
-  ctx.bn.updates.set(`${name}.mean`, tf.add(tf.mul(buffer(ctx, `${name}.mean`), 1 - momentum), tf.mul(batchMean, momentum)));
-  ctx.bn.updates.set(`${name}.var`, tf.add(tf.mul(buffer(ctx, `${name}.var`), 1 - momentum), tf.mul(batchVar, momentum)));
-
-  const back: Backward = (dy) => {
-    const dys = tf.reshape(dy, [groups, m, c]) as tf.Tensor3D;
-    const s1 = groupSum(dys);
-    const s2 = groupSum(tf.mul(dys, xc) as tf.Tensor3D);
-    setGrad(ctx, `${name}.beta`, tf.reshape(tf.sum(s1, [0, 1]), [c]));
-    setGrad(ctx, `${name}.gamma`, tf.reshape(tf.sum(tf.mul(s2, rstd), [0, 1]), [c]));
-    const a = tf.mul(gamma, rstd);
-    const coefXc = tf.neg(tf.div(tf.mul(a, tf.mul(tf.square(rstd), s2)), m));
-    const shift = tf.neg(tf.div(tf.mul(a, s1), m));
-    const dx = tf.add(tf.add(tf.mul(dys, a), tf.mul(xc, coefXc)), shift);
-    return tf.reshape(dx, x.shape);
-  };
-  return [y, back];
+  const train = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [xIn, g, bt] = args as tf.Tensor[];
+    const save = args[3] as tf.GradSaveFunc;
+    const xs = tf.reshape(xIn, [groups, m, c]) as tf.Tensor3D;
+    const mean = tf.div(groupSum(xs), m);
+    const xc = tf.sub(xs, mean) as tf.Tensor3D;
+    const variance = tf.div(groupSum(tf.square(xc) as tf.Tensor3D), m);
+    const rstd = tf.rsqrt(tf.add(variance, BN_EPS));
+    const y = tf.reshape(tf.add(tf.mul(xc, tf.mul(rstd, g)), bt), x.shape);
+    const unbias = m > 1 ? m / (m - 1) : 1;
+    const batchMean = tf.reshape(tf.mean(mean, 0), [c]);
+    const batchVar = tf.reshape(tf.mul(tf.mean(variance, 0), unbias), [c]);
+    updates.set(`${name}.mean`, tf.keep(tf.add(tf.mul(buffer(ctx, `${name}.mean`), 1 - momentum), tf.mul(batchMean, momentum))));
+    updates.set(`${name}.var`, tf.keep(tf.add(tf.mul(buffer(ctx, `${name}.var`), 1 - momentum), tf.mul(batchVar, momentum))));
+    save([xc, rstd, g]);
+    // dx = gamma rstd (dy - S1/M - xc rstd^2 S2/M),  S1 = sum dy,  S2 = sum dy xc  (per slice and channel).
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [sxc, srstd, sg] = saved;
+      const dys = tf.reshape(dy, [groups, m, c]) as tf.Tensor3D;
+      const s1 = groupSum(dys);
+      const s2 = groupSum(tf.mul(dys, sxc) as tf.Tensor3D);
+      const a = tf.mul(sg, srstd);
+      const coefXc = tf.neg(tf.div(tf.mul(a, tf.mul(tf.square(srstd), s2)), m));
+      const shift = tf.neg(tf.div(tf.mul(a, s1), m));
+      const dx = tf.reshape(tf.add(tf.add(tf.mul(dys, a), tf.mul(sxc, coefXc)), shift), x.shape);
+      return [dx, tf.reshape(tf.sum(tf.mul(s2, srstd), [0, 1]), [c]), tf.reshape(tf.sum(s1, [0, 1]), [c])];
+    };
+    return { value: y, gradFunc };
+  });
+  return train(x, gamma, beta) as tf.Tensor4D;
 }
 
-export function relu<T extends Tensor>(x: T): [T, Backward] {
-  const y = tf.relu(x);
-  return [y, (dy) => tf.mul(dy, tf.step(y))];
+export function maxPool3x3s2(x: tf.Tensor4D): tf.Tensor4D {
+  return tf.maxPool(x, 3, 2, 'same');
 }
 
-export function maxPool3x3s2(x: tf.Tensor4D): [tf.Tensor4D, Backward] {
-  const y = tf.maxPool(x, 3, 2, 'same');
-  const back: Backward = (dy) =>
-    tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: y }, { filterSize: 3, strides: 2, pad: 'same', dimRoundingMode: undefined } as never) as Tensor;
-  return [y, back];
+export function globalAvgPool(x: tf.Tensor4D): tf.Tensor2D {
+  return tf.mean(x, [1, 2]) as tf.Tensor2D;
 }
 
-export function globalAvgPool(x: tf.Tensor4D): [tf.Tensor2D, Backward] {
-  const [b, h, w, c] = x.shape;
-  const y = tf.mean(x, [1, 2]) as tf.Tensor2D;
-  return [y, (dy) => tf.broadcastTo(tf.reshape(tf.div(dy, h * w), [b, 1, 1, c]), [b, h, w, c])];
-}
-
-export function linear(ctx: LayerContext, name: string, x: tf.Tensor2D): [tf.Tensor2D, Backward] {
-  const w = param(ctx, `${name}.w`) as tf.Tensor2D;
-  const bias = param(ctx, `${name}.b`);
-  const y = tf.add(tf.matMul(x, w), bias) as tf.Tensor2D;
-  const back: Backward = (dy) => {
-    setGrad(ctx, `${name}.w`, tf.matMul(x, dy as tf.Tensor2D, true, false));
-    setGrad(ctx, `${name}.b`, tf.sum(dy, 0));
-    return tf.matMul(dy as tf.Tensor2D, w, false, true);
-  };
-  return [y, back];
+export function linear(ctx: LayerContext, name: string, x: tf.Tensor2D): tf.Tensor2D {
+  return tf.add(tf.matMul(x, param(ctx, `${name}.w`) as tf.Tensor2D), param(ctx, `${name}.b`)) as tf.Tensor2D;
 }
 
 /** Rows scaled to unit length. */
-export function l2Normalize(z: tf.Tensor2D): [tf.Tensor2D, Backward] {
-  const norm = tf.add(tf.sqrt(tf.sum(tf.square(z), 1, true)), 1e-12);
-  const q = tf.div(z, norm) as tf.Tensor2D;
-  return [q, (dq) => tf.div(tf.sub(dq, tf.mul(q, tf.sum(tf.mul(dq, q), 1, true))), norm)];
-}
-
-/** Chains backward closures recorded in forward order. */
-export function chain(backs: Backward[]): Backward {
-  return (dy) => {
-    let d: Tensor | null = dy;
-    for (let i = backs.length - 1; i >= 0; i--) {
-      if (d === null) return null;
-      d = backs[i](d);
-    }
-    return d;
-  };
+export function l2Normalize(z: tf.Tensor2D): tf.Tensor2D {
+  return tf.div(z, tf.add(tf.sqrt(tf.sum(tf.square(z), 1, true)), 1e-12)) as tf.Tensor2D;
 }

@@ -1,6 +1,8 @@
-// MoCo v2: a query encoder trained by SGD, a key encoder that follows it as a moving average, a
-// queue of past keys as negatives, and the InfoNCE loss with a temperature.
+// MoCo v2: a query encoder trained by SGD with momentum (tf.train.momentum, gradients from
+// tf.variableGrads), a key encoder that follows it as a moving average, a queue of past keys as
+// negatives, and the InfoNCE loss with a temperature.
 import { tf } from '../tf-backend.ts';
+import '../tf-gradients.ts';
 import type { PretrainConfig } from './config.ts';
 import type { LayerContext, TensorMap } from './layers.ts';
 import { KeyQueue } from './queue.ts';
@@ -22,15 +24,23 @@ export interface TrainerState {
 }
 
 export class MocoTrainer {
+  /** The query encoder's parameters as variables, in parameterShapes order. */
+  readonly qParams: Map<string, tf.Variable>;
+  private readonly sgd: tf.MomentumOptimizer;
+
   private constructor(
     readonly config: PretrainConfig,
-    readonly qParams: TensorMap,
+    qParams: TensorMap,
     readonly qBuffers: TensorMap,
     readonly kParams: TensorMap,
     readonly kBuffers: TensorMap,
-    readonly velocity: TensorMap,
     readonly queue: KeyQueue,
-  ) {}
+  ) {
+    this.qParams = new Map([...qParams].map(([name, t]) => [name, tf.variable(t, true)]));
+    tf.dispose([...qParams.values()]);
+    // torch.optim.SGD's momentum: v = mu v + g; w -= lr v. The learning rate is set every step.
+    this.sgd = tf.train.momentum(config.lr, config.sgdMomentum);
+  }
 
   static create(config: PretrainConfig, rng: Rng): MocoTrainer {
     const spec = config.encoder;
@@ -38,12 +48,11 @@ export class MocoTrainer {
     const qBuffers = initTensors(bufferShapes(spec), rng);
     const kParams = cloneMap(qParams);
     const kBuffers = cloneMap(qBuffers);
-    const velocity = new Map([...qParams].map(([n, t]) => [n, tf.zerosLike(t)]));
     const queue = KeyQueue.random(config.queueSize, config.projDim, rng);
-    return new MocoTrainer(config, qParams, qBuffers, kParams, kBuffers, velocity, queue);
+    return new MocoTrainer(config, qParams, qBuffers, kParams, kBuffers, queue);
   }
 
-  static restore(config: PretrainConfig, state: TrainerState): MocoTrainer {
+  static async restore(config: PretrainConfig, state: TrainerState): Promise<MocoTrainer> {
     const byName = new Map(state.arrays.map((a) => [a.name, a]));
     const take = (prefix: string, shapes: Array<{ name: string; shape: number[] }>): TensorMap => {
       const m: TensorMap = new Map();
@@ -60,15 +69,23 @@ export class MocoTrainer {
     const bShapes = bufferShapes(spec);
     const queue = byName.get('queue');
     if (!queue) throw new Error('checkpoint lacks the key queue');
-    return new MocoTrainer(
+    const trainer = new MocoTrainer(
       config,
       take('q.', pShapes),
       take('q.', bShapes),
       take('k.', pShapes),
       take('k.', bShapes),
-      take('v.', pShapes),
       KeyQueue.restore(queue.data, config.queueSize, config.projDim, state.queuePtr),
     );
+    // The optimizer pairs its accumulators with the gradients by position (parameterShapes order).
+    const velocity = take('v.', pShapes);
+    const iterations = tf.scalar(0);
+    await trainer.sgd.setWeights([
+      { name: 'iter', tensor: iterations },
+      ...[...trainer.qParams].map(([name, v]) => ({ name: `${v.name}/momentum`, tensor: velocity.get(name)! })),
+    ]);
+    tf.dispose([iterations, ...velocity.values()]);
+    return trainer;
   }
 
   /**
@@ -81,44 +98,34 @@ export class MocoTrainer {
     const b = c.batchSize;
     const shape: [number, number, number, number] = [b, c.imageSize, c.imageSize, 3];
     this.momentumUpdate();
+    this.sgd.setLearningRate(lr);
     const qUpdates: TensorMap = new Map();
     const kUpdates: TensorMap = new Map();
-    const grads: TensorMap = new Map();
     const out = tf.tidy(() => {
-      const xq = tf.tensor4d(query, shape);
-      const xk = tf.tensor4d(key, shape);
-      const qctx: LayerContext = { params: this.qParams, buffers: this.qBuffers, grads, bn: { kind: 'batch', splits: c.bnSplits, momentum: BN_MOMENTUM, updates: qUpdates } };
-      const [feats, encBack] = encoderForward(c.encoder, qctx, xq);
-      const [q, headBack] = headForward(qctx, feats);
-
-      const kctx: LayerContext = { params: this.kParams, buffers: this.kBuffers, grads: null, bn: { kind: 'batch', splits: c.bnSplits, momentum: BN_MOMENTUM, updates: kUpdates } };
-      const [kFeats] = encoderForward(c.encoder, kctx, xk);
-      const [kShuffled] = headForward(kctx, kFeats);
+      const kctx: LayerContext = { params: this.kParams, buffers: this.kBuffers, bn: { kind: 'batch', splits: c.bnSplits, momentum: BN_MOMENTUM, updates: kUpdates } };
+      const kShuffled = headForward(kctx, encoderForward(c.encoder, kctx, tf.tensor4d(key, shape)));
       const k = tf.gather(kShuffled, tf.tensor1d(unshuffle, 'int32')) as tf.Tensor2D;
 
-      // logits = [q.k, q.queue] / T; loss = mean(logsumexp(logits) - logits[:, 0]).
-      const t = c.temperature;
-      const lPos = tf.sum(tf.mul(q, k), 1, true);
-      const lNeg = tf.matMul(q, this.queue.keys, false, true);
-      const logits = tf.div(tf.concat([lPos, lNeg], 1), t);
-      const lse = tf.logSumExp(logits, 1, true);
-      const loss = tf.mean(tf.sub(lse, tf.div(lPos, t)));
-      // d loss / d logits = (softmax - onehot(0)) / B, and logits = products / T.
-      const scale = 1 / (b * t);
-      const dPos = tf.mul(tf.sub(tf.exp(tf.sub(tf.div(lPos, t), lse)), 1), scale);
-      const dNeg = tf.mul(tf.exp(tf.sub(tf.div(lNeg, t), lse)), scale);
-      const dq = tf.add(tf.mul(dPos, k), tf.matMul(dNeg, this.queue.keys));
-      encBack(headBack(dq)!);
-      for (const g of grads.values()) tf.keep(g);
-      for (const u of [...qUpdates.values(), ...kUpdates.values()]) tf.keep(u);
+      const xq = tf.tensor4d(query, shape);
+      const qctx: LayerContext = { params: this.qParams, buffers: this.qBuffers, bn: { kind: 'batch', splits: c.bnSplits, momentum: BN_MOMENTUM, updates: qUpdates } };
+      const params = [...this.qParams.values()];
+      const { value: loss, grads } = tf.variableGrads(() => {
+        const q = headForward(qctx, encoderForward(c.encoder, qctx, xq));
+        // logits = [q.k, q.queue] / T; loss = cross-entropy with the positive key in column 0.
+        const lPos = tf.sum(tf.mul(q, k), 1, true);
+        const lNeg = tf.matMul(q, this.queue.keys, false, true);
+        const logProbs = tf.logSoftmax(tf.div(tf.concat([lPos, lNeg], 1), c.temperature));
+        return tf.neg(tf.mean(tf.slice(logProbs, [0, 0], [b, 1]))) as tf.Scalar;
+      }, params);
+      // Weight decay as torch.optim.SGD adds it: to the gradient, before the momentum.
+      this.sgd.applyGradients(params.map((w) => ({ name: w.name, tensor: tf.add(grads[w.name], tf.mul(w, c.weightDecay)) })));
       return { loss, k };
     });
     const lossValue = out.loss.dataSync()[0];
-    this.sgdUpdate(grads, lr);
     replaceAll(this.qBuffers, qUpdates);
     replaceAll(this.kBuffers, kUpdates);
     this.queue.enqueue(out.k);
-    tf.dispose([out.loss, out.k, ...grads.values()]);
+    tf.dispose([out.loss, out.k]);
     if (!Number.isFinite(lossValue)) throw new Error(`the loss became ${lossValue}; lower the learning rate (--lr)`);
     return lossValue;
   }
@@ -133,21 +140,16 @@ export class MocoTrainer {
     }
   }
 
-  /** SGD with momentum and weight decay, as torch.optim.SGD: v = mu v + (g + wd w); w -= lr v. */
-  private sgdUpdate(grads: TensorMap, lr: number): void {
-    const { sgdMomentum: mu, weightDecay: wd } = this.config;
+  /** The optimizer's momentum buffers by parameter name (zeros before the first step). */
+  private async velocity(): Promise<NamedArray[]> {
+    const accumulators = (await this.sgd.getWeights()).slice(1);
+    const out: NamedArray[] = [];
+    let i = 0;
     for (const [name, w] of this.qParams) {
-      const g = grads.get(name);
-      if (!g) throw new Error(`no gradient for ${name}`);
-      const v = this.velocity.get(name)!;
-      const [nv, nw] = tf.tidy(() => {
-        const nv = tf.add(tf.mul(v, mu), tf.add(g, tf.mul(w, wd)));
-        return [nv, tf.sub(w, tf.mul(nv, lr))];
-      });
-      this.velocity.set(name, nv);
-      this.qParams.set(name, nw);
-      tf.dispose([v, w]);
+      const t = accumulators[i++]?.tensor;
+      out.push({ name, shape: w.shape, data: t ? ((await t.data()) as Float32Array) : new Float32Array(w.size) });
     }
+    return out;
   }
 
   async exportState(): Promise<TrainerState> {
@@ -159,7 +161,7 @@ export class MocoTrainer {
     await add('q.', this.qBuffers);
     await add('k.', this.kParams);
     await add('k.', this.kBuffers);
-    await add('v.', this.velocity);
+    for (const v of await this.velocity()) arrays.push({ ...v, name: `v.${v.name}` });
     arrays.push({ name: 'queue', shape: this.queue.keys.shape, data: (await this.queue.keys.data()) as Float32Array });
     return { arrays, queuePtr: this.queue.ptr };
   }
@@ -175,10 +177,13 @@ export class MocoTrainer {
   }
 
   dispose(): void {
-    for (const m of [this.qParams, this.qBuffers, this.kParams, this.kBuffers, this.velocity]) {
+    for (const m of [this.qParams, this.qBuffers, this.kParams, this.kBuffers]) {
       tf.dispose([...m.values()]);
       m.clear();
     }
+    this.sgd.dispose();
+    // MomentumOptimizer.dispose() skips its base class's, which holds the learning-rate scalar.
+    tf.SGDOptimizer.prototype.dispose.call(this.sgd);
     this.queue.dispose();
   }
 }

@@ -3,7 +3,7 @@
 // optimizer can treat them uniformly.
 import { tf } from '../tf-backend.ts';
 import { RESNET_BLOCKS, type EncoderSpec } from './config.ts';
-import { batchNorm, chain, conv2d, globalAvgPool, l2Normalize, linear, maxPool3x3s2, relu, type Backward, type LayerContext, type Tensor, type TensorMap } from './layers.ts';
+import { batchNorm, conv2d, globalAvgPool, l2Normalize, linear, maxPool3x3s2, type LayerContext, type TensorMap } from './layers.ts';
 import type { Rng } from '../../base/random.ts';
 
 export interface ParamShape {
@@ -113,65 +113,25 @@ export function initTensors(shapes: ParamShape[], rng: Rng): TensorMap {
   return out;
 }
 
-/** Encoder features [B, featureDim] from an NHWC batch; `back` maps dL/dfeatures to the parameter gradients. */
-export function encoderForward(spec: EncoderSpec, ctx: LayerContext, x: tf.Tensor4D): [tf.Tensor2D, Backward] {
+/** Encoder features [B, featureDim] from an NHWC batch. */
+export function encoderForward(spec: EncoderSpec, ctx: LayerContext, x: tf.Tensor4D): tf.Tensor2D {
   const l = layout(spec);
-  const backs: Backward[] = [];
-  const push = <T extends Tensor>([y, b]: [T, Backward]): T => {
-    backs.push(b);
-    return y;
-  };
-  let h = push(conv2d(ctx, l.stem.name, x, l.stem.stride, false));
-  h = push(batchNorm(ctx, 'stem.bn', h));
-  h = push(relu(h));
-  if (l.maxPool) h = push(maxPool3x3s2(h));
-  for (const b of l.blocks) h = push(basicBlock(ctx, b, h));
-  const feats = push(globalAvgPool(h));
-  return [feats, chain(backs)];
+  let h = tf.relu(batchNorm(ctx, 'stem.bn', conv2d(ctx, l.stem.name, x, l.stem.stride)));
+  if (l.maxPool) h = maxPool3x3s2(h);
+  for (const b of l.blocks) h = basicBlock(ctx, b, h);
+  return globalAvgPool(h);
 }
 
-function basicBlock(ctx: LayerContext, b: BlockSpec, x: tf.Tensor4D): [tf.Tensor4D, Backward] {
-  const main: Backward[] = [];
-  const push = <T extends Tensor>([y, back]: [T, Backward]): T => {
-    main.push(back);
-    return y;
-  };
-  let h = push(conv2d(ctx, b.conv1.name, x, b.conv1.stride));
-  h = push(batchNorm(ctx, `${b.prefix}.bn1`, h));
-  h = push(relu(h));
-  h = push(conv2d(ctx, b.conv2.name, h, 1));
-  h = push(batchNorm(ctx, `${b.prefix}.bn2`, h));
-  let shortcut = x;
-  let shortcutBack: Backward | null = null;
-  if (b.down) {
-    const [s1, bs1] = conv2d(ctx, b.down.name, x, b.down.stride);
-    const [s2, bs2] = batchNorm(ctx, `${b.prefix}.down.bn`, s1);
-    shortcut = s2;
-    shortcutBack = chain([bs1, bs2]);
-  }
-  const [y, backOut] = relu(tf.add(h, shortcut) as tf.Tensor4D);
-  const mainBack = chain(main);
-  const back: Backward = (dy) => {
-    const d = backOut(dy)!;
-    const dMain = mainBack(d)!;
-    const dShort = shortcutBack ? shortcutBack(d)! : d;
-    return tf.add(dMain, dShort);
-  };
-  return [y, back];
+function basicBlock(ctx: LayerContext, b: BlockSpec, x: tf.Tensor4D): tf.Tensor4D {
+  let h = tf.relu(batchNorm(ctx, `${b.prefix}.bn1`, conv2d(ctx, b.conv1.name, x, b.conv1.stride)));
+  h = batchNorm(ctx, `${b.prefix}.bn2`, conv2d(ctx, b.conv2.name, h, 1));
+  const shortcut = b.down ? batchNorm(ctx, `${b.prefix}.down.bn`, conv2d(ctx, b.down.name, x, b.down.stride)) : x;
+  return tf.relu(tf.add(h, shortcut)) as tf.Tensor4D;
 }
 
 /** MoCo v2 projection: fc - ReLU - fc, then unit length. */
-export function headForward(ctx: LayerContext, feats: tf.Tensor2D): [tf.Tensor2D, Backward] {
-  const backs: Backward[] = [];
-  const push = <T extends Tensor>([y, b]: [T, Backward]): T => {
-    backs.push(b);
-    return y;
-  };
-  let z = push(linear(ctx, 'head.fc1', feats));
-  z = push(relu(z));
-  z = push(linear(ctx, 'head.fc2', z));
-  const q = push(l2Normalize(z));
-  return [q, chain(backs)];
+export function headForward(ctx: LayerContext, feats: tf.Tensor2D): tf.Tensor2D {
+  return l2Normalize(linear(ctx, 'head.fc2', tf.relu(linear(ctx, 'head.fc1', feats))));
 }
 
 /**

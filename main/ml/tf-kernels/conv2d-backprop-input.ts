@@ -6,7 +6,7 @@
 // channels swapped:
 //   dx[ih] = sum_kh dy_up[ih + kh' - (KH-1-p)] * W'[kh'],  W'[kh',kw',co,ci] = W[KH-1-kh', KW-1-kw', ci, co]
 // Zero-upsampling is a reshape to [n, oh, 1, ow, 1, c], a pad to [n, oh, s, ow, s, c] and a reshape back.
-import { backend_util, type KernelBackend, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
+import { backend_util, Conv2D, Conv2DBackpropInput, PadV2, Reshape, Reverse, Slice, Transpose, type KernelBackend, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import { withKernelScope } from './kernel-scope.ts';
 
 interface InputGradAttrs {
@@ -32,15 +32,15 @@ export function conv2dBackpropInputViaConv(backendName: string, fallback: Kernel
     return withKernelScope(backend as KernelBackend, backendName, (s) => {
       let up = dy;
       if (strideHeight > 1 || strideWidth > 1) {
-        const six = s.run('Reshape', { x: dy }, { shape: [batchSize, outHeight, 1, outWidth, 1, outChannels] });
-        const padded = s.run('PadV2', { x: six }, {
+        const six = s.run(Reshape, { x: dy }, { shape: [batchSize, outHeight, 1, outWidth, 1, outChannels] });
+        const padded = s.run(PadV2, { x: six }, {
           paddings: [[0, 0], [0, 0], [0, strideHeight - 1], [0, 0], [0, strideWidth - 1], [0, 0]],
           constantValue: 0,
         });
-        up = s.run('Reshape', { x: padded }, { shape: [batchSize, outHeight * strideHeight, outWidth * strideWidth, outChannels] });
+        up = s.run(Reshape, { x: padded }, { shape: [batchSize, outHeight * strideHeight, outWidth * strideWidth, outChannels] });
       }
-      const flipped = s.run('Reverse', { x: filter }, { dims: [0, 1] });
-      const rotated = s.run('Transpose', { x: flipped }, { perm: [0, 1, 3, 2] });
+      const flipped = s.run(Reverse, { x: filter }, { dims: [0, 1] });
+      const rotated = s.run(Transpose, { x: flipped }, { perm: [0, 1, 3, 2] });
       const top = filterHeight - 1 - info.padInfo.top;
       const left = filterWidth - 1 - info.padInfo.left;
       const upHeight = up.shape[1];
@@ -48,14 +48,14 @@ export function conv2dBackpropInputViaConv(backendName: string, fallback: Kernel
       // Upsampling leaves stride-1 extra zero rows at the end; when they overshoot, crop the result.
       const bottom = Math.max(0, inHeight - upHeight - top + filterHeight - 1);
       const right = Math.max(0, inWidth - upWidth - left + filterWidth - 1);
-      let dx = s.run('Conv2D', { x: up, filter: rotated }, {
+      let dx = s.run(Conv2D, { x: up, filter: rotated }, {
         strides: [1, 1],
         dilations: [1, 1],
         pad: [[0, 0], [top, bottom], [left, right], [0, 0]],
         dataFormat: 'NHWC',
       });
       if (dx.shape[1] !== inHeight || dx.shape[2] !== inWidth) {
-        dx = s.run('Slice', { x: dx }, { begin: [0, 0, 0, 0], size: [batchSize, inHeight, inWidth, inChannels] });
+        dx = s.run(Slice, { x: dx }, { begin: [0, 0, 0, 0], size: [batchSize, inHeight, inWidth, inChannels] });
       }
       return s.keep(dx);
     });
@@ -63,5 +63,5 @@ export function conv2dBackpropInputViaConv(backendName: string, fallback: Kernel
 }
 
 export function conv2dBackpropInputConfig(backendName: string, fallback: KernelFunc | null): KernelConfig {
-  return { kernelName: 'Conv2DBackpropInput', backendName, kernelFunc: conv2dBackpropInputViaConv(backendName, fallback) };
+  return { kernelName: Conv2DBackpropInput, backendName, kernelFunc: conv2dBackpropInputViaConv(backendName, fallback) };
 }

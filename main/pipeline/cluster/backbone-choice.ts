@@ -1,7 +1,8 @@
 // Which stored backbone a clustering command works on: named by the user, or the one that has embeddings.
 import { resolve } from 'node:path';
 import type { Db } from '../../db/connection.ts';
-import { ClusteringInputError } from './errors.ts';
+import { backbonesWithEmbeddings, findBackbone } from '../../db/backbones-repo.ts';
+import { ClusteringInputError } from './clustering-errors.ts';
 
 export interface EmbeddedBackbone {
   id: number;
@@ -19,13 +20,7 @@ export class BackboneChoiceError extends ClusteringInputError {
 
 /** Backbones with at least one plain embedding, newest first. */
 export function listEmbeddedBackbones(db: Db): EmbeddedBackbone[] {
-  return db
-    .prepare(
-      `SELECT b.id AS id, b.name AS name, COUNT(e.image_id) AS embedded FROM backbones b
-       JOIN embeddings e ON e.backbone_id = b.id AND e.view = 'plain'
-       GROUP BY b.id ORDER BY b.id DESC`,
-    )
-    .all() as EmbeddedBackbone[];
+  return backbonesWithEmbeddings(db);
 }
 
 /**
@@ -40,9 +35,7 @@ export function chooseEmbeddedBackbone(db: Db, spec?: string): EmbeddedBackbone 
     return available[0];
   }
   const name = spec.startsWith('project:') ? spec.slice('project:'.length) : spec;
-  const row = db
-    .prepare('SELECT id, name FROM backbones WHERE name = ? OR name = ? OR location = ? OR location = ? ORDER BY id DESC LIMIT 1')
-    .get(spec, name, spec, resolve(spec)) as { id: number; name: string } | undefined;
+  const row = findBackbone(db, [spec, name], [spec, resolve(spec)]);
   if (!row) throw new BackboneChoiceError(`no backbone '${spec}' in this project (backbones with embeddings: ${names})`);
   const match = available.find((b) => b.id === row.id);
   if (!match) throw new BackboneChoiceError(`backbone '${row.name}' has no embeddings yet: run \`spice-workbench embed --backbone ${row.name}\` first (backbones with embeddings: ${names})`);

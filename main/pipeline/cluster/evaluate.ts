@@ -3,6 +3,9 @@ import type { Db } from '../../db/connection.ts';
 import { clusteringMetrics, type ClusteringMetrics } from './metrics.ts';
 import { getRun, type RunRecord } from '../../db/runs-repo.ts';
 import { InputError } from '../../base/errors.ts';
+import { finalLabelAgreement } from '../../db/labels-repo.ts';
+import { clustersWithFolderLabels } from '../../db/runs-repo.ts';
+import { anyGroundTruth } from '../../db/images-repo.ts';
 
 export interface RunEvaluation {
   run: RunRecord;
@@ -23,9 +26,7 @@ export class NoGroundTruthError extends InputError {
 export function evaluateRun(db: Db, runId: number): RunEvaluation {
   const run = getRun(db, runId);
   if (!run) throw new Error(`there is no run ${runId}`);
-  const rows = db
-    .prepare('SELECT a.cluster AS cluster, i.label AS label FROM assignments a JOIN images i ON i.id = a.image_id WHERE a.run_id = ? ORDER BY a.image_id')
-    .all(runId) as Array<{ cluster: number; label: string | null }>;
+  const rows = clustersWithFolderLabels(db, runId);
   const scored = rows.filter((r) => r.label !== null);
   if (scored.length === 0) throw new NoGroundTruthError(runId);
   const metrics = clusteringMetrics(
@@ -37,7 +38,7 @@ export function evaluateRun(db: Db, runId: number): RunEvaluation {
 
 /** Whether any image of the project has a ground-truth label. */
 export function hasGroundTruth(db: Db): boolean {
-  return db.prepare('SELECT 1 FROM images WHERE label IS NOT NULL LIMIT 1').get() !== undefined;
+  return anyGroundTruth(db);
 }
 
 export interface LabelAccuracy {
@@ -51,12 +52,5 @@ export interface LabelAccuracy {
 
 /** How many final labels of a run are right, against the folder labels (evaluation only). */
 export function finalLabelAccuracy(db: Db, runId: number): LabelAccuracy {
-  const row = db
-    .prepare(
-      `SELECT COUNT(*) AS total, COUNT(r.final_label) AS withClass, COALESCE(SUM(r.final_label = i.label), 0) AS correct
-       FROM images i LEFT JOIN run_labels r ON r.run_id = ? AND r.image_id = i.id
-       WHERE i.label IS NOT NULL`,
-    )
-    .get(runId) as LabelAccuracy;
-  return row;
+  return finalLabelAgreement(db, runId);
 }

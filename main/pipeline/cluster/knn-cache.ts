@@ -3,8 +3,10 @@
 // vectors do not change between runs. A stored graph is reused when it was computed from the same
 // images with at least as many neighbours; anything else recomputes it.
 import type { Db } from '../../db/connection.ts';
+import { getKnnGraph, saveKnnGraph } from '../../db/derived-repo.ts';
 import { float32ToBlob, blobToFloat32 } from '../../db/runs-repo.ts';
 import { knn, type KnnResult } from './knn.ts';
+import { fnv1a32 } from '../../base/fnv1a.ts';
 
 export interface KnnGraphOptions {
   signal?: AbortSignal;
@@ -13,12 +15,7 @@ export interface KnnGraphOptions {
 
 /** Which plain vectors a graph belongs to: the row order is the ascending image ids. */
 export function graphSignature(imageIds: readonly number[]): string {
-  let h = 0x811c9dc5;
-  for (const id of imageIds) {
-    h ^= id;
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return `${imageIds.length}:${imageIds[0] ?? 0}:${imageIds[imageIds.length - 1] ?? 0}:${h.toString(16)}`;
+  return `${imageIds.length}:${imageIds[0] ?? 0}:${imageIds[imageIds.length - 1] ?? 0}:${fnv1a32(imageIds).toString(16)}`;
 }
 
 /**
@@ -41,18 +38,17 @@ export async function plainKnnGraph(
   const stored = readGraph(db, backboneId, signature, want);
   if (stored) return { ...stored, cached: true };
   const graph = await knn(plain, n, dim, want, options);
-  db.prepare(
-    `INSERT INTO knn_graphs (backbone_id, k, signature, image_ids, indices, similarities, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT(backbone_id) DO UPDATE SET k = excluded.k, signature = excluded.signature, image_ids = excluded.image_ids,
-       indices = excluded.indices, similarities = excluded.similarities, created_at = excluded.created_at`,
-  ).run(backboneId, graph.k, signature, int32ToBlob(Int32Array.from(imageIds)), int32ToBlob(graph.indices), float32ToBlob(graph.sims), Date.now());
+  saveKnnGraph(
+    db,
+    backboneId,
+    { k: graph.k, signature, imageIds: int32ToBlob(Int32Array.from(imageIds)), indices: int32ToBlob(graph.indices), similarities: float32ToBlob(graph.sims) },
+    Date.now(),
+  );
   return { ...graph, cached: false };
 }
 
 function readGraph(db: Db, backboneId: number, signature: string, k: number): KnnResult | null {
-  const row = db.prepare('SELECT k, signature, indices, similarities FROM knn_graphs WHERE backbone_id = ?').get(backboneId) as
-    | { k: number; signature: string; indices: Buffer; similarities: Buffer }
-    | undefined;
+  const row = getKnnGraph(db, backboneId);
   if (!row || row.signature !== signature || row.k < k) return null;
   const indices = blobToInt32(row.indices);
   const sims = blobToFloat32(row.similarities);

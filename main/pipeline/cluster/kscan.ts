@@ -5,10 +5,10 @@ import type { Project } from '../../project/project.ts';
 import { loadEmbeddingMatrix } from '../../db/embeddings-repo.ts';
 import { chooseEmbeddedBackbone } from './backbone-choice.ts';
 import { createDotKernel } from './dot-kernel.ts';
-import { ClusteringInputError } from './errors.ts';
+import { ClusteringInputError } from './clustering-errors.ts';
 import { kmeansAsync } from './kmeans.ts';
 import { adjustedRandIndex, contingencyTable } from './metrics.ts';
-import { createRng } from '../../base/random.ts';
+import { createRng, DEFAULT_SEED } from '../../base/random.ts';
 
 export interface KScanOptions {
   kMin: number;
@@ -61,7 +61,7 @@ export function parseKRange(text: string): { kMin: number; kMax: number } {
 export async function scanK(data: Float32Array, n: number, dim: number, options: KScanOptions): Promise<KScanResult> {
   const { kMin, kMax } = options;
   if (!Number.isInteger(kMin) || !Number.isInteger(kMax) || kMin < 2 || kMax < kMin) throw new ClusteringInputError(`invalid k range ${kMin}..${kMax}`);
-  const seed = options.seed ?? 0;
+  const seed = options.seed ?? DEFAULT_SEED;
   const restarts = options.restarts ?? 3;
   const rng = createRng(seed ^ 0x5ca9);
   const fitIdx = rng.permutation(n).subarray(0, Math.min(n, options.maxPoints ?? 5000));

@@ -7,8 +7,10 @@
 // most of its members had. A cluster whose match is weak stays unnamed, and is shown as new.
 import type { Db } from '../../db/connection.ts';
 import { maxWeightAssignment } from './hungarian.ts';
-import { getClusterNames, setClusterNames } from './mapping.ts';
+import { getClusterNames, setClusterNames } from './cluster-names.ts';
 import { getRun, setNamesFrom } from '../../db/runs-repo.ts';
+import { finalClassesOfRun, namedRunsBefore } from '../../db/labels-repo.ts';
+import { clustersOfRun } from '../../db/runs-repo.ts';
 
 /** A matched cluster keeps the name when at least this share of its members had that class. */
 export const MIN_MATCHED_SHARE = 0.4;
@@ -28,23 +30,15 @@ const MAX_EARLIER_RUNS = 20;
 
 /** Finished runs other than `runId` with at least one named cluster, newest first. */
 export function earlierNamedRuns(db: Db, runId: number): number[] {
-  return db
-    .prepare(
-      `SELECT r.id FROM runs r WHERE r.id <> ? AND r.state = 'done'
-         AND EXISTS (SELECT 1 FROM cluster_names n WHERE n.run_id = r.id AND n.class_name IS NOT NULL)
-       ORDER BY r.id DESC LIMIT ?`,
-    )
-    .pluck()
-    .all(runId, MAX_EARLIER_RUNS) as number[];
+  return namedRunsBefore(db, runId, MAX_EARLIER_RUNS);
 }
 
 /** Each image's latest class among the earlier runs (newest first); the newest run that gave any. */
 function latestClasses(db: Db, earlier: readonly number[]): { classOf: Map<number, string>; from: number | null } {
   const classOf = new Map<number, string>();
   let from: number | null = null;
-  const stmt = db.prepare('SELECT image_id, final_label FROM run_labels WHERE run_id = ? AND final_label IS NOT NULL').raw();
   for (const run of earlier) {
-    for (const [imageId, label] of stmt.all(run) as Array<[number, string]>) {
+    for (const [imageId, label] of finalClassesOfRun(db, run)) {
       if (classOf.has(imageId)) continue;
       classOf.set(imageId, label);
       from ??= run;
@@ -64,7 +58,7 @@ export function carryOverClusterNames(db: Db, runId: number): CarryOverResult {
 
   const sizes = new Array<number>(run.k).fill(0);
   const counts = new Map<string, number>();
-  for (const [imageId, cluster] of db.prepare('SELECT image_id, cluster FROM assignments WHERE run_id = ?').raw().all(runId) as Array<[number, number]>) {
+  for (const [imageId, cluster] of clustersOfRun(db, runId)) {
     sizes[cluster]++;
     const cls = classOf.get(imageId);
     if (cls !== undefined) counts.set(`${cluster}\u0000${cls}`, (counts.get(`${cluster}\u0000${cls}`) ?? 0) + 1);

@@ -157,15 +157,12 @@ export function selectReliable(
   if (options.balance === 'downsample') {
     const nonEmpty = chosen.filter((p) => p.length > 0);
     downsampledTo = nonEmpty.length ? Math.min(...nonEmpty.map((p) => p.length)) : 0;
-    const rand = createRng(options.seed).next;
+    const rng = createRng(options.seed);
     for (let c = 0; c < k; c++) {
-      if (chosen[c].length <= downsampledTo) continue;
-      const copy = [...chosen[c]];
-      for (let i = copy.length - 1; i > 0; i--) {
-        const j = Math.floor(rand() * (i + 1));
-        [copy[i], copy[j]] = [copy[j], copy[i]];
-      }
-      chosen[c] = copy.slice(0, downsampledTo).sort((a, b) => a - b);
+      const members = chosen[c];
+      if (members.length <= downsampledTo) continue;
+      const order = rng.permutation(members.length);
+      chosen[c] = Array.from(order.subarray(0, downsampledTo), (j) => members[j]).sort((a, b) => a - b);
     }
   }
   const reliable = new Uint8Array(n);

@@ -3,12 +3,14 @@ import type { Project } from '../../project/project.ts';
 import type { Db } from '../../db/connection.ts';
 import { DEFAULT_SEED } from '../../base/random.ts';
 import { loadEmbeddingMatrix } from '../../db/embeddings-repo.ts';
+import { getRunModelRow, saveRunModelRow } from '../../db/run-models-repo.ts';
 import { chooseEmbeddedBackbone } from './backbone-choice.ts';
-import { ClusteringInputError } from './errors.ts';
+import { ClusteringInputError } from './clustering-errors.ts';
 import { createDotKernel } from './dot-kernel.ts';
 import { kmeansAsync, rowSquaredNorms } from './kmeans.ts';
 import { carryOverClusterNames, describeCarryOver } from './name-carryover.ts';
-import { createRun, finishRun, markStaleRuns, saveAssignments, type Assignment } from '../../db/runs-repo.ts';
+import { createRun, finishRun, markStaleRuns, saveAssignments } from '../../db/runs-repo.ts';
+import { assignmentRows } from './assignment-rows.ts';
 import { recordStoppedRun } from './stopped-run.ts';
 
 export interface KmeansRunOptions {
@@ -65,15 +67,7 @@ export async function runKmeans(project: Project, options: KmeansRunOptions): Pr
         t = performance.now();
         ctx.stage('save', matrix.imageIds.length, 'images');
         const scores = scoreAssignments(matrix.data, matrix.imageIds.length, matrix.dim, result.centroids, options.k, result.labels);
-        const rows: Assignment[] = matrix.imageIds.map((imageId, i) => ({
-          imageId,
-          cluster: result.labels[i],
-          confidence: scores.confidence[i],
-          doubt: scores.doubt[i],
-          reliable: false,
-          probs: scores.probs.subarray(i * options.k, (i + 1) * options.k),
-        }));
-        saveAssignments(project.db, runId, rows);
+        saveAssignments(project.db, runId, assignmentRows(matrix.imageIds, options.k, { labels: result.labels, ...scores, reliable: null }));
         saveCentroids(project.db, runId, result.centroids, options.k, matrix.dim, scores.temperature);
         ctx.progress(matrix.imageIds.length);
         timings.save = (performance.now() - t) / 1000;
@@ -161,12 +155,11 @@ export function scoreAssignments(data: Float32Array, n: number, dim: number, cen
 
 /** The centroids, so new images can be assigned later (`classify`): kind 'kmeans-centroids', data k x dim float32. */
 function saveCentroids(db: Db, runId: number, centroids: Float32Array, k: number, dim: number, temperature: number): void {
-  db.prepare('INSERT OR REPLACE INTO run_models (run_id, kind, spec, data) VALUES (?, ?, ?, ?)').run(
-    runId,
-    'kmeans-centroids',
-    JSON.stringify({ k, dim, temperature, scores: 'softmax(-squared distance / temperature)' }),
-    Buffer.from(centroids.buffer, centroids.byteOffset, centroids.byteLength),
-  );
+  saveRunModelRow(db, runId, {
+    kind: 'kmeans-centroids',
+    spec: JSON.stringify({ k, dim, temperature, scores: 'softmax(-squared distance / temperature)' }),
+    data: Buffer.from(centroids.buffer, centroids.byteOffset, centroids.byteLength),
+  });
 }
 
 /**
@@ -174,7 +167,7 @@ function saveCentroids(db: Db, runId: number, centroids: Float32Array, k: number
  * with the run's own softmax temperature; for `classify`.
  */
 export function predictKmeans(db: Db, runId: number, data: Float32Array, n: number, dim: number): { probs: Float32Array; labels: Int32Array; confidence: Float32Array; doubt: Float32Array } {
-  const row = db.prepare('SELECT kind, spec, data FROM run_models WHERE run_id = ?').get(runId) as { kind: string; spec: string; data: Buffer } | undefined;
+  const row = getRunModelRow(db, runId);
   if (!row || row.kind !== 'kmeans-centroids') throw new Error(`run ${runId} has no k-means centroids`);
   const spec = JSON.parse(row.spec) as { k: number; dim: number; temperature: number };
   if (spec.dim !== dim) throw new Error(`run ${runId} was clustered on ${spec.dim}-d embeddings, got ${dim}-d vectors`);

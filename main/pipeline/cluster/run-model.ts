@@ -3,7 +3,10 @@
 // embeddings and one MLP (dim-hidden-k). k-means runs store their centroids (run-kmeans.ts);
 // predictWithRunModel answers for both.
 import type { Db } from '../../db/connection.ts';
-import { predictWithWeights, projectPcaJs, sliceHead, type MlpHeadsWeights, type PcaBasis } from '../../ml/mlp-infer.ts';
+import { getRunModelRow, runModelKind, saveRunModelRow } from '../../db/run-models-repo.ts';
+import { predictWithWeights, sliceHead, type MlpHeadsWeights } from '../../ml/mlp-infer.ts';
+import { projectPca, type PcaBasis } from '../../ml/spice-linalg.ts';
+import { initTfBackend } from '../../ml/tf-backend.ts';
 import { predictKmeans } from './run-kmeans.ts';
 
 export const SPICE_MODEL_KIND = 'spice-mlp';
@@ -53,21 +56,20 @@ export function saveRunModel(db: Db, runId: number, model: SpiceRunModel): void 
     data.set(a, at);
     at += a.length;
   }
-  db.prepare('INSERT OR REPLACE INTO run_models (run_id, kind, spec, data) VALUES (?, ?, ?, ?)').run(
-    runId,
-    SPICE_MODEL_KIND,
-    JSON.stringify({ ...spec, activation: 'relu', output: 'softmax' }),
-    Buffer.from(data.buffer, data.byteOffset, data.byteLength),
-  );
+  saveRunModelRow(db, runId, {
+    kind: SPICE_MODEL_KIND,
+    spec: JSON.stringify({ ...spec, activation: 'relu', output: 'softmax' }),
+    data: Buffer.from(data.buffer, data.byteOffset, data.byteLength),
+  });
 }
 
 /** Whether a run stored a classifier (SPICE-Self runs hand theirs to their SPICE run and store none). */
 export function hasRunModel(db: Db, runId: number): boolean {
-  return db.prepare('SELECT 1 FROM run_models WHERE run_id = ?').get(runId) !== undefined;
+  return runModelKind(db, runId) !== undefined;
 }
 
 export function loadRunModel(db: Db, runId: number): SpiceRunModel {
-  const row = db.prepare('SELECT kind, spec, data FROM run_models WHERE run_id = ?').get(runId) as { kind: string; spec: string; data: Buffer } | undefined;
+  const row = getRunModelRow(db, runId);
   if (!row) throw new Error(`run ${runId} has no stored classifier`);
   if (row.kind !== SPICE_MODEL_KIND) throw new Error(`run ${runId} stores a '${row.kind}' model, not a SPICE classifier`);
   const spec = JSON.parse(row.spec) as StoredSpec;
@@ -105,16 +107,17 @@ export function loadRunModel(db: Db, runId: number): SpiceRunModel {
 
 /**
  * Cluster probabilities (n x k) of new L2-normalised embeddings under a run's stored model: the
- * SPICE classifier, or a k-means run's centroids.
+ * SPICE classifier (its PCA projects as the run's did, on TensorFlow.js), or a k-means run's centroids.
  */
-export function predictWithRunModel(db: Db, runId: number, data: Float32Array, n: number, dim: number): { probs: Float32Array } {
-  const kind = (db.prepare('SELECT kind FROM run_models WHERE run_id = ?').get(runId) as { kind: string } | undefined)?.kind;
+export async function predictWithRunModel(db: Db, runId: number, data: Float32Array, n: number, dim: number): Promise<{ probs: Float32Array }> {
+  const kind = runModelKind(db, runId);
   if (kind === undefined) throw new Error(`run ${runId} has no stored classifier`);
   if (kind !== SPICE_MODEL_KIND) return { probs: predictKmeans(db, runId, data, n, dim).probs };
   const model = loadRunModel(db, runId);
   if (dim !== model.embeddingDim) throw new Error(`run ${runId} was trained on ${model.embeddingDim}-d embeddings, got ${dim}-d vectors`);
   if (data.length !== n * dim) throw new Error(`data has ${data.length} values, expected ${n} x ${dim}`);
-  const input = model.pca ? projectPcaJs(model.pca, data, n) : data;
+  if (model.pca) await initTfBackend();
+  const input = model.pca ? projectPca(model.pca, data, n) : data;
   const heads = model.mlp.spec.heads;
   if (heads === 1) return { probs: predictWithWeights(model.mlp, input, n) };
   // Several heads (a consensus run): their outputs are numbered alike when stored; average them.

@@ -4,7 +4,7 @@
 import type { Db } from '../../db/connection.ts';
 import type { JobContext } from '../../jobs/runner.ts';
 import type { PcaBasis } from '../../ml/spice-linalg.ts';
-import { ClusteringInputError } from './errors.ts';
+import { ClusteringInputError } from './clustering-errors.ts';
 import { knn, type KnnResult } from './knn.ts';
 import { plainKnnGraph } from './knn-cache.ts';
 import type { SpiceBank } from './spice-bank.ts';

@@ -13,12 +13,13 @@ import type { MlpHeadsWeights } from '../../ml/mlp-infer.ts';
 import { initTfBackend } from '../../ml/tf-backend.ts';
 import { chooseEmbeddedBackbone } from './backbone-choice.ts';
 import { argmaxLabels, doubtScores } from './doubt.ts';
-import { ClusteringInputError } from './errors.ts';
+import { ClusteringInputError } from './clustering-errors.ts';
 import { createRng, DEFAULT_SEED } from '../../base/random.ts';
 import { selectReliable, type ReliableResult } from './reliable.ts';
 import { carryOverClusterNames, describeCarryOver } from './name-carryover.ts';
 import { saveRunModel } from './run-model.ts';
-import { createRun, finishRun, markStaleRuns, saveAssignments, type Assignment } from '../../db/runs-repo.ts';
+import { createRun, finishRun, markStaleRuns, saveAssignments } from '../../db/runs-repo.ts';
+import { assignmentRows } from './assignment-rows.ts';
 import { recordStoppedRun } from './stopped-run.ts';
 import { alignHeadOutputs, headConsensus, trainSpiceSelf, type SpiceSelfOptions, type SpiceSelfResult } from './spice-self.ts';
 import { reliableGroup, trainSpiceSemi, type SpiceSemiOptions, type SpiceSemiResult } from './spice-semi.ts';
@@ -148,15 +149,7 @@ async function spiceJob(project: Project, ctx: JobContext, { backbone, k, seed, 
     const probs = semi ? semi.probs : self.probs;
     const labels = semi ? argmaxLabels(probs, n, k) : selfLabels;
     const doubt = doubtScores(labels, probs, k, graph, { neighbours: settings.doubtNeighbours });
-    const rows: Assignment[] = imageIds.map((imageId, i) => ({
-      imageId,
-      cluster: labels[i],
-      confidence: doubt.confidence[i],
-      doubt: doubt.doubt[i],
-      reliable: reliable.reliable[i] === 1,
-      probs: probs.subarray(i * k, (i + 1) * k),
-    }));
-    saveAssignments(db, runId, rows);
+    saveAssignments(db, runId, assignmentRows(imageIds, k, { labels, probs, ...doubt, reliable: reliable.reliable }));
     const model: MlpHeadsWeights = semi ? semi.weights : selfModel;
     saveRunModel(db, runId, { embeddingDim: embDim, pca: projection, mlp: model });
     ctx.progress(n);
@@ -226,18 +219,7 @@ function saveSelfRun(run: SelfRunToSave): number {
     jobId: run.jobId,
   });
   const doubt = doubtScores(labels, self.probs, k, run.graph, { neighbours: settings.doubtNeighbours });
-  saveAssignments(
-    db,
-    id,
-    imageIds.map((imageId, i) => ({
-      imageId,
-      cluster: labels[i],
-      confidence: doubt.confidence[i],
-      doubt: doubt.doubt[i],
-      reliable: reliable.reliable[i] === 1,
-      probs: self.probs.subarray(i * k, (i + 1) * k),
-    })),
-  );
+  saveAssignments(db, id, assignmentRows(imageIds, k, { labels, probs: self.probs, ...doubt, reliable: reliable.reliable }));
   finishRun(db, id, {
     state: 'done',
     report: selfRunReport({ k, self, selfOutput: settings.selfOutput, reliable, labels, spiceRunId: run.spiceRunId }),

@@ -1,9 +1,9 @@
 // Decode workers prepare the next batches while the backbone runs the current one.
 import { availableParallelism } from 'node:os';
 import { JobCancelledError } from '../../jobs/runner.ts';
-import type { AugmentConfig } from './augment.ts';
+import type { AugmentConfig } from './view-augment.ts';
 import { decodeBatch, type DecodeItem, type DecodeRequest, type DecodeResult, type DecodeWorkerInit } from './decode-worker.ts';
-import { l2NormaliseRows, type FeatureExtractor } from './extractor.ts';
+import { l2NormaliseRows, type FeatureExtractor } from './backbone-extractor.ts';
 import type { PreprocessSpec } from './preprocess.ts';
 import { WorkerPool } from './worker-pool.ts';
 

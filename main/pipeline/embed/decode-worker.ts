@@ -1,7 +1,7 @@
 // Worker thread: turns a batch of (file, view) items into one normalised input tensor, so decoding,
 // augmentation and normalisation run beside inference instead of before it.
 import { parentPort, workerData } from 'node:worker_threads';
-import { augmentImage, viewRng, type AugmentConfig } from './augment.ts';
+import { augmentImage, viewRng, type AugmentConfig } from './view-augment.ts';
 import { fixedViewImage, fixedViewName } from './fixed-views.ts';
 import { decodeSmallImages, type SmallImageFile } from './decode-small.ts';
 import { WORKER_READY } from './worker-pool.ts';

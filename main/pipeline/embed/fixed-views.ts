@@ -1,7 +1,7 @@
 // Deterministic views for the view bank ('fixed/gray', 'fixed/flip', 'fixed/zoom', 'fixed/gray-zoom'):
 // the same for every run and seed, computed on the working image the augmented views use, then resized to
 // the input size like them. Plain JavaScript on 8-bit RGB pixels, run inside the decode workers.
-import { flipHorizontal } from './augment.ts';
+import { flipHorizontal, greyscale } from './view-augment.ts';
 import type { RgbImage } from './preprocess.ts';
 
 /** The fixed views, in the order a plan adds them (`fixed: N` takes the first N). */
@@ -41,19 +41,6 @@ export function fixedViewImage(img: RgbImage, name: FixedViewName): RgbImage {
     default:
       throw new Error(`unknown fixed view '${String(name)}'`);
   }
-}
-
-/** Luma 0.299 R + 0.587 G + 0.114 B, rounded, written to all three channels. */
-export function greyscale(img: RgbImage): RgbImage {
-  const { data } = img;
-  const out = new Uint8Array(data.length);
-  for (let o = 0; o < data.length; o += 3) {
-    const y = Math.round(0.299 * data[o] + 0.587 * data[o + 1] + 0.114 * data[o + 2]);
-    out[o] = y;
-    out[o + 1] = y;
-    out[o + 2] = y;
-  }
-  return { width: img.width, height: img.height, data: out };
 }
 
 /** The box a centre crop keeping `fraction` of each side takes: size round(fraction * side), centred (floor). */

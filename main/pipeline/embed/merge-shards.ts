@@ -7,7 +7,8 @@ import type { Project } from '../../project/project.ts';
 import { getViewSpecs, saveEmbeddingBatch, saveViewSpec, type EmbeddingRow } from '../../db/embeddings-repo.ts';
 import type { JobContext } from '../../jobs/runner.ts';
 import { resolveBackbone } from '../../models/resolve-backbone.ts';
-import type { BackboneRecord } from '../../models/backbones-repo.ts';
+import type { BackboneRecord } from '../../db/backbones-repo.ts';
+import { imageHashes } from '../../db/images-repo.ts';
 import { sameViewSpec } from './views.ts';
 import { readShardHeader, readShardRows, ShardFileError, type ShardHeader } from './shard-file.ts';
 
@@ -56,7 +57,7 @@ async function mergeInJob(project: Project, paths: readonly string[], ctx: JobCo
   registerViews(project, backbone, headers);
 
   const imageOf = new Map<string, number>();
-  for (const [id, sha256] of project.db.prepare('SELECT id, sha256 FROM images').raw().iterate() as Iterable<[number, string]>) imageOf.set(sha256, id);
+  for (const [id, sha256] of imageHashes(project.db)) imageOf.set(sha256, id);
 
   const total = headers.reduce((n, h) => n + h.header.rows, 0);
   ctx.stage(`merge ${paths.length} shard files`, total, 'vectors');

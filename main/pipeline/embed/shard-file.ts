@@ -7,7 +7,7 @@
 // A file is written under a temporary name and renamed when complete; the reader checks the size.
 import { closeSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import type { ViewSpec } from '../../db/embeddings-repo.ts';
-import type { BackboneRecord } from '../../models/backbones-repo.ts';
+import type { BackboneRecord } from '../../db/backbones-repo.ts';
 import type { Shard } from './shard.ts';
 
 const MAGIC = Buffer.from('SWSHARD1', 'latin1');

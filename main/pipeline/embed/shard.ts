@@ -2,6 +2,7 @@
 // An image's share follows from its content hash, so every copy of the project (and a later import of
 // the same files) splits the images the same way, whatever their ids.
 import type { Db } from '../../db/connection.ts';
+import { imageHashes } from '../../db/images-repo.ts';
 
 export interface Shard {
   /** 0-based, as Kubernetes' JOB_COMPLETION_INDEX. */
@@ -32,7 +33,7 @@ export function inShard(sha256: string, shard: Shard): boolean {
 /** Ids of the project's images in the share. */
 export function shardImageIds(db: Db, shard: Shard): Set<number> {
   const ids = new Set<number>();
-  for (const [id, sha256] of db.prepare('SELECT id, sha256 FROM images').raw().iterate() as Iterable<[number, string]>) {
+  for (const [id, sha256] of imageHashes(db)) {
     if (inShard(sha256, shard)) ids.add(id);
   }
   return ids;

@@ -1,7 +1,7 @@
 // The views one embed run computes: 'plain', the augmented bank 'weak/0..' and 'strong/0..', and the
 // deterministic views 'fixed/gray', 'fixed/flip', 'fixed/zoom', 'fixed/gray-zoom' (fixed-views.ts).
 import type { ViewSpec } from '../../db/embeddings-repo.ts';
-import { defaultAugmentParams, type StrongParams, type WeakParams } from './augment.ts';
+import { defaultAugmentParams, type StrongParams, type WeakParams } from './view-augment.ts';
 import { FIXED_VIEWS, isZoomView, ZOOM_FRACTION } from './fixed-views.ts';
 import { RESIZE } from './preprocess.ts';
 

@@ -1,8 +1,9 @@
 // After `embed --shard i/N`: the share's vectors (every view the embed planned) into a shard file.
 import type { Project } from '../../project/project.ts';
-import { getViewSpecs } from '../../db/embeddings-repo.ts';
+import { embeddingBlob, getViewSpecs, hasEmbedding } from '../../db/embeddings-repo.ts';
+import { imageSha256 } from '../../db/images-repo.ts';
 import { blobToFloat32 } from '../../db/runs-repo.ts';
-import { getBackboneById } from '../../models/backbones-repo.ts';
+import { getBackboneById } from '../../db/backbones-repo.ts';
 import { shardImageIds, type Shard } from './shard.ts';
 import { writeShardFile, type ShardRow } from './shard-file.ts';
 
@@ -20,17 +21,14 @@ export function writeProjectShard(project: Project, options: { backboneId: numbe
   const wanted = new Set(options.views);
   const specs = getViewSpecs(db, backbone.id).filter((s) => wanted.has(s.view));
   const share = [...shardImageIds(db, options.shard)].sort((x, y) => x - y);
-  const sha256Of = db.prepare('SELECT sha256 FROM images WHERE id = ?').pluck();
-  const has = db.prepare('SELECT 1 FROM embeddings WHERE backbone_id = ? AND view = ? AND image_id = ?').pluck();
-  const vectorOf = db.prepare('SELECT vector FROM embeddings WHERE backbone_id = ? AND view = ? AND image_id = ?').pluck();
   // Point lookups on the primary key (backbone, view, image): only the share's vectors are read.
   let rows = 0;
-  for (const spec of specs) for (const id of share) if (has.get(backbone.id, spec.view, id) !== undefined) rows++;
+  for (const spec of specs) for (const id of share) if (hasEmbedding(db, backbone.id, spec.view, id)) rows++;
   function* shardRows(): Generator<ShardRow> {
     for (const spec of specs) {
       for (const id of share) {
-        const vector = vectorOf.get(backbone!.id, spec.view, id) as Buffer | undefined;
-        if (vector) yield { sha256: sha256Of.get(id) as string, view: spec.view, vector: blobToFloat32(vector) };
+        const vector = embeddingBlob(db, backbone!.id, spec.view, id);
+        if (vector) yield { sha256: imageSha256(db, id)!, view: spec.view, vector: blobToFloat32(vector) };
       }
     }
   }

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import type { Metadata } from 'sharp';
-import { classifyDecodeFailure, isUninformative, type FileProbe } from './classify.ts';
+import { classifyDecodeFailure, isUninformative, type FileProbe } from './decode-failure.ts';
 import type { ImageFormat } from './magic.ts';
 import { ImportFailure } from './reasons.ts';
 import { renderThumbnail, type Thumbnail } from './thumbnail.ts';

@@ -1,5 +1,5 @@
 import { open, readFile, stat } from 'node:fs/promises';
-import { sha256OfBytes, sha256OfFile } from './hash.ts';
+import { sha256OfBytes, sha256OfFile } from './content-hash.ts';
 import type { InspectInput } from './inspect.ts';
 import { PROBE_BYTES } from './magic.ts';
 import { failureFromFsError, ImportFailure } from './reasons.ts';

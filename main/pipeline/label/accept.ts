@@ -3,25 +3,25 @@
 import type { Db } from '../../db/connection.ts';
 import { setPersonLabels, type PersonLabelChange } from './person-labels.ts';
 import { InputError } from '../../base/errors.ts';
+import { getClusterName, shownLabel, unreviewedImagesOfCluster } from '../../db/labels-repo.ts';
 
 /**
  * Accepts the shown label of these images in the run. Images that already have a person label keep it
  * unchanged, and images without a label to accept (unnamed cluster, not in the run) are skipped.
  */
 export function acceptImages(db: Db, runId: number, imageIds: readonly number[]): PersonLabelChange[] {
-  const shown = db.prepare('SELECT final_label, person FROM run_labels WHERE run_id = ? AND image_id = ?');
   const todo = [...new Set(imageIds)].flatMap((imageId) => {
-    const row = shown.get(runId, imageId) as { final_label: string | null; person: number } | undefined;
-    return row && row.person === 0 && row.final_label !== null ? [{ imageId, className: row.final_label }] : [];
+    const row = shownLabel(db, runId, imageId);
+    return row && row.person === 0 && row.finalLabel !== null ? [{ imageId, className: row.finalLabel }] : [];
   });
   return setPersonLabels(db, todo.map(({ imageId, className }) => ({ imageId, label: { kind: 'class', className, origin: 'accepted' } })));
 }
 
 /** Accepts every image of a named cluster that has no person label yet. */
 export function acceptRestOfCluster(db: Db, runId: number, cluster: number): PersonLabelChange[] {
-  const name = db.prepare('SELECT class_name FROM cluster_names WHERE run_id = ? AND cluster = ?').pluck().get(runId, cluster) as string | null | undefined;
+  const name = getClusterName(db, runId, cluster);
   if (!name) throw new UnnamedClusterError(cluster);
-  const ids = db.prepare('SELECT image_id FROM run_labels WHERE run_id = ? AND cluster = ? AND person = 0').pluck().all(runId, cluster) as number[];
+  const ids = unreviewedImagesOfCluster(db, runId, cluster);
   return setPersonLabels(db, ids.map((imageId) => ({ imageId, label: { kind: 'class', className: name, origin: 'accepted' } })));
 }
 

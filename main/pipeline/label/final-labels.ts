@@ -1,9 +1,11 @@
 // The label each image ends up with in a run, read from the run_labels view (migration 007), the one
 // definition of the rule: the person's label if there is one, else the model's (its cluster's name; no
-// class where the cluster is unnamed). An image the run did not see keeps only its person label.
+// class where the cluster is unnamed). An image the run did not see keeps only its person label. The
+// query is db/labels-repo.ts's; the export and the image view both read it.
 import type { Db } from '../../db/connection.ts';
 import type { LabelOrigin } from './person-labels.ts';
 import { getRun } from '../../db/runs-repo.ts';
+import { finalLabelRow, finalLabelRows, type FinalLabelRow } from '../../db/labels-repo.ts';
 
 export interface FinalLabel {
   imageId: number;
@@ -26,29 +28,18 @@ export interface FinalLabel {
 /** Final labels of every image of the project, in image-id order. */
 export function finalLabels(db: Db, runId: number): FinalLabel[] {
   if (!getRun(db, runId)) throw new Error(`run ${runId} does not exist`);
-  const rows = db
-    .prepare(
-      `SELECT i.id AS imageId, i.rel_path AS relPath, r.cluster AS cluster, r.confidence AS confidence,
-              CASE WHEN r.image_id IS NOT NULL THEN r.final_label ELSE p.class_name END AS className,
-              p.image_id IS NOT NULL AS person, p.origin AS origin, COALESCE(p.outlier, 0) AS outlier,
-              CASE WHEN r.image_id IS NOT NULL THEN r.corrected ELSE p.image_id IS NOT NULL END AS corrected
-       FROM images i
-       LEFT JOIN run_labels r ON r.run_id = ? AND r.image_id = i.id
-       LEFT JOIN person_labels p ON p.image_id = i.id
-       ORDER BY i.id`,
-    )
-    .all(runId) as Array<{
-    imageId: number;
-    relPath: string;
-    cluster: number | null;
-    confidence: number | null;
-    className: string | null;
-    person: number;
-    origin: LabelOrigin | null;
-    outlier: number;
-    corrected: number;
-  }>;
-  return rows.map((r) => ({
+  const rows = finalLabelRows(db, runId);
+  return rows.map(toFinalLabel);
+}
+
+/** The final label of one image in a run (the same rule as finalLabels); undefined: no such image. */
+export function finalLabelOf(db: Db, runId: number, imageId: number): FinalLabel | undefined {
+  const row = finalLabelRow(db, runId, imageId);
+  return row ? toFinalLabel(row) : undefined;
+}
+
+function toFinalLabel(r: FinalLabelRow): FinalLabel {
+  return {
     imageId: r.imageId,
     relPath: r.relPath,
     cluster: r.cluster,
@@ -58,7 +49,7 @@ export function finalLabels(db: Db, runId: number): FinalLabel[] {
     origin: r.origin,
     corrected: r.corrected === 1,
     outlier: r.outlier === 1,
-  }));
+  };
 }
 
 /** Images per final class ('' for no class), outliers counted apart. */

@@ -12,13 +12,15 @@ import { readFile, readdir } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { Project } from '../../project/project.ts';
 import { CsvSyntaxError, parseCsv } from '../../base/csv.ts';
-import { sha256OfFile } from '../import/hash.ts';
-import { importFolder } from '../import/index.ts';
+import { sha256OfFile } from '../import/content-hash.ts';
+import { importFolder } from '../import/import-job.ts';
 import { isInside, toRelPath } from '../import/paths.ts';
 import { walkImageFolder } from '../import/walk.ts';
 import { ClassNameError, OUTLIER_CLASS_NAME, listClasses, normalizeClassName } from '../../project/classes.ts';
 import { setPersonLabels, type PersonLabel, type PersonLabelChange } from './person-labels.ts';
 import { InputError } from '../../base/errors.ts';
+import { imageIdByHash, imageIdByPath } from '../../db/images-repo.ts';
+import { getPersonLabelRow } from '../../db/labels-repo.ts';
 
 export interface RejectedLabel {
   /** 1-based CSV line; 0 for a file of a labelled folder. */
@@ -73,7 +75,6 @@ export async function importLabelsFromCsv(project: Project, csvFile: string): Pr
   }
   const root = project.imageRoot();
   if (root === null) throw new LabelImportError('this project has no images yet: import the images before their labels');
-  const byPath = project.db.prepare('SELECT id FROM images WHERE rel_path = ?').pluck();
   const found: FoundLabel[] = [];
   const rejected: RejectedLabel[] = [];
   for (const { line, fields } of records.slice(1)) {
@@ -93,7 +94,7 @@ export async function importLabelsFromCsv(project: Project, csvFile: string): Pr
       reject(`outside the project's image folder ${root}`);
       continue;
     }
-    const imageId = byPath.get(relPath) as number | undefined;
+    const imageId = imageIdByPath(project.db, relPath);
     if (imageId === undefined) {
       reject('no imported image at this path');
       continue;
@@ -119,7 +120,6 @@ export async function importLabelsFromFolder(project: Project, folder: string, o
   if (classDirs.length === 0) throw new LabelImportError(`${abs} holds no sub-folders: a labelled folder has one sub-folder of images per class`);
   const root = project.imageRoot();
   if (root !== null && isInside(root, abs)) await importFolder(project, abs, { signal: options.signal });
-  const byHash = project.db.prepare('SELECT id FROM images WHERE sha256 = ?').pluck();
   const found: FoundLabel[] = [];
   const rejected: RejectedLabel[] = [];
   for (const dir of classDirs) {
@@ -134,7 +134,7 @@ export async function importLabelsFromFolder(project: Project, folder: string, o
       }
       let imageId: number | undefined;
       try {
-        imageId = byHash.get(await sha256OfFile(f.path)) as number | undefined;
+        imageId = imageIdByHash(project.db, await sha256OfFile(f.path));
       } catch (err) {
         rejected.push({ line: 0, path, reason: `unreadable: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
         continue;
@@ -191,14 +191,13 @@ function applyFound(project: Project, found: readonly FoundLabel[], rejected: Re
     }
   }
   const classesBefore = new Set(listClasses(db));
-  const current = db.prepare('SELECT class_name, outlier FROM person_labels WHERE image_id = ?');
   const toWrite: Array<{ imageId: number; label: PersonLabel }> = [];
   let unchanged = 0;
   let replaced = 0;
   for (const f of first.values()) {
-    const row = current.get(f.imageId) as { class_name: string | null; outlier: number } | undefined;
+    const row = getPersonLabelRow(db, f.imageId);
     if (row) {
-      const existing: PersonLabel = row.outlier === 1 ? { kind: 'outlier', origin: 'set' } : { kind: 'class', className: row.class_name!, origin: 'set' };
+      const existing: PersonLabel = row.outlier === 1 ? { kind: 'outlier', origin: 'set' } : { kind: 'class', className: row.className!, origin: 'set' };
       if (sameLabel(existing, f.label)) {
         unchanged++;
         continue;

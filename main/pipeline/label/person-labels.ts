@@ -5,9 +5,11 @@
 import type { Db } from '../../db/connection.ts';
 import { ensureClass } from '../../project/classes.ts';
 import { NotFoundError } from '../../base/errors.ts';
+import { countPersonLabels as countRows, deletePersonLabel, getPersonLabelRow, listPersonLabelRows, upsertPersonLabel, type LabelOrigin, type PersonLabelRow } from '../../db/labels-repo.ts';
+import { imageExists } from '../../db/images-repo.ts';
 
 /** 'set': moved or marked in the app; 'accepted': confirmed as the model showed it; 'imported': CSV or labelled folder. */
-export type LabelOrigin = 'set' | 'accepted' | 'imported';
+export type { LabelOrigin };
 export const LABEL_ORIGINS: readonly LabelOrigin[] = ['set', 'accepted', 'imported'];
 
 export type PersonLabel = { kind: 'class'; className: string; origin: LabelOrigin } | { kind: 'outlier'; origin: LabelOrigin };
@@ -18,28 +20,21 @@ export interface PersonLabelChange {
   previous: PersonLabel | null;
 }
 
-interface PersonLabelRow {
-  class_name: string | null;
-  outlier: number;
-  origin: LabelOrigin;
-}
-
 function toLabel(r: PersonLabelRow): PersonLabel {
-  return r.outlier === 1 || r.class_name === null ? { kind: 'outlier', origin: r.origin } : { kind: 'class', className: r.class_name, origin: r.origin };
+  return r.outlier === 1 || r.className === null ? { kind: 'outlier', origin: r.origin } : { kind: 'class', className: r.className, origin: r.origin };
 }
 
 export function getPersonLabel(db: Db, imageId: number): PersonLabel | null {
-  const row = db.prepare('SELECT class_name, outlier, origin FROM person_labels WHERE image_id = ?').get(imageId) as PersonLabelRow | undefined;
+  const row = getPersonLabelRow(db, imageId);
   return row ? toLabel(row) : null;
 }
 
 export function listPersonLabels(db: Db): Map<number, PersonLabel> {
-  const rows = db.prepare('SELECT image_id, class_name, outlier, origin FROM person_labels').all() as Array<PersonLabelRow & { image_id: number }>;
-  return new Map(rows.map((r) => [r.image_id, toLabel(r)]));
+  return new Map(listPersonLabelRows(db).map((r) => [r.imageId, toLabel(r)]));
 }
 
 export function countPersonLabels(db: Db): number {
-  return db.prepare('SELECT COUNT(*) FROM person_labels').pluck().get() as number;
+  return countRows(db);
 }
 
 /** Gives images a class (created if new), as set by the person in the app unless `origin` says otherwise. */
@@ -61,21 +56,15 @@ export function clearPersonLabels(db: Db, imageIds: readonly number[]): PersonLa
  * order. An unknown image fails the whole batch.
  */
 export function setPersonLabels(db: Db, changes: ReadonlyArray<{ imageId: number; label: PersonLabel | null }>): PersonLabelChange[] {
-  const imageExists = db.prepare('SELECT 1 FROM images WHERE id = ?').pluck();
-  const upsert = db.prepare(
-    `INSERT INTO person_labels (image_id, class_name, outlier, origin, updated_at) VALUES (?, ?, ?, ?, ?)
-     ON CONFLICT(image_id) DO UPDATE SET class_name = excluded.class_name, outlier = excluded.outlier, origin = excluded.origin, updated_at = excluded.updated_at`,
-  );
-  const remove = db.prepare('DELETE FROM person_labels WHERE image_id = ?');
   return db
     .transaction(() =>
       changes.map(({ imageId, label }) => {
         const previous = getPersonLabel(db, imageId);
-        if (label === null) remove.run(imageId);
+        if (label === null) deletePersonLabel(db, imageId);
         else {
-          if (!imageExists.get(imageId)) throw new UnknownImageError(imageId);
-          if (label.kind === 'class') upsert.run(imageId, ensureClass(db, label.className), 0, label.origin, Date.now());
-          else upsert.run(imageId, null, 1, label.origin, Date.now());
+          if (!imageExists(db, imageId)) throw new UnknownImageError(imageId);
+          if (label.kind === 'class') upsertPersonLabel(db, imageId, { className: ensureClass(db, label.className), outlier: 0, origin: label.origin }, Date.now());
+          else upsertPersonLabel(db, imageId, { className: null, outlier: 1, origin: label.origin }, Date.now());
         }
         return { imageId, previous };
       }),

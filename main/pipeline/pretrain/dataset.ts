@@ -1,10 +1,11 @@
 // The project's images, decoded once at the training size and held in memory as 8-bit RGB, with the
 // per-channel mean and standard deviation used to normalise them.
 import type { Project } from '../../project/project.ts';
-import { imageAbsolutePath } from '../import/index.ts';
+import { imageAbsolutePath } from '../import/import-job.ts';
 import { forEachWithConcurrency } from '../import/pool.ts';
+import { countImages, imagePaths } from '../../db/images-repo.ts';
 import { decodeResized } from '../embed/preprocess.ts';
-import type { RgbView, Triple } from '../../ml/moco/augment.ts';
+import type { RgbView, Triple } from '../../ml/moco/train-augment.ts';
 
 export interface TrainingImages {
   /** Image ids in the order of `pixels`. */
@@ -23,12 +24,12 @@ export interface LoadOptions {
 }
 
 export function countProjectImages(project: Project): number {
-  return (project.db.prepare('SELECT COUNT(*) AS n FROM images').get() as { n: number }).n;
+  return countImages(project.db);
 }
 
 /** Decodes every image of the project, stretched to size x size (as the embedding stage does). */
 export async function loadTrainingImages(project: Project, size: number, options: LoadOptions = {}): Promise<TrainingImages> {
-  const rows = project.db.prepare('SELECT id, rel_path FROM images ORDER BY id').all() as Array<{ id: number; rel_path: string }>;
+  const rows = imagePaths(project.db);
   const per = size * size * 3;
   const pixels = new Uint8Array(rows.length * per);
   const ok = new Uint8Array(rows.length);
@@ -38,13 +39,13 @@ export async function loadTrainingImages(project: Project, size: number, options
     rows,
     options.concurrency ?? 4,
     async (row, i) => {
-      const path = imageAbsolutePath(project, row.rel_path);
+      const path = imageAbsolutePath(project, row.relPath);
       try {
         const img = await decodeResized(path, size);
         pixels.set(img.data, i * per);
         ok[i] = 1;
       } catch (err) {
-        skipped.push({ id: row.id, path: row.rel_path, reason: (err as Error).message.split('\n')[0] });
+        skipped.push({ id: row.id, path: row.relPath, reason: (err as Error).message.split('\n')[0] });
       }
       options.onProgress?.(++done, rows.length);
     },

@@ -6,7 +6,7 @@ import type { Db } from '../../db/connection.ts';
 import type { JobContext } from '../../jobs/runner.ts';
 import { medianImageSide } from '../../models/input-size.ts';
 import type { TfBackendName } from '../../ml/tf-backend.ts';
-import { Augmenter } from '../../ml/moco/augment.ts';
+import { Augmenter } from '../../ml/moco/train-augment.ts';
 import { initTrainingBackend } from '../../ml/moco/backend.ts';
 import { PretrainConfigError, resolvePretrainConfig, stepsPerEpoch, type PretrainConfig, type PretrainOptions } from '../../ml/moco/config.ts';
 import { channelStats, countProjectImages, imageView, loadTrainingImages, type TrainingImages } from './dataset.ts';
@@ -26,7 +26,7 @@ import {
   recordLoss,
   saveCheckpoint,
   type PretrainRunRecord,
-} from './store.ts';
+} from './pretrain-records.ts';
 
 export interface PretrainJobOptions extends PretrainOptions {
   /** Run and backbone name (the backbone is 'project:<name>'). Default from the architecture and width. */
@@ -150,7 +150,7 @@ async function train(ctx: JobContext, project: Project, run: PretrainRunRecord, 
   let step = 0;
   if (checkpoint) {
     rng = new Rng(checkpoint.rng);
-    trainer = MocoTrainer.restore(config, checkpoint.trainer);
+    trainer = await MocoTrainer.restore(config, checkpoint.trainer);
     epoch = checkpoint.epoch;
     step = checkpoint.step;
     ctx.log(`resuming '${run.name}' from its checkpoint after epoch ${epoch}/${config.epochs} (step ${step})`);

@@ -18,6 +18,7 @@ import type {
 } from '$contract/api.ts';
 import type { ConnectionState } from '../bridge/index.ts';
 import { WebSocketBridge } from '../bridge/index.ts';
+import { checkClassName } from '$contract/class-name.ts';
 import { errorMessage } from '../util/format.ts';
 import { classOptions, type ClassOption } from './class-options.ts';
 import { GridState } from './grid.svelte.ts';
@@ -252,9 +253,18 @@ export class AppState {
 
   // ------------------------------------------------------------ corrections and names
 
+  /** The trimmed class name, or null after saying why it is not one (the contract's rule). */
+  usableClassName(raw: string): string | null {
+    const checked = checkClassName(raw);
+    if (checked.ok) return checked.name;
+    this.toasts.error(`${checked.problem[0].toUpperCase()}${checked.problem.slice(1)}`);
+    return null;
+  }
+
   async moveImages(imageIds: number[], className: string): Promise<boolean> {
-    const name = className.trim();
-    if (imageIds.length === 0 || !name) return false;
+    if (imageIds.length === 0 || !className.trim()) return false;
+    const name = this.usableClassName(className);
+    if (name === null) return false;
     try {
       const res = await this.bridge.call('corrections.move', { imageIds, className: name });
       const label = `move ${imageIds.length} image${imageIds.length === 1 ? '' : 's'} to ${name}`;
@@ -305,7 +315,8 @@ export class AppState {
   async nameClusters(clusters: number[], className: string | null): Promise<boolean> {
     const runId = this.runId;
     if (runId === null || clusters.length === 0) return false;
-    const name = className?.trim() ? className.trim() : null;
+    const name = className?.trim() ? this.usableClassName(className) : null;
+    if (className?.trim() && name === null) return false;
     try {
       const res =
         clusters.length === 1

@@ -1,5 +1,8 @@
 // The pipeline screen: stage parameters (remembered per project), starting and cancelling jobs.
+import * as v from 'valibot';
 import type { AvailableBackbone, SpiceSettings, StartAllParams, ViewCounts } from '$contract/api.ts';
+import { int, type Range } from '$contract/checks.ts';
+import { KSchema, LIMITS, SeedSchema, SizeSchema } from '$contract/params.ts';
 import type { AppState } from './app.svelte.ts';
 import { errorMessage } from '../util/format.ts';
 
@@ -48,12 +51,20 @@ export function spiceSettings(p: PipelineParams): SpiceSettings | undefined {
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
-function optionalInt(v: number | null | undefined, min: number, max: number): boolean {
-  return v == null || (Number.isInteger(v) && v >= min && v <= max);
+/** '2 to 1,000', from the contract's limit. */
+function between(r: Range): string {
+  return `${r.min.toLocaleString('en')} to ${r.max.toLocaleString('en')}`;
+}
+
+/** An integer field checked by the contract's own schema for it; null or empty = the default. */
+function intIn(r: Range, value: number | null | undefined, orEmpty = false): boolean {
+  return (orEmpty && value == null) || v.is(int(r), value);
 }
 export const INPUT_SIZES = [32, 64, 96, 128, 160, 192, 224, 256];
 /** greyscale, mirror, centre zoom, greyscale zoom (main/pipeline/embed/fixed-views.ts). */
-export const MAX_FIXED_VIEWS = 4;
+export const MAX_FIXED_VIEWS = LIMITS.fixedViews.max;
+/** Weak or strong views per image. */
+export const MAX_VIEWS = LIMITS.views.max;
 
 /** The view bank the embed stage gets from the screen's fields. */
 export function viewCounts(p: PipelineParams): ViewCounts {
@@ -63,17 +74,18 @@ export function viewCounts(p: PipelineParams): ViewCounts {
 export function validateParams(p: PipelineParams): Partial<Record<keyof PipelineParams, string>> {
   const e: Partial<Record<keyof PipelineParams, string>> = {};
   if (!p.backbone) e.backbone = 'Choose a backbone';
-  if (!Number.isInteger(p.size) || p.size < 32 || p.size % 32 !== 0) e.size = 'A multiple of 32';
-  if (!Number.isInteger(p.k) || p.k < 2 || p.k > 1000) e.k = '2 to 1000';
-  if (!Number.isInteger(p.seed) || p.seed < 0) e.seed = 'A whole number ≥ 0';
-  if (!Number.isInteger(p.weakViews) || p.weakViews < 0 || p.weakViews > 16) e.weakViews = '0 to 16';
-  if (!Number.isInteger(p.strongViews) || p.strongViews < 0 || p.strongViews > 16) e.strongViews = '0 to 16';
-  if (!Number.isInteger(p.fixedViews) || p.fixedViews < 0 || p.fixedViews > MAX_FIXED_VIEWS) e.fixedViews = `0 to ${MAX_FIXED_VIEWS}`;
+  // The input sizes offered are multiples of 32 (the backbones' stride); the contract takes any size in range.
+  if (!v.is(SizeSchema, p.size) || p.size % 32 !== 0) e.size = `A multiple of 32, ${between(LIMITS.size)}`;
+  if (!v.is(KSchema, p.k)) e.k = between(LIMITS.k);
+  if (!v.is(SeedSchema, p.seed)) e.seed = `A whole number, ${between(LIMITS.seed)}`;
+  if (!intIn(LIMITS.views, p.weakViews)) e.weakViews = between(LIMITS.views);
+  if (!intIn(LIMITS.views, p.strongViews)) e.strongViews = between(LIMITS.views);
+  if (!intIn(LIMITS.fixedViews, p.fixedViews)) e.fixedViews = between(LIMITS.fixedViews);
   if (p.method === 'spice' && (p.weakViews < 1 || p.strongViews < 1)) e.strongViews = 'SPICE needs at least 1 weak and 1 strong view';
-  if (!optionalInt(p.spiceEpochs, 1, 10_000)) e.spiceEpochs = '1 to 10,000, or empty';
-  if (!optionalInt(p.spiceHeads, 1, 100)) e.spiceHeads = '1 to 100, or empty';
-  if (!optionalInt(p.spiceBatchSize, 16, 100_000)) e.spiceBatchSize = '16 to 100,000, or empty';
-  if (!optionalInt(p.spiceSemiEpochs, 0, 10_000)) e.spiceSemiEpochs = '0 to 10,000, or empty';
+  if (!intIn(LIMITS.epochs, p.spiceEpochs, true)) e.spiceEpochs = `${between(LIMITS.epochs)}, or empty`;
+  if (!intIn(LIMITS.heads, p.spiceHeads, true)) e.spiceHeads = `${between(LIMITS.heads)}, or empty`;
+  if (!intIn(LIMITS.batchSize, p.spiceBatchSize, true)) e.spiceBatchSize = `${between(LIMITS.batchSize)}, or empty`;
+  if (!intIn(LIMITS.semiEpochs, p.spiceSemiEpochs, true)) e.spiceSemiEpochs = `${between(LIMITS.semiEpochs)}, or empty`;
   return e;
 }
 

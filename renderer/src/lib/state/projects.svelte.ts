@@ -2,13 +2,15 @@
 import type { AppState } from './app.svelte.ts';
 import { isBridgeError } from '../bridge/index.ts';
 import { errorMessage } from '../util/format.ts';
+import { is } from 'valibot';
+import { absolutePath, isAbsolutePath } from '$contract/checks.ts';
 
-/** A path the main process can use without guessing: absolute on POSIX or Windows. */
+/** A path the main process can use without guessing: the contract's absolute path, on POSIX or Windows. */
 export function validateFolder(value: string, required: boolean): string | null {
   const v = value.trim();
   if (!v) return required ? 'Required' : null;
-  if (!(v.startsWith('/') || /^[A-Za-z]:[\\/]/.test(v) || v.startsWith('\\\\'))) return 'Use an absolute path (e.g. /home/me/project)';
-  if (/[\0]/.test(v)) return 'Contains an invalid character';
+  if (!isAbsolutePath(v)) return 'Use an absolute path (e.g. /home/me/project)';
+  if (!is(absolutePath(), v)) return 'Contains an invalid character, or is too long';
   return null;
 }
 

@@ -5,6 +5,8 @@ import type { Db } from '../../db/connection.ts';
 import { ensureClass } from '../../project/classes.ts';
 import { maxWeightAssignment } from './hungarian.ts';
 import { getRun } from '../../db/runs-repo.ts';
+import { clusterNameRows, deleteClusterName, fewShotExamples, getClusterName, upsertClusterName } from '../../db/labels-repo.ts';
+import { groundTruthOfRun } from '../../db/runs-repo.ts';
 
 /** Class of each cluster, index = cluster; null = unnamed. */
 export type ClusterNames = Array<string | null>;
@@ -18,8 +20,7 @@ export interface NameChange {
 export function getClusterNames(db: Db, runId: number): ClusterNames {
   const k = runK(db, runId);
   const names: ClusterNames = new Array<string | null>(k).fill(null);
-  const rows = db.prepare('SELECT cluster, class_name FROM cluster_names WHERE run_id = ?').all(runId) as Array<{ cluster: number; class_name: string | null }>;
-  for (const r of rows) if (r.cluster >= 0 && r.cluster < k) names[r.cluster] = r.class_name;
+  for (const r of clusterNameRows(db, runId)) if (r.cluster >= 0 && r.cluster < k) names[r.cluster] = r.className;
   return names;
 }
 
@@ -43,16 +44,11 @@ export function setClusterNames(db: Db, runId: number, names: ReadonlyArray<{ cl
   for (const { cluster } of names) {
     if (!Number.isInteger(cluster) || cluster < 0 || cluster >= k) throw new Error(`run ${runId} has clusters 0..${k - 1}, not ${cluster}`);
   }
-  const get = db.prepare('SELECT class_name FROM cluster_names WHERE run_id = ? AND cluster = ?').pluck();
-  const upsert = db.prepare(
-    'INSERT INTO cluster_names (run_id, cluster, class_name) VALUES (?, ?, ?) ON CONFLICT(run_id, cluster) DO UPDATE SET class_name = excluded.class_name',
-  );
-  const remove = db.prepare('DELETE FROM cluster_names WHERE run_id = ? AND cluster = ?');
   return db.transaction(() =>
     names.map(({ cluster, className }) => {
-      const previous = (get.get(runId, cluster) as string | null | undefined) ?? null;
-      if (className === null) remove.run(runId, cluster);
-      else upsert.run(runId, cluster, ensureClass(db, className));
+      const previous = getClusterName(db, runId, cluster) ?? null;
+      if (className === null) deleteClusterName(db, runId, cluster);
+      else upsertClusterName(db, runId, cluster, ensureClass(db, className));
       return { cluster, previous };
     }),
   ).immediate();
@@ -114,21 +110,13 @@ export function proposeMapping(k: number, examples: ReadonlyArray<{ cluster: num
  * picked because they do NOT belong to it, so counting them would name the cluster after its intruders.
  */
 export function proposeMappingFromFewShot(db: Db, runId: number): MappingProposal {
-  const examples = db
-    .prepare(
-      `SELECT a.cluster AS cluster, p.class_name AS className FROM person_labels p
-       JOIN assignments a ON a.image_id = p.image_id AND a.run_id = ?
-       WHERE p.class_name IS NOT NULL AND p.origin IN ('imported', 'accepted')`,
-    )
-    .all(runId) as Array<{ cluster: number; className: string }>;
+  const examples = fewShotExamples(db, runId);
   return { source: 'few-shot', evidence: examples.length, clusters: proposeMapping(runK(db, runId), examples) };
 }
 
 /** A proposal from ground-truth folder labels (images.label), for evaluation and for data that came labelled. */
 export function proposeMappingFromGroundTruth(db: Db, runId: number): MappingProposal {
-  const examples = db
-    .prepare('SELECT a.cluster AS cluster, i.label AS className FROM assignments a JOIN images i ON i.id = a.image_id WHERE a.run_id = ? AND i.label IS NOT NULL')
-    .all(runId) as Array<{ cluster: number; className: string }>;
+  const examples = groundTruthOfRun(db, runId);
   return { source: 'ground-truth', evidence: examples.length, clusters: proposeMapping(runK(db, runId), examples) };
 }
 

@@ -3,9 +3,10 @@ import { existsSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs
 import { dirname, resolve } from 'node:path';
 import type { Project } from '../../project/project.ts';
 import { embeddingCounts, loadEmbeddingMatrix } from '../../db/embeddings-repo.ts';
-import { getBackboneByName, listBackbones, type BackboneRecord } from '../../models/backbones-repo.ts';
+import { getBackboneByName, listBackbones, type BackboneRecord } from '../../db/backbones-repo.ts';
+import { countImages, getImage } from '../../db/images-repo.ts';
 import { writeNpyFloat32 } from './npy.ts';
-import { csvField } from '../../base/csv.ts';
+import { csvText, type CsvCell } from '../../base/csv.ts';
 
 export interface ExportEmbeddingsOptions {
   /** Backbone name; default the only backbone with vectors of `view`. */
@@ -34,19 +35,19 @@ export function exportEmbeddings(project: Project, options: ExportEmbeddingsOpti
   const csvPath = npyPath.replace(/\.npy$/i, '.csv');
   const backbone = pickBackbone(project, options.backbone, view);
   const matrix = loadEmbeddingMatrix(project.db, backbone.id, view);
-  const info = project.db.prepare('SELECT rel_path, label FROM images WHERE id = ?');
-  const lines = ['id,path,label'];
+  const records: CsvCell[][] = [['id', 'path', 'label']];
   for (const id of matrix.imageIds) {
-    const row = info.get(id) as { rel_path: string; label: string | null };
-    lines.push(`${id},${csvField(row.rel_path)},${csvField(row.label ?? '')}`);
+    // A vector's image exists: embeddings reference images.
+    const image = getImage(project.db, id)!;
+    records.push([id, image.relPath, image.label ?? '']);
   }
-  const total = (project.db.prepare('SELECT COUNT(*) AS n FROM images').get() as { n: number }).n;
+  const total = countImages(project.db);
   // Both files appear together or not at all (as far as two renames allow).
   const tmpNpy = `${npyPath}.${process.pid}.tmp`;
   const tmpCsv = `${csvPath}.${process.pid}.tmp`;
   try {
     writeNpyFloat32(tmpNpy, matrix.data, matrix.imageIds.length, matrix.dim);
-    writeFileSync(tmpCsv, `${lines.join('\n')}\n`);
+    writeFileSync(tmpCsv, csvText(records));
     renameSync(tmpNpy, npyPath);
     renameSync(tmpCsv, csvPath);
   } finally {

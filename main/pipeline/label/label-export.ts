@@ -16,20 +16,21 @@ import { mkdir, readdir, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { Project } from '../../project/project.ts';
-import { csvField } from '../../base/csv.ts';
+import { csvRecord, csvText, type CsvCell } from '../../base/csv.ts';
 import { OUTLIER_CLASS_NAME, RESERVED_CLASS_NAME } from '../../project/classes.ts';
 import { finalLabels, type FinalLabel } from './final-labels.ts';
 import { defaultRun } from '../cluster/default-run.ts';
 import { getRun, type RunRecord } from '../../db/runs-repo.ts';
+import { getBackboneById } from '../../db/backbones-repo.ts';
 import { diskIo, errorCode, SourceReadError, writeFileAtomically, writeFolderAtomically, type ExportIo } from './export-files.ts';
 import { InputError } from '../../base/errors.ts';
 import { JobCancelledError } from '../../jobs/runner.ts';
 
 export type ExportFormat = 'csv' | 'json' | 'folders';
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['csv', 'json', 'folders'];
-export const CSV_HEADER = 'path,class,cluster,confidence,source';
+export const CSV_HEADER = csvRecord(['path', 'class', 'cluster', 'confidence', 'source']);
 export const MANIFEST_FILE = 'manifest.csv';
-export const MANIFEST_HEADER = 'file,source_path,class,source';
+export const MANIFEST_HEADER = csvRecord(['file', 'source_path', 'class', 'source']);
 
 export interface ExportOptions {
   /** Default: the project's default run (default-run.ts); an unfinished run is refused. */
@@ -130,11 +131,8 @@ function summarize(runId: number, format: ExportFormat, out: string, labels: rea
 }
 
 export function renderCsv(labels: readonly FinalLabel[]): string {
-  const lines = [CSV_HEADER];
-  for (const l of labels) {
-    lines.push([csvField(l.relPath), csvField(csvClass(l)), l.cluster === null ? '' : String(l.cluster), formatConfidence(l.confidence), l.source].join(','));
-  }
-  return `${lines.join('\n')}\n`;
+  const rows = labels.map((l): CsvCell[] => [l.relPath, csvClass(l), l.cluster, roundConfidence(l.confidence), l.source]);
+  return `${CSV_HEADER}\n${csvText(rows)}`;
 }
 
 /** The class column: the class, `outlier` for a person's outlier, empty without a class. */
@@ -143,12 +141,12 @@ function csvClass(l: FinalLabel): string {
 }
 
 
-function formatConfidence(c: number | null): string {
-  return c === null ? '' : String(Math.round(c * 1e6) / 1e6);
+function roundConfidence(c: number | null): number | null {
+  return c === null ? null : Math.round(c * 1e6) / 1e6;
 }
 
 export function renderJson(project: Project, run: RunRecord, labels: readonly FinalLabel[], summary: ExportSummary): string {
-  const backbone = project.db.prepare('SELECT name FROM backbones WHERE id = ?').pluck().get(run.backboneId) as string | undefined;
+  const backbone = getBackboneById(project.db, run.backboneId)?.name;
   const doc = {
     run: { id: run.id, method: run.method, k: run.k, seed: run.seed, backbone: backbone ?? null, state: run.state, createdAt: run.createdAt, finishedAt: run.finishedAt },
     imageRoot: project.imageRoot(),
@@ -247,7 +245,7 @@ async function writeFolders(
             await io.copyFile(source, target);
             files.push(target);
           }
-          manifest.push([csvField(`${folder}/${name}`), csvField(l.relPath), csvField(csvClass(l)), l.source].join(','));
+          manifest.push(csvRecord([`${folder}/${name}`, l.relPath, csvClass(l), l.source]));
         } catch (err) {
           // Only an original that cannot be read is skipped; a failure to write fails the export.
           if (!(err instanceof SourceReadError)) throw err;

@@ -1,13 +1,16 @@
 // What went wrong with a project database, said in one line that names the file and what to do.
+import { AppError } from '../base/errors.ts';
+
 export type DbProblem = 'missing' | 'damaged' | 'newer' | 'read-only' | 'full' | 'io' | 'busy';
 
-export class ProjectDatabaseError extends Error {
+/** A missing database is not found; any other problem is a conflict with the state of the file or disk. */
+export class ProjectDatabaseError extends AppError {
   constructor(
     readonly file: string,
     readonly problem: DbProblem,
     message: string,
   ) {
-    super(message);
+    super(problem === 'missing' ? 'not-found' : 'conflict', message);
     this.name = 'ProjectDatabaseError';
   }
 }

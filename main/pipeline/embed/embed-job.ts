@@ -2,24 +2,26 @@
 // (backbone, view, image). Idempotent: only missing vectors are computed, and each batch commits in one
 // transaction, so a killed run resumes with nothing lost and nothing duplicated.
 import type { Project } from '../../project/project.ts';
-import { imageAbsolutePath } from '../import/index.ts';
+import { DEFAULT_SEED } from '../../base/random.ts';
+import { imageAbsolutePath } from '../import/import-job.ts';
 import { deleteEmbeddings, getViewSpecs, imagesMissingView, saveEmbeddingBatch, saveViewSpec, type EmbeddingRow } from '../../db/embeddings-repo.ts';
 import type { JobContext } from '../../jobs/runner.ts';
 import type { ProviderPreference } from '../../ml/onnx.ts';
 import { resolveBackbone } from '../../models/resolve-backbone.ts';
-import type { BackboneRecord } from '../../models/backbones-repo.ts';
+import type { BackboneRecord } from '../../db/backbones-repo.ts';
+import { countImages } from '../../db/images-repo.ts';
 import type { Triple } from '../../models/registry.ts';
-import type { AugmentConfig } from './augment.ts';
+import type { AugmentConfig } from './view-augment.ts';
 import { runEmbeddingPipeline, type BatchTiming } from './batch-pipeline.ts';
 import type { DecodeItem } from './decode-worker.ts';
-import { createExtractor } from './extractor.ts';
+import { createExtractor } from './backbone-extractor.ts';
 import { meanPixel, type PreprocessSpec } from './preprocess.ts';
 import { shardImageIds, validateShard, type Shard } from './shard.ts';
 import { planViews, sameViewSpec, validateViewCounts, type ViewCounts } from './views.ts';
 
 export type { ViewCounts } from './views.ts';
-export type { FeatureExtractor } from './extractor.ts';
-export { createExtractor } from './extractor.ts';
+export type { FeatureExtractor } from './backbone-extractor.ts';
+export { createExtractor } from './backbone-extractor.ts';
 
 export interface EmbedOptions {
   /** Registry name, path to an .onnx file, or project:<name>. */
@@ -82,7 +84,7 @@ export function activeExecutionProvider(): string | null {
 export async function embedProject(project: Project, options: EmbedOptions): Promise<EmbedSummary> {
   const views = options.views ?? { weak: 0, strong: 0, fixed: 0 };
   validateViewCounts(views);
-  const seed = options.seed ?? 0;
+  const seed = options.seed ?? DEFAULT_SEED;
   if (!Number.isInteger(seed) || seed < 0 || seed > 0x7fffffff) throw new Error(`seed must be an integer from 0 to 2147483647, got ${seed}`);
   if (options.shard) validateShard(options.shard);
   const params = { backbone: options.backbone, size: options.size ?? null, views, seed, ...(options.shard ? { shard: options.shard } : {}) };
@@ -129,7 +131,7 @@ async function embedInJob(project: Project, options: EmbedOptions & { views: Vie
   reconcileViewSpecs(project, backbone, plan.views, options.replace ?? false, ctx);
 
   const share = options.shard ? shardImageIds(db, options.shard) : null;
-  const imageCount = share ? share.size : (db.prepare('SELECT COUNT(*) AS n FROM images').get() as { n: number }).n;
+  const imageCount = share ? share.size : countImages(db);
   if (imageCount === 0) {
     ctx.log(share ? `shard ${options.shard!.index}/${options.shard!.count} holds none of the images: nothing to embed` : 'the project has no images yet: nothing to embed', 'warn');
     return summary;
@@ -261,7 +263,7 @@ export async function embedFiles(
       extractor,
       spec: preprocessSpec(backbone),
       augment: null,
-      seed: 0,
+      seed: DEFAULT_SEED,
       batchSize: options.batchSize,
       workers: options.workers ?? Math.min(2, Math.ceil(absPaths.length / 64)),
       signal: options.signal,

@@ -1,4 +1,5 @@
 import type { Db } from '../../db/connection.ts';
+import { deleteImportError, imageByHash, imageIdByPath, importErrorPaths, insertImage, insertThumbnail, upsertImportError } from '../../db/images-repo.ts';
 import type { FileOutcome } from './process-file.ts';
 import type { ImportErrorReason } from './reasons.ts';
 
@@ -11,27 +12,7 @@ export type CommitResult =
 
 /** The import's reads and writes of images, thumbnails and import_errors. */
 export class ImportStore {
-  private readonly imageByPath;
-  private readonly imageByHash;
-  private readonly insertImage;
-  private readonly insertThumbnail;
-  private readonly upsertError;
-  private readonly deleteError;
-
-  constructor(private readonly db: Db) {
-    this.imageByPath = db.prepare('SELECT id FROM images WHERE rel_path = ?').pluck();
-    this.imageByHash = db.prepare('SELECT id, rel_path AS relPath FROM images WHERE sha256 = ?');
-    this.insertImage = db.prepare(
-      `INSERT INTO images (rel_path, sha256, width, height, bytes, format, label, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    this.insertThumbnail = db.prepare('INSERT INTO thumbnails (image_id, mime, width, height, data) VALUES (?, ?, ?, ?, ?)');
-    this.upsertError = db.prepare(
-      `INSERT INTO import_errors (rel_path, reason, detail, duplicate_of, recorded_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT(rel_path) DO UPDATE SET reason = excluded.reason, detail = excluded.detail,
-         duplicate_of = excluded.duplicate_of, recorded_at = excluded.recorded_at`,
-    );
-    this.deleteError = db.prepare('DELETE FROM import_errors WHERE rel_path = ?');
-  }
+  constructor(private readonly db: Db) {}
 
   /**
    * Deletes the error rows of files under `folderRelPath` that the walk no longer found (deleted or
@@ -39,18 +20,17 @@ export class ImportStore {
    */
   clearVanishedErrors(folderRelPath: string, found: ReadonlySet<string>): number {
     const prefix = folderRelPath === '.' ? '' : `${folderRelPath}/`;
-    const paths = this.db.prepare('SELECT rel_path FROM import_errors').pluck().all() as string[];
-    const vanished = paths.filter((p) => (prefix === '' || p.startsWith(prefix) || p === folderRelPath) && !found.has(p));
-    this.db.transaction(() => vanished.forEach((p) => this.deleteError.run(p))).immediate();
+    const vanished = importErrorPaths(this.db).filter((p) => (prefix === '' || p.startsWith(prefix) || p === folderRelPath) && !found.has(p));
+    this.db.transaction(() => vanished.forEach((p) => deleteImportError(this.db, p))).immediate();
     return vanished.length;
   }
 
   hasImage(relPath: string): boolean {
-    return this.imageByPath.get(relPath) !== undefined;
+    return imageIdByPath(this.db, relPath) !== undefined;
   }
 
   findImageByHash(sha256: string): { id: number; relPath: string } | undefined {
-    return this.imageByHash.get(sha256) as { id: number; relPath: string } | undefined;
+    return imageByHash(this.db, sha256);
   }
 
   /**
@@ -64,7 +44,7 @@ export class ImportStore {
   private commitOne(o: FileOutcome): CommitResult {
     const now = Date.now();
     if (o.kind === 'failed') {
-      this.upsertError.run(o.relPath, o.reason, o.detail, null, now);
+      upsertImportError(this.db, o.relPath, o.reason, o.detail, null, now);
       return o;
     }
     if (this.hasImage(o.relPath)) return { kind: 'already present', relPath: o.relPath };
@@ -72,16 +52,13 @@ export class ImportStore {
     const original = o.kind === 'duplicate' ? o.duplicateOf : this.findImageByHash(o.sha256);
     if (o.kind === 'duplicate' || original) {
       const of = original!;
-      this.upsertError.run(o.relPath, 'duplicate', `same content as ${of.relPath}`, of.id, now);
+      upsertImportError(this.db, o.relPath, 'duplicate', `same content as ${of.relPath}`, of.id, now);
       return { kind: 'duplicate', relPath: o.relPath };
     }
     const { image } = o;
-    const id = Number(
-      this.insertImage.run(o.relPath, o.sha256, image.width, image.height, o.bytes, image.format, o.label, now).lastInsertRowid,
-    );
-    const t = image.thumbnail;
-    this.insertThumbnail.run(id, t.mime, t.width, t.height, t.data);
-    this.deleteError.run(o.relPath);
+    const id = insertImage(this.db, { relPath: o.relPath, sha256: o.sha256, width: image.width, height: image.height, bytes: o.bytes, format: image.format, label: o.label }, now);
+    insertThumbnail(this.db, id, image.thumbnail);
+    deleteImportError(this.db, o.relPath);
     return { kind: 'added', relPath: o.relPath };
   }
 }

@@ -3,11 +3,11 @@ import type { Project } from '../../project/project.ts';
 import type { JobContext } from '../../jobs/runner.ts';
 import { DEFAULT_MAX_PIXELS } from './inspect.ts';
 import { OrderedBatcher } from './ordered-batcher.ts';
-import { folderLabel, resolveImportFolder, toRelPath } from './paths.ts';
+import { folderLabel, ImportInputError, resolveImportFolder, toRelPath } from './paths.ts';
 import { forEachWithConcurrency } from './pool.ts';
 import { processFile, type FileOutcome, type PendingFile } from './process-file.ts';
 import type { ImportErrorReason } from './reasons.ts';
-import { ImportStore, type CommitResult } from './store.ts';
+import { ImportStore, type CommitResult } from './image-records.ts';
 import { walkImageFolder } from './walk.ts';
 
 export { imageAbsolutePath, ImportInputError } from './paths.ts';
@@ -53,7 +53,7 @@ const MAX_COMMIT_DELAY_MS = 500;
  */
 export async function importFolder(project: Project, folder: string, options: ImportOptions = {}): Promise<ImportSummary> {
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
-  if (!(Number.isFinite(maxPixels) && maxPixels >= 1)) throw new RangeError(`maxPixels must be a positive number, got ${maxPixels}`);
+  if (!(Number.isFinite(maxPixels) && maxPixels >= 1)) throw new ImportInputError(`maxPixels must be a positive number, got ${maxPixels}`);
   const { folder: realFolder, root } = resolveImportFolder(project, folder);
   const labelsFromFolders = options.labelsFromFolders ?? false;
   const params = { folder: realFolder, labelsFromFolders, maxPixels };

@@ -9,7 +9,10 @@
 // The reference (SCAN/SPICE 'scan' strong augmentation) draws 4 ops and cuts out up to 16 px of a
 // 32-px image; the op ranges below follow it (enhance factors 0.05-0.95, rotate +-30 deg, shear and
 // translate +-0.1, posterize 4-8 bits, solarize threshold 0-256).
-import { createRng } from '../../base/random.ts';
+import { createRng, type Rng } from '../../base/random.ts';
+import { fnv1a32String } from '../../base/fnv1a.ts';
+import { greyscaleBytes, lumaByte } from '../../base/luma.ts';
+import { randomResizedCropBox } from '../../base/random-crop.ts';
 import type { RgbImage } from './preprocess.ts';
 
 export type AugOp =
@@ -100,25 +103,9 @@ export function defaultAugmentParams(): { weak: WeakParams; strong: StrongParams
 
 // ------------------------------------------------------------------------------------------ random
 
-export interface Rng {
-  /** Uniform in [0, 1). */
-  next(): number;
-  /** Uniform integer in [0, n). */
-  int(n: number): number;
-  /** Uniform in [lo, hi). */
-  range(lo: number, hi: number): number;
-}
-
 /** A generator for one (seed, image, view): independent of batch order and of other views. */
 export function viewRng(seed: number, imageId: number, view: string): Rng {
-  // FNV-1a over the key seeds the project's generator (SplitMix32 into xoshiro128**).
-  let h = 0x811c9dc5;
-  for (const ch of `${seed}|${imageId}|${view}`) {
-    h ^= ch.charCodeAt(0);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  const { next, int } = createRng(h);
-  return { next, int, range: (lo, hi) => lo + next() * (hi - lo) };
+  return createRng(fnv1a32String(`${seed}|${imageId}|${view}`));
 }
 
 // ------------------------------------------------------------------------------------------ views
@@ -132,7 +119,7 @@ export function augmentImage(img: RgbImage, kind: 'weak' | 'strong', config: Aug
     for (let i = 0; i < strong.opsPerImage; i++) {
       const op = strong.ops[rng.int(strong.ops.length)];
       const [lo, hi] = strong.opRanges[op];
-      out = applyOp(out, op, rng.range(lo, hi), config.fill);
+      out = applyOp(out, op, rng.uniform(lo, hi), config.fill);
     }
     out = cutout(out, strong.cutoutFraction, rng, config.fill);
   }
@@ -153,10 +140,10 @@ export function applyOp(img: RgbImage, op: AugOp, v: number, fill: [number, numb
     case 'color':
       return blend(img, greyscale(img), v);
     case 'contrast': {
-      const grey = greyscale(img).data;
+      const d = img.data;
       let sum = 0;
-      for (let i = 0; i < grey.length; i += 3) sum += grey[i];
-      const m = Math.round(sum / (grey.length / 3));
+      for (let i = 0; i < d.length; i += 3) sum += lumaByte(d[i], d[i + 1], d[i + 2]);
+      const m = Math.round(sum / (d.length / 3));
       return blendConstant(img, [m, m, m], v);
     }
     case 'sharpness':
@@ -190,39 +177,9 @@ export function applyOp(img: RgbImage, op: AugOp, v: number, fill: [number, numb
 
 export function randomResizedCrop(img: RgbImage, scale: readonly [number, number], ratio: readonly [number, number], rng: Rng): RgbImage {
   const { width: w, height: h } = img;
-  const area = w * h;
-  const logLo = Math.log(ratio[0]);
-  const logHi = Math.log(ratio[1]);
-  let cw = w;
-  let ch = h;
-  let x0 = 0;
-  let y0 = 0;
-  let found = false;
-  for (let attempt = 0; attempt < 10 && !found; attempt++) {
-    const target = area * rng.range(scale[0], scale[1]);
-    const r = Math.exp(rng.range(logLo, logHi));
-    const tw = Math.round(Math.sqrt(target * r));
-    const th = Math.round(Math.sqrt(target / r));
-    if (tw > 0 && th > 0 && tw <= w && th <= h) {
-      cw = tw;
-      ch = th;
-      x0 = rng.int(w - cw + 1);
-      y0 = rng.int(h - ch + 1);
-      found = true;
-    }
-  }
-  if (!found) {
-    // A centre crop at the nearest allowed aspect ratio.
-    const r = w / h;
-    if (r < ratio[0]) ch = Math.round(w / ratio[0]);
-    else if (r > ratio[1]) cw = Math.round(h * ratio[1]);
-    x0 = Math.floor((w - cw) / 2);
-    y0 = Math.floor((h - ch) / 2);
-  }
-  const sx = cw / w;
-  const sy = ch / h;
-  // destination pixel centre (x+0.5) maps to x0 + (x+0.5)*sx in source coordinates
-  return warpAffine(img, [sx, 0, x0, 0, sy, y0], null);
+  const box = randomResizedCropBox(w, h, scale, ratio, rng);
+  // destination pixel centre (x+0.5) maps to box.x + (x+0.5)*sx in source coordinates
+  return warpAffine(img, [box.w / w, 0, box.x, 0, box.h / h, box.y], null);
 }
 
 export function flipHorizontal(img: RgbImage): RgbImage {
@@ -327,17 +284,9 @@ function blendConstant(img: RgbImage, other: readonly [number, number, number], 
   return { width: img.width, height: img.height, data: out };
 }
 
-/** ITU-R 601 luma, replicated into three channels. */
-function greyscale(img: RgbImage): RgbImage {
-  const d = img.data;
-  const out = new Uint8Array(d.length);
-  for (let i = 0; i < d.length; i += 3) {
-    const l = Math.round((299 * d[i] + 587 * d[i + 1] + 114 * d[i + 2]) / 1000);
-    out[i] = l;
-    out[i + 1] = l;
-    out[i + 2] = l;
-  }
-  return { width: img.width, height: img.height, data: out };
+/** The image in grey (base/luma.ts), the level in all three channels. */
+export function greyscale(img: RgbImage): RgbImage {
+  return { width: img.width, height: img.height, data: greyscaleBytes(img.data) };
 }
 
 /** 3x3 smoothing (centre weight 5, neighbours 1); the border row and column stay as they are. */

@@ -17,13 +17,17 @@ import type { JobContext } from '../../jobs/runner.ts';
 import { hiddenActivations, sliceHead, type MlpHeadsWeights } from '../../ml/mlp-infer.ts';
 import { initTfBackend } from '../../ml/tf-backend.ts';
 import { argmaxLabels, doubtScores } from '../cluster/doubt.ts';
-import { ClusteringInputError } from '../cluster/errors.ts';
+import { assignmentRows } from '../cluster/assignment-rows.ts';
+import { ClusteringInputError } from '../cluster/clustering-errors.ts';
 import { plainKnnGraph } from '../cluster/knn-cache.ts';
-import { setClusterNames } from '../cluster/mapping.ts';
+import { setClusterNames } from '../cluster/cluster-names.ts';
 import { selectReliable } from '../cluster/reliable.ts';
 import { loadRunModel, saveRunModel, SPICE_MODEL_KIND } from '../cluster/run-model.ts';
 import { defaultRun } from '../cluster/default-run.ts';
-import { createRun, finishRun, getRun, loadAssignmentColumns, markStaleRuns, saveAssignments, type RunRecord } from '../../db/runs-repo.ts';
+import { embeddingStamp } from '../../db/embeddings-repo.ts';
+import { countClassLabels, listPersonLabelRows, namedClusters, personLabelClasses } from '../../db/labels-repo.ts';
+import { runModelKind } from '../../db/run-models-repo.ts';
+import { clusterSizes, createRun, finishRun, getRun, loadAssignmentColumns, markStaleRuns, saveAssignments, type RunRecord } from '../../db/runs-repo.ts';
 import { recordStoppedRun } from '../cluster/stopped-run.ts';
 import { SPICE_DEFAULTS } from '../cluster/spice-settings.ts';
 import { trainSpiceSemi, type LabelledGroup, type SpiceSemiOptions } from '../cluster/spice-semi.ts';
@@ -87,14 +91,11 @@ export interface RefineClasses {
 
 export function refineClasses(db: Db, base: RunRecord): RefineClasses {
   const names = new Array<string | null>(base.k).fill(null);
-  for (const r of db.prepare('SELECT cluster, class_name FROM cluster_names WHERE run_id = ? AND class_name IS NOT NULL').all(base.id) as Array<{ cluster: number; class_name: string }>) {
-    if (r.cluster < base.k) names[r.cluster] = r.class_name;
+  for (const r of namedClusters(db, base.id)) {
+    if (r.cluster < base.k) names[r.cluster] = r.className;
   }
-  const sizes = new Array<number>(base.k).fill(0);
-  for (const r of db.prepare('SELECT cluster, COUNT(*) AS n FROM assignments WHERE run_id = ? GROUP BY cluster').all(base.id) as Array<{ cluster: number; n: number }>) {
-    sizes[r.cluster] = r.n;
-  }
-  const personClasses = db.prepare('SELECT DISTINCT class_name FROM person_labels WHERE class_name IS NOT NULL').pluck().all() as string[];
+  const sizes = clusterSizes(db, base.id);
+  const personClasses = personLabelClasses(db);
   const classes = [...new Set([...names.filter((c): c is string => c !== null), ...personClasses])].sort();
   const outputs: Array<string | null> = [...classes];
   const outputOfClass = new Map(classes.map((c, j) => [c, j]));
@@ -132,7 +133,7 @@ export async function runRefine(project: Project, options: RefineOptions = {}): 
   const seed = options.seed ?? base.seed;
   const classes = refineClasses(db, base);
   if (classes.outputs.length < 2) throw new ClusteringInputError('refine needs at least two classes: name the clusters or label images of two classes first');
-  const personCount = db.prepare('SELECT COUNT(*) FROM person_labels WHERE class_name IS NOT NULL').pluck().get() as number;
+  const personCount = countClassLabels(db);
   if (personCount === 0) throw new ClusteringInputError('no image has a person label yet: move, accept or import labels before refining');
   const start = startingModel(db, base);
   const params = { method: 'refine', baseRunId: base.id, seed, settings, classes: classes.outputs };
@@ -232,18 +233,7 @@ async function refineJob(
     const labels = argmaxLabels(probs, n, K);
     const doubt = doubtScores(labels, probs, K, graph, { neighbours: settings.doubtNeighbours });
     const reliable = selectReliable(labels, doubt.confidence, graph, K, { ...SPICE_DEFAULTS.reliable, seed });
-    saveAssignments(
-      db,
-      runId,
-      views.imageIds.map((imageId, i) => ({
-        imageId,
-        cluster: labels[i],
-        confidence: doubt.confidence[i],
-        doubt: doubt.doubt[i],
-        reliable: reliable.reliable[i] === 1,
-        probs: probs.subarray(i * K, (i + 1) * K),
-      })),
-    );
+    saveAssignments(db, runId, assignmentRows(views.imageIds, K, { labels, probs, ...doubt, reliable: reliable.reliable }));
     setClusterNames(db, runId, classes.outputs.flatMap((className, cluster) => (className === null ? [] : [{ cluster, className }])));
     saveRunModel(db, runId, { embeddingDim: views.fullDim, pca: views.pca, mlp: trained.weights });
     ctx.progress(n);
@@ -312,7 +302,7 @@ function startingModel(db: Db, base: RunRecord): StartingModel {
 }
 
 function hasSpiceModel(db: Db, runId: number): boolean {
-  return db.prepare('SELECT kind FROM run_models WHERE run_id = ?').pluck().get(runId) === SPICE_MODEL_KIND;
+  return runModelKind(db, runId) === SPICE_MODEL_KIND;
 }
 
 interface LabelledSets {
@@ -328,16 +318,16 @@ function labelledGroups(db: Db, base: RunRecord, classes: RefineClasses, rowOf: 
   const labelledRow = new Uint8Array(n);
   const personRows: number[] = [];
   const personLabels: number[] = [];
-  for (const r of db.prepare('SELECT image_id, class_name, outlier FROM person_labels').all() as Array<{ image_id: number; class_name: string | null; outlier: number }>) {
-    const i = rowOf.get(r.image_id);
+  for (const r of listPersonLabelRows(db)) {
+    const i = rowOf.get(r.imageId);
     if (i === undefined) continue;
     labelledRow[i] = 1;
-    if (r.outlier === 1 || r.class_name === null) {
+    if (r.outlier === 1 || r.className === null) {
       outliers[i] = 1;
       continue;
     }
     personRows.push(i);
-    personLabels.push(classes.outputOfClass.get(r.class_name)!);
+    personLabels.push(classes.outputOfClass.get(r.className)!);
   }
   const a = loadAssignmentColumns(db, base.id);
   const candidates: Array<{ row: number; output: number; confidence: number; reliable: boolean }> = [];
@@ -366,10 +356,10 @@ function labelledGroups(db: Db, base: RunRecord, classes: RefineClasses, rowOf: 
 function baseShares(db: Db, baseRunId: number, classes: RefineClasses): Float32Array {
   const K = classes.outputs.length;
   const counts = new Float64Array(K).fill(1);
-  for (const r of db.prepare('SELECT cluster, COUNT(*) AS n FROM assignments WHERE run_id = ? GROUP BY cluster').all(baseRunId) as Array<{ cluster: number; n: number }>) {
-    const out = classes.outputOfCluster[r.cluster];
-    if (out >= 0) counts[out] += r.n;
-  }
+  clusterSizes(db, baseRunId).forEach((n, cluster) => {
+    const out = classes.outputOfCluster[cluster];
+    if (out >= 0) counts[out] += n;
+  });
   const total = counts.reduce((a, b) => a + b, 0);
   const floor = 0.25 / K;
   const shares = Float32Array.from(counts, (c) => Math.max(floor, c / total));
@@ -477,7 +467,7 @@ export class ProjectedBankCache {
   private entry: { key: string; views: ProjectedViews } | null = null;
 
   async get(db: Db, backboneId: number, pcaKey: string, load: () => Promise<ProjectedViews>): Promise<ProjectedViews> {
-    const counts = db.prepare('SELECT view, COUNT(*) AS n, MAX(image_id) AS last FROM embeddings WHERE backbone_id = ? GROUP BY view ORDER BY view').all(backboneId);
+    const counts = embeddingStamp(db, backboneId);
     const key = `${db.name}|${backboneId}|${pcaKey}|${JSON.stringify(counts)}`;
     if (this.entry?.key === key) return this.entry.views;
     this.entry = null;

@@ -1,7 +1,7 @@
 // A backbone ready to turn normalised image batches into raw feature vectors.
 import type { Project } from '../../project/project.ts';
 import { ensureBackboneWeights } from '../../models/resolve-backbone.ts';
-import type { BackboneRecord } from '../../models/backbones-repo.ts';
+import type { BackboneRecord } from '../../db/backbones-repo.ts';
 import { openOnnxModel, type ProviderPreference } from '../../ml/onnx.ts';
 import { createProjectExtractor } from '../../models/project-backbone.ts';
 import type { FeatureExtractor } from '../../ml/feature-extractor.ts';

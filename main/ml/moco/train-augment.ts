@@ -3,6 +3,8 @@
 // random order), random grayscale and Gaussian blur, as torchvision's MoCo v2 recipe does.
 import type { AugmentConfig } from './config.ts';
 import type { Rng } from '../../base/random.ts';
+import { randomResizedCropBox, type CropBox } from '../../base/random-crop.ts';
+import { greyscaleFloatsInPlace, luma } from '../../base/luma.ts';
 
 export type Triple = [number, number, number];
 
@@ -12,35 +14,6 @@ export interface RgbView {
   offset: number;
   width: number;
   height: number;
-}
-
-export interface CropBox {
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-}
-
-/** torchvision RandomResizedCrop.get_params: 10 tries at a random area and aspect, else a centre crop. */
-export function randomResizedCropBox(width: number, height: number, scale: [number, number], ratio: [number, number], rng: Rng): CropBox {
-  const area = width * height;
-  const logLo = Math.log(ratio[0]);
-  const logHi = Math.log(ratio[1]);
-  for (let attempt = 0; attempt < 10; attempt++) {
-    const target = area * rng.uniform(scale[0], scale[1]);
-    const aspect = Math.exp(rng.uniform(logLo, logHi));
-    const w = Math.round(Math.sqrt(target * aspect));
-    const h = Math.round(Math.sqrt(target / aspect));
-    if (w > 0 && h > 0 && w <= width && h <= height) {
-      return { x: rng.int(width - w + 1), y: rng.int(height - h + 1), w, h };
-    }
-  }
-  const inRatio = width / height;
-  let w = width;
-  let h = height;
-  if (inRatio < ratio[0]) h = Math.round(w / ratio[0]);
-  else if (inRatio > ratio[1]) w = Math.round(h * ratio[1]);
-  return { x: Math.floor((width - w) / 2), y: Math.floor((height - h) / 2), w, h };
 }
 
 /** Scratch buffers reused across images of one size. */
@@ -74,7 +47,7 @@ export class Augmenter {
         else hue(this.rgb, factors.hue);
       }
     }
-    if (rng.next() < c.grayscaleP) grayscale(this.rgb);
+    if (rng.next() < c.grayscaleP) greyscaleFloatsInPlace(this.rgb);
     if (c.blur.p > 0 && rng.next() < c.blur.p) {
       const sigma = rng.uniform(c.blur.sigma[0], c.blur.sigma[1]) * this.size;
       gaussianBlur(this.rgb, this.tmp, this.size, sigma);
@@ -135,7 +108,6 @@ export function resampleBilinear(src: RgbView, box: CropBox, flip: boolean, size
 }
 
 const clamp01 = (v: number) => (v < 0 ? 0 : v > 1 ? 1 : v);
-const luma = (r: number, g: number, b: number) => 0.299 * r + 0.587 * g + 0.114 * b;
 
 export function brightness(rgb: Float32Array, f: number): void {
   for (let i = 0; i < rgb.length; i++) rgb[i] = clamp01(rgb[i] * f);
@@ -196,15 +168,6 @@ export function hue(rgb: Float32Array, shift: number): void {
     rgb[i] = rr;
     rgb[i + 1] = gg;
     rgb[i + 2] = bb;
-  }
-}
-
-export function grayscale(rgb: Float32Array): void {
-  for (let i = 0; i < rgb.length; i += 3) {
-    const g = luma(rgb[i], rgb[i + 1], rgb[i + 2]);
-    rgb[i] = g;
-    rgb[i + 1] = g;
-    rgb[i + 2] = g;
   }
 }
 
