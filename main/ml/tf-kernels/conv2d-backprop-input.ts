@@ -6,23 +6,15 @@
 // channels swapped:
 //   dx[ih] = sum_kh dy_up[ih + kh' - (KH-1-p)] * W'[kh'],  W'[kh',kw',co,ci] = W[KH-1-kh', KW-1-kw', ci, co]
 // Zero-upsampling is a reshape to [n, oh, 1, ow, 1, c], a pad to [n, oh, s, ow, s, c] and a reshape back.
-import { backend_util, Conv2D, Conv2DBackpropInput, PadV2, Reshape, Reverse, Slice, Transpose, type KernelBackend, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
+import { backend_util, Conv2D, Conv2DBackpropInput, PadV2, Reshape, Reverse, Slice, Transpose, type Conv2DBackpropInputAttrs, type KernelBackend, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import { withKernelScope } from './kernel-scope.ts';
-
-interface InputGradAttrs {
-  strides: [number, number] | number;
-  pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
-  dataFormat: 'NHWC' | 'NCHW';
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
-  inputShape: [number, number, number, number];
-}
 
 /** `fallback` is the backend's own kernel, used for layouts this one does not cover (NCHW, pad > kernel-1). */
 export function conv2dBackpropInputViaConv(backendName: string, fallback: KernelFunc | null): KernelFunc {
   return (args) => {
     const { inputs, backend, attrs } = args;
     const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
-    const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as InputGradAttrs;
+    const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as Conv2DBackpropInputAttrs;
     const info = dataFormat === 'NCHW' ? null : backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode, false, 'channelsLast');
     if (!info || info.padInfo.top > info.filterHeight - 1 || info.padInfo.left > info.filterWidth - 1) {
       if (!fallback) throw new Error(`Conv2DBackpropInput on ${backendName}: unsupported layout or padding`);
