@@ -35,7 +35,9 @@ const layerRules = LAYERS.slice(0, -1).map(([name, folders], i) => {
   const above = LAYERS.slice(i + 1).flatMap(([, f]) => f);
   return {
     name: `layer-${name.replace(/, /g, '-')}`,
-    comment: `${name} (${folders.join(', ')}) imports nothing from a layer above it (${LAYERS.slice(i + 1).map(([n]) => n).join(', ')})`,
+    comment: `${name} (${folders.join(', ')}) imports nothing from a layer above it (${LAYERS.slice(i + 1)
+      .map(([n]) => n)
+      .join(', ')})`,
     severity: 'error',
     from: { path: anyOf(folders) },
     to: { path: anyOf(above) },

@@ -34,7 +34,9 @@ if (bundleIsCurrent()) {
   try {
     ({ register } = await import('tsx/esm/api'));
   } catch {
-    console.error('spice-workbench: the command-line bundle is missing or older than the sources, and tsx (a development dependency) is not installed: run npm run build:cli');
+    console.error(
+      'spice-workbench: the command-line bundle is missing or older than the sources, and tsx (a development dependency) is not installed: run npm run build:cli',
+    );
     process.exit(1);
   }
   register();

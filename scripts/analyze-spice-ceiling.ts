@@ -20,7 +20,9 @@ import { clusteringMetrics } from '../main/pipeline/cluster/metrics.ts';
 import { knn } from '../main/pipeline/cluster/knn.ts';
 import { initTfBackend } from '../main/ml/tf-backend.ts';
 
-const { values } = parseArgs({ options: { project: { type: 'string' }, k: { type: 'string', default: '10' }, over: { type: 'string', default: '20,50,100' }, seed: { type: 'string', default: '0' } } });
+const { values } = parseArgs({
+  options: { project: { type: 'string' }, k: { type: 'string', default: '10' }, over: { type: 'string', default: '20,50,100' }, seed: { type: 'string', default: '0' } },
+});
 if (!values.project) {
   console.error('usage: analyze-spice-ceiling --project <dir> [--k 10] [--over 20,50,100]');
   process.exit(2);
@@ -63,9 +65,7 @@ const result: Record<string, unknown> = {
   images: n,
   knn20_acc: round(knnCorrect / n),
   kmeans_acc: round(kmAcc),
-  neighbour_agreement: Object.fromEntries(
-    [1, 5, 20].map((d) => [`nn${d}`, { truth: round(agreement(y, d)), kmeans: round(agreement(km.labels, d)) }]),
-  ),
+  neighbour_agreement: Object.fromEntries([1, 5, 20].map((d) => [`nn${d}`, { truth: round(agreement(y, d)), kmeans: round(agreement(km.labels, d)) }])),
 };
 const purity: Record<string, number> = {};
 for (const kk of values.over.split(',').map(Number)) {

@@ -109,14 +109,23 @@ try {
   seconds.spice = round((performance.now() - t) / 1000);
   const run = getRun(project.db, spiceRun)!;
   for (const [stage, s] of Object.entries(run.timings ?? {})) if (stage !== 'total') seconds[`spice/${stage}`] = s;
-  const report = run.report as { spiceSelfRun?: number; reliable?: { total: number; relaxations: Array<{ message: string }> }; self?: { selectedHead: number; headLosses: number[] } };
+  const report = run.report as {
+    spiceSelfRun?: number;
+    reliable?: { total: number; relaxations: Array<{ message: string }> };
+    self?: { selectedHead: number; headLosses: number[] };
+  };
   const spiceScores = scores(project, spiceRun);
   const doubt = doubtAuroc(project, spiceRun);
   const selfScores = report.spiceSelfRun ? scores(project, report.spiceSelfRun) : null;
 
   console.log('');
   console.log(`${n} images, k=${k}, seed ${seed}, TensorFlow.js backend: ${activeTfBackend()?.description ?? 'none'}`);
-  console.log('stage seconds: ' + Object.entries(seconds).map(([s, v]) => `${s} ${v}`).join(', '));
+  console.log(
+    'stage seconds: ' +
+      Object.entries(seconds)
+        .map(([s, v]) => `${s} ${v}`)
+        .join(', '),
+  );
   console.log(`peak RSS: ${rssPeak()} MB`);
   if (report.self) console.log(`SPICE-Self: head ${report.self.selectedHead} kept (lowest loss of ${report.self.headLosses.length})`);
   if (report.reliable) {
@@ -127,7 +136,11 @@ try {
     `doubt ranks the SPICE run's errors (ACC mapping) with AUROC ${doubt.doubt} (confidence alone ${doubt.confidence}, neighbour agreement alone ${doubt.neighbours})`,
   );
   console.log('method       ACC     NMI     ARI');
-  for (const [name, s] of [['k-means', kmeansScores], ['SPICE-Self', selfScores], ['SPICE', spiceScores]] as const) {
+  for (const [name, s] of [
+    ['k-means', kmeansScores],
+    ['SPICE-Self', selfScores],
+    ['SPICE', spiceScores],
+  ] as const) {
     if (s) console.log(`${name.padEnd(12)} ${s.acc.toFixed(4)}  ${s.nmi.toFixed(4)}  ${s.ari.toFixed(4)}`);
   }
   const json: Record<string, unknown> = {
@@ -173,7 +186,7 @@ function doubtAuroc(p: Project, runId: number): { doubt: number; confidence: num
     let rankSum = 0;
     let positives = 0;
     // Average ranks over ties.
-    for (let start = 0; start < order.length; ) {
+    for (let start = 0; start < order.length;) {
       let end = start;
       while (end + 1 < order.length && order[end + 1][0] === order[start][0]) end++;
       const rank = (start + end) / 2 + 1;

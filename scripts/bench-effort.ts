@@ -12,7 +12,13 @@ import { simulateEffort, type PersonResult } from './effort/simulate.ts';
 
 const usage = 'npm run bench:effort -- --project <dir> [--batch 50] [--budget <actions>] [--seed-labels <n per class>] [--refine-settings <json>]';
 const { values } = parseArgs({
-  options: { project: { type: 'string' }, batch: { type: 'string' }, budget: { type: 'string' }, 'seed-labels': { type: 'string' }, 'refine-settings': { type: 'string' } },
+  options: {
+    project: { type: 'string' },
+    batch: { type: 'string' },
+    budget: { type: 'string' },
+    'seed-labels': { type: 'string' },
+    'refine-settings': { type: 'string' },
+  },
 });
 if (!values.project) throw new Error(`usage: ${usage}`);
 const projectDir = resolve(values.project);
@@ -39,9 +45,12 @@ const result = await withRefineDefaults(overrides, () =>
     onBatch: (person, actions, acc) => console.error(`${person}: ${actions} actions, label accuracy ${(acc * 100).toFixed(1)}%`),
   }),
 );
-const row = (name: string, r: PersonResult) => `${name.padEnd(9)} ${[r.actions_to_80, r.actions_to_90, r.actions_to_95].map((a) => String(a ?? '-').padStart(8)).join(' ')}`;
+const row = (name: string, r: PersonResult) =>
+  `${name.padEnd(9)} ${[r.actions_to_80, r.actions_to_90, r.actions_to_95].map((a) => String(a ?? '-').padStart(8)).join(' ')}`;
 console.log(`${result.images} images, ${result.seed_labels} seed labels, batches of ${batch}; ${((performance.now() - t0) / 1000).toFixed(0)} s`);
-console.log(`label accuracy after naming the clusters: ${(result.unsupervised_acc * 100).toFixed(1)}%, at the start (+ seed labels and one refine): ${(result.start_acc * 100).toFixed(1)}%`);
+console.log(
+  `label accuracy after naming the clusters: ${(result.unsupervised_acc * 100).toFixed(1)}%, at the start (+ seed labels and one refine): ${(result.start_acc * 100).toFixed(1)}%`,
+);
 console.log(`longest refine: ${result.refine_seconds_max} s`);
 console.log('actions to  ' + ['80 %', '90 %', '95 %'].map((s) => s.padStart(8)).join(' '));
 console.log(row('refine', result.refine));

@@ -48,7 +48,9 @@ try {
   const t0 = performance.now();
   const imported = await importFolder(project, source, { labelsFromFolders: true });
   const importSeconds = (performance.now() - t0) / 1000;
-  console.log(`import: ${imported.added} images in ${importSeconds.toFixed(1)} s (${(imported.added / importSeconds).toFixed(0)} images/s), ${imported.errors.length} errors`);
+  console.log(
+    `import: ${imported.added} images in ${importSeconds.toFixed(1)} s (${(imported.added / importSeconds).toFixed(0)} images/s), ${imported.errors.length} errors`,
+  );
 
   // The ceiling: the same backbone on a ready-made tensor, nothing else running, measured before and
   // after each end-to-end run and averaged, so a change in the machine's speed during the run (a shared
@@ -84,9 +86,15 @@ try {
       `${last.summary.failed.length} failed; median of ${repeat}: ${endToEnd.toFixed(1)}/s end to end`,
   );
   console.log(`inference only: median ${ceiling.toFixed(1)} images/s on ready-made ${batchSize} x 3 x ${backbone.inputSize} x ${backbone.inputSize} tensors`);
-  console.log(`end to end as a share of inference only: ${share.toFixed(2)} (median of ${runs.map((r) => r.share.toFixed(2)).join(', ')}; each against the rate around it)`);
+  console.log(
+    `end to end as a share of inference only: ${share.toFixed(2)} (median of ${runs.map((r) => r.share.toFixed(2)).join(', ')}; each against the rate around it)`,
+  );
   console.log(`CPU time per image: ${embedCpuMs.toFixed(2)} ms end to end (all threads), ${inferenceCpuMs.toFixed(2)} ms inference only`);
-  console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${availableParallelism()} cores`);
+  console.log(
+    `load average at the end: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')} on ${availableParallelism()} cores`,
+  );
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
   console.log(`peak RSS: ${peakRssMb.toFixed(0)} MB`);
   console.log(

@@ -25,10 +25,22 @@ try {
     concurrency: values.concurrency ? Number(values.concurrency) : undefined,
   });
   const seconds = (performance.now() - t0) / 1000;
-  console.log(`${s.added} images added from ${folder} in ${seconds.toFixed(1)} s (${(s.added / seconds).toFixed(0)} images/s); ` +
-    `${s.duplicates} duplicates, ${s.errors.length} errors`);
-  console.log(JSON.stringify({ folder, added: s.added, duplicates: s.duplicates, errors: s.errors.length, seconds: +seconds.toFixed(2),
-    imagesPerSecond: +(s.added / seconds).toFixed(1), concurrency: values.concurrency ?? 'default', vipsThreads: sharp.concurrency() }));
+  console.log(
+    `${s.added} images added from ${folder} in ${seconds.toFixed(1)} s (${(s.added / seconds).toFixed(0)} images/s); ` +
+      `${s.duplicates} duplicates, ${s.errors.length} errors`,
+  );
+  console.log(
+    JSON.stringify({
+      folder,
+      added: s.added,
+      duplicates: s.duplicates,
+      errors: s.errors.length,
+      seconds: +seconds.toFixed(2),
+      imagesPerSecond: +(s.added / seconds).toFixed(1),
+      concurrency: values.concurrency ?? 'default',
+      vipsThreads: sharp.concurrency(),
+    }),
+  );
 } finally {
   project.close();
   rmSync(dir, { recursive: true, force: true });

@@ -15,7 +15,13 @@ import { createRng } from '../main/base/random.ts';
 import { writeNpyFloat32 } from '../main/pipeline/embed/npy.ts';
 
 const { values } = parseArgs({
-  options: { project: { type: 'string' }, n: { type: 'string', default: '10000' }, dim: { type: 'string', default: '1024' }, k: { type: 'string', default: '100' }, block: { type: 'string', default: '1024' } },
+  options: {
+    project: { type: 'string' },
+    n: { type: 'string', default: '10000' },
+    dim: { type: 'string', default: '1024' },
+    k: { type: 'string', default: '100' },
+    block: { type: 'string', default: '1024' },
+  },
 });
 const k = Number(values.k);
 const block = Number(values.block);
@@ -36,7 +42,19 @@ if (reference) {
   console.log(`torch ${reference.version} einsum + topk (${reference.threads} threads): ${reference.seconds.toFixed(2)} s`);
   console.log(`cosineKnn / torch time: ${ratio.toFixed(2)}; neighbour sets shared: ${(agreement * 100).toFixed(3)} %`);
 }
-console.log(JSON.stringify({ n, dim, k, block, source, cosine_knn_s: round(oursSeconds), torch_s: reference ? round(reference.seconds) : null, ratio: ratio === null ? null : round(ratio), neighbour_agreement: agreement === null ? null : round(agreement, 5) }));
+console.log(
+  JSON.stringify({
+    n,
+    dim,
+    k,
+    block,
+    source,
+    cosine_knn_s: round(oursSeconds),
+    torch_s: reference ? round(reference.seconds) : null,
+    ratio: ratio === null ? null : round(ratio),
+    neighbour_agreement: agreement === null ? null : round(agreement, 5),
+  }),
+);
 
 function projectRows(dir: string): { data: Float32Array; n: number; dim: number; source: string } {
   const project = openProject(dir);
@@ -67,7 +85,13 @@ function normalise(row: Float32Array): void {
   for (let d = 0; d < row.length; d++) row[d] /= norm;
 }
 
-function runTorch(data: Float32Array, n: number, dim: number, k: number, block: number): { seconds: number; threads: number; version: string; indices: Int32Array } | null {
+function runTorch(
+  data: Float32Array,
+  n: number,
+  dim: number,
+  k: number,
+  block: number,
+): { seconds: number; threads: number; version: string; indices: Int32Array } | null {
   const probe = spawnSync('python3', ['-c', 'import torch, numpy'], { encoding: 'utf8' });
   if (probe.status !== 0) {
     console.log('torch: skipped (python3 with torch and numpy not found; pip install torch numpy to compare)');
@@ -79,7 +103,10 @@ function runTorch(data: Float32Array, n: number, dim: number, k: number, block: 
     const outPath = join(scratch, 'indices.i32');
     writeNpyFloat32(rowsPath, data, n, dim);
     const script = fileURLToPath(new URL('./knn/torch-reference.py', import.meta.url));
-    const line = execFileSync('python3', [script, '--rows', rowsPath, '--k', String(k), '--block', String(block), '--out', outPath], { encoding: 'utf8' }).trim().split('\n').pop()!;
+    const line = execFileSync('python3', [script, '--rows', rowsPath, '--k', String(k), '--block', String(block), '--out', outPath], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .pop()!;
     const result = JSON.parse(line) as { seconds: number; threads: number; torch: string };
     const withSelf = new Int32Array(readFileSync(outPath).buffer.slice(0));
     return { seconds: result.seconds, threads: result.threads, version: result.torch, indices: dropSelf(withSelf, n, k) };

@@ -38,7 +38,13 @@ try {
   const box = (await canvas.boundingBox())!;
   await page.mouse.move(box.x + 3, box.y + 3);
   await page.mouse.down();
-  for (const [x, y] of [[box.width - 3, 3], [box.width - 3, box.height - 3], [3, box.height - 3], [3, 5]]) await page.mouse.move(box.x + x, box.y + y, { steps: 4 });
+  for (const [x, y] of [
+    [box.width - 3, 3],
+    [box.width - 3, box.height - 3],
+    [3, box.height - 3],
+    [3, 5],
+  ])
+    await page.mouse.move(box.x + x, box.y + y, { steps: 4 });
   await page.mouse.up();
   const tLasso = performance.now();
   await page.getByTestId('map-selection').waitFor();
@@ -47,7 +53,15 @@ try {
   const selection = await page.getByTestId('map-selection').textContent();
   console.log(`lasso over everything: ${selection}; selection shown and redrawn ${selectedDrawMs.toFixed(0)} ms after the mouse was released`);
   if (browser.problems.length) console.log(`browser problems: ${browser.problems.join('; ')}`);
-  console.log(JSON.stringify({ bench: 'map', shown_ms: Math.round(shownMs), selected_redraw_ms: Math.round(selectedDrawMs), selection: selection?.trim(), legend_chars: points.length }));
+  console.log(
+    JSON.stringify({
+      bench: 'map',
+      shown_ms: Math.round(shownMs),
+      selected_redraw_ms: Math.round(selectedDrawMs),
+      selection: selection?.trim(),
+      legend_chars: points.length,
+    }),
+  );
 } finally {
   await browser.close();
   await served.stop();

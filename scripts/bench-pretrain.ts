@@ -137,10 +137,14 @@ try {
   const accRaw: KnnAccuracy = knnAccuracy(rawFeatures, rows.length, dim, labels, k);
   const curve = readLossCurve(project.db, name)!;
   const c = run.config;
-  console.log(`MoCo v2 ${c.encoder.arch} width ${c.encoder.width}, ${rows.length} CIFAR-10 images at ${c.imageSize} px, ${c.epochs} epochs x ${curve.stepsPerEpoch} steps of ${c.batchSize} on ${summary.backend}`);
+  console.log(
+    `MoCo v2 ${c.encoder.arch} width ${c.encoder.width}, ${rows.length} CIFAR-10 images at ${c.imageSize} px, ${c.epochs} epochs x ${curve.stepsPerEpoch} steps of ${c.batchSize} on ${summary.backend}`,
+  );
   console.log(`per-epoch loss: ${curve.perEpoch.map((e) => e.meanLoss.toFixed(3)).join(' ')}`);
   console.log(`training ${summary.seconds.toFixed(1)} s, ${summary.imagesPerSecond.toFixed(1)} images/s (total with import/decode ${seconds.toFixed(1)} s)`);
-  console.log(`${k}-NN accuracy (leave-one-out, majority): random init ${(100 * accRandom.majority).toFixed(1)}%, trained ${(100 * accTrained.majority).toFixed(1)}% (${(100 * (accTrained.majority - accRandom.majority)).toFixed(1)} points)`);
+  console.log(
+    `${k}-NN accuracy (leave-one-out, majority): random init ${(100 * accRandom.majority).toFixed(1)}%, trained ${(100 * accTrained.majority).toFixed(1)}% (${(100 * (accTrained.majority - accRandom.majority)).toFixed(1)} points)`,
+  );
   console.log(`(random init with its stored, uncalibrated batch-norm statistics: ${(100 * accRaw.majority).toFixed(1)}%)`);
   console.log(`${k}-NN accuracy (weighted): random init ${(100 * accRandom.weighted).toFixed(1)}%, trained ${(100 * accTrained.weighted).toFixed(1)}%`);
   console.log(
@@ -185,7 +189,12 @@ async function benchKernels(): Promise<void> {
   const shape: [number, number, number, number] = [64, 32, 32, 16];
   const filter: [number, number, number, number] = [3, 3, 16, 16];
   const flops = 2 * 64 * 32 * 32 * 9 * 16 * 16;
-  const pad = [[0, 0], [1, 1], [1, 1], [0, 0]] as [[number, number], [number, number], [number, number], [number, number]];
+  const pad = [
+    [0, 0],
+    [1, 1],
+    [1, 1],
+    [0, 0],
+  ] as [[number, number], [number, number], [number, number], [number, number]];
   const attrs = { strides: [1, 1], pad, dataFormat: 'NHWC', dimRoundingMode: undefined };
   const time = async (f: () => tf.Tensor, reps: number) => {
     if (reps > 1) f().dispose();
@@ -246,5 +255,13 @@ async function benchKernels(): Promise<void> {
   const patches = registerWasmTrainingKernels();
   const patched = { ...(await measure('wasm (patched)', 5)), stepImagesPerSecond: await stepRate('wasm (patched)') };
   console.log(`patches: ${patches.map((p) => `${p.kernel} ${p.action}`).join(', ')}`);
-  console.log(JSON.stringify({ layer: { batch: 64, size: 32, channels: 16, kernel: 3 }, step: { arch: 'resnet18', width: 8, batch: 32, size: 32 }, cpu, wasmStock: stock, wasmPatched: patched }));
+  console.log(
+    JSON.stringify({
+      layer: { batch: 64, size: 32, channels: 16, kernel: 3 },
+      step: { arch: 'resnet18', width: 8, batch: 32, size: 32 },
+      cpu,
+      wasmStock: stock,
+      wasmPatched: patched,
+    }),
+  );
 }

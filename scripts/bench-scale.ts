@@ -21,7 +21,13 @@ import { runSpice } from '../main/pipeline/cluster/spice.ts';
 import { evaluateRun, hasGroundTruth } from '../main/pipeline/cluster/evaluate.ts';
 
 const { values } = parseArgs({
-  options: { images: { type: 'string' }, project: { type: 'string' }, size: { type: 'string' }, k: { type: 'string', default: '10' }, seed: { type: 'string', default: '0' } },
+  options: {
+    images: { type: 'string' },
+    project: { type: 'string' },
+    size: { type: 'string' },
+    k: { type: 'string', default: '10' },
+    seed: { type: 'string', default: '0' },
+  },
 });
 if (!values.images) throw new Error('usage: npm run bench:scale -- --images <dir> [--project <dir>] [--size <px>] [--k 10] [--seed 0]');
 const images = resolve(values.images);
@@ -47,7 +53,13 @@ async function stage<T>(name: string, count: (result: T) => number | null, work:
   const result = await work();
   const seconds = (performance.now() - t0) / 1000;
   const n = count(result);
-  const figures: StageFigures = { stage: name, seconds: round(seconds, 3), images_per_s: n === null ? null : round(n / seconds, 1), peak_rss_mb: peakRssMb(), db_mb: dbMb() };
+  const figures: StageFigures = {
+    stage: name,
+    seconds: round(seconds, 3),
+    images_per_s: n === null ? null : round(n / seconds, 1),
+    peak_rss_mb: peakRssMb(),
+    db_mb: dbMb(),
+  };
   if (note) figures.note = note(result);
   stages.push(figures);
   console.log(
@@ -59,12 +71,35 @@ async function stage<T>(name: string, count: (result: T) => number | null, work:
 
 console.log(`project: ${dir}`);
 let project: Project = openProject(dir);
-await stage('import', (r) => r.added, () => importFolder(project, images, { labelsFromFolders: true }), (r) => `${r.added} added, ${r.alreadyPresent} already there, ${r.duplicates} duplicates, ${r.errors.length} errors`);
-const plain = await stage('embed plain', (r) => r.computed, () => embedProject(project, { backbone: DEFAULT_BACKBONE, size, seed }), (r) => `${r.backboneName} at ${r.inputSize} px on ${r.provider}`);
-await stage('embed view bank', (r) => r.computed, () => embedProject(project, { backbone: DEFAULT_BACKBONE, size, seed, views: DEFAULT_BANK_VIEWS }), (r) => `${r.views.length} views`);
+await stage(
+  'import',
+  (r) => r.added,
+  () => importFolder(project, images, { labelsFromFolders: true }),
+  (r) => `${r.added} added, ${r.alreadyPresent} already there, ${r.duplicates} duplicates, ${r.errors.length} errors`,
+);
+const plain = await stage(
+  'embed plain',
+  (r) => r.computed,
+  () => embedProject(project, { backbone: DEFAULT_BACKBONE, size, seed }),
+  (r) => `${r.backboneName} at ${r.inputSize} px on ${r.provider}`,
+);
+await stage(
+  'embed view bank',
+  (r) => r.computed,
+  () => embedProject(project, { backbone: DEFAULT_BACKBONE, size, seed, views: DEFAULT_BANK_VIEWS }),
+  (r) => `${r.views.length} views`,
+);
 const n = project.db.prepare('SELECT COUNT(*) FROM images').pluck().get() as number;
-const kmeansRun = await stage('k-means', () => n, () => runKmeans(project, { backbone: plain.backboneName, k, seed }));
-const spiceRun = await stage('SPICE', () => n, () => runSpice(project, { backbone: plain.backboneName, k, seed }));
+const kmeansRun = await stage(
+  'k-means',
+  () => n,
+  () => runKmeans(project, { backbone: plain.backboneName, k, seed }),
+);
+const spiceRun = await stage(
+  'SPICE',
+  () => n,
+  () => runSpice(project, { backbone: plain.backboneName, k, seed }),
+);
 if (hasGroundTruth(project.db)) {
   extra.kmeans_acc = round(evaluateRun(project.db, kmeansRun).metrics.acc, 4);
   extra.spice_acc = round(evaluateRun(project.db, spiceRun).metrics.acc, 4);
@@ -72,16 +107,23 @@ if (hasGroundTruth(project.db)) {
 console.log(`ACC against the folder labels: k-means ${extra.kmeans_acc ?? '-'}, SPICE ${extra.spice_acc ?? '-'}`);
 project.close();
 
-const reopen = await stage('open project', () => null, async () => {
-  project = openProject(dir);
-  return project.db.prepare('SELECT COUNT(*) FROM images').pluck().get() as number;
-});
+const reopen = await stage(
+  'open project',
+  () => null,
+  async () => {
+    project = openProject(dir);
+    return project.db.prepare('SELECT COUNT(*) FROM images').pluck().get() as number;
+  },
+);
 project.close();
 extra.open_ms = Math.round(stages.at(-1)!.seconds * 1000);
 extra.images = reopen;
 
 const grid = JSON.parse(
-  execFileSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'bench-first-grid.ts'), '--project', dir, '--repeat', '3'], { encoding: 'utf8', maxBuffer: 1 << 24 })
+  execFileSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'bench-first-grid.ts'), '--project', dir, '--repeat', '3'], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+  })
     .trim()
     .split('\n')
     .pop()!,
@@ -93,11 +135,29 @@ extra.first_grid_median_ms = grid.median_first_grid_ms;
 const services = createServices({ platform: 'browser', stateDir: mkdtempSync(join(tmpdir(), 'spice-bench-scale-state-')) });
 try {
   await services.api.projects.open({ dir });
-  const map = await stage('map (compute)', (r) => r.points.length, () => services.api.map.projection({ runId: spiceRun }), (r) => `${r.points.length} points${r.cached ? ', stored earlier' : ''}`);
-  await stage('map (stored)', (r) => r.points.length, () => services.api.map.projection({ runId: spiceRun }));
+  const map = await stage(
+    'map (compute)',
+    (r) => r.points.length,
+    () => services.api.map.projection({ runId: spiceRun }),
+    (r) => `${r.points.length} points${r.cached ? ', stored earlier' : ''}`,
+  );
+  await stage(
+    'map (stored)',
+    (r) => r.points.length,
+    () => services.api.map.projection({ runId: spiceRun }),
+  );
   extra.map_points = map.points.length;
-  const first = await stage('review queue first page', () => null, () => services.api.review.queue({ runId: spiceRun, offset: 0, limit: 100 }));
-  await stage('review queue last page', () => null, () => services.api.review.queue({ runId: spiceRun, offset: Math.max(0, first.total - 100), limit: 100 }), (r) => `offset ${r.offset} of ${r.total}`);
+  const first = await stage(
+    'review queue first page',
+    () => null,
+    () => services.api.review.queue({ runId: spiceRun, offset: 0, limit: 100 }),
+  );
+  await stage(
+    'review queue last page',
+    () => null,
+    () => services.api.review.queue({ runId: spiceRun, offset: Math.max(0, first.total - 100), limit: 100 }),
+    (r) => `offset ${r.offset} of ${r.total}`,
+  );
 } finally {
   services.dispose();
 }

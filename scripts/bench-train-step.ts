@@ -49,7 +49,9 @@ function measure(label: string, steps: number, step: () => void): Row {
     cpu.push((used.user + used.system) / 1000 / steps);
   }
   const row = { label, cpu: { median: median(cpu), min: Math.min(...cpu), max: Math.max(...cpu) }, wallMedian: median(wall) };
-  console.log(`${label.padEnd(40)} cpu ${row.cpu.median.toFixed(1).padStart(8)} ms/step (${row.cpu.min.toFixed(1)}-${row.cpu.max.toFixed(1)}, ${repeats} runs)  wall ${row.wallMedian.toFixed(1)} ms`);
+  console.log(
+    `${label.padEnd(40)} cpu ${row.cpu.median.toFixed(1).padStart(8)} ms/step (${row.cpu.min.toFixed(1)}-${row.cpu.max.toFixed(1)}, ${repeats} runs)  wall ${row.wallMedian.toFixed(1)} ms`,
+  );
   return row;
 }
 

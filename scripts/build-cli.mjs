@@ -55,4 +55,6 @@ for (const r of results) {
 }
 mkdirSync(OUT, { recursive: true });
 writeFileSync(join(OUT, 'sources.json'), `${JSON.stringify({ files })}\n`);
-console.log(`built ${relative(ROOT, OUT)}: cli.mjs${workers.map((w) => `, ${basename(w, '.ts')}.mjs`).join('')} from ${Object.keys(files).length} sources in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+console.log(
+  `built ${relative(ROOT, OUT)}: cli.mjs${workers.map((w) => `, ${basename(w, '.ts')}.mjs`).join('')} from ${Object.keys(files).length} sources in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+);

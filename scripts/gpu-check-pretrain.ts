@@ -74,7 +74,8 @@ try {
   );
 } catch (err) {
   console.error(`gpu check failed: ${(err as Error).message}`);
-  if (/tensorflow-gpu/.test((err as Error).message)) console.error('install the CUDA backend first: ELECTRON_SKIP_BINARY_DOWNLOAD=1 npm i --no-save @tensorflow/tfjs-node-gpu@4.22.0');
+  if (/tensorflow-gpu/.test((err as Error).message))
+    console.error('install the CUDA backend first: ELECTRON_SKIP_BINARY_DOWNLOAD=1 npm i --no-save @tensorflow/tfjs-node-gpu@4.22.0');
   code = 1;
 } finally {
   project.close();

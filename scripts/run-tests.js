@@ -108,7 +108,14 @@ if (tally.ran === 0) {
   console.error('no test ran: every selected test was skipped, so this run proves nothing');
   process.exit(1);
 }
-const skippedShared = tally.skipped.filter((s) => s.file && relative(ROOT, s.file.startsWith('file:') ? fileURLToPath(s.file) : s.file).split('\\').join('/').startsWith(SHARED_LANE_DIR));
+const skippedShared = tally.skipped.filter(
+  (s) =>
+    s.file &&
+    relative(ROOT, s.file.startsWith('file:') ? fileURLToPath(s.file) : s.file)
+      .split('\\')
+      .join('/')
+      .startsWith(SHARED_LANE_DIR),
+);
 if (required && skippedShared.length > 0) {
   console.error(`SPICE_REQUIRE_SHARED=1 but the shared lane skipped: ${skippedShared.map((s) => `${s.name} (${s.reason})`).join('; ')}`);
   process.exit(1);

@@ -14,7 +14,14 @@ const require = createRequire(import.meta.url);
 const ortDir = join(dirname(require.resolve('onnxruntime-node')), '..');
 const installer = join(ortDir, 'script', 'install.js');
 const env = { ONNXRUNTIME_NODE_INSTALL: 'cuda12' };
-const library = join(ortDir, 'bin', 'napi-v6', process.platform, process.arch, process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so');
+const library = join(
+  ortDir,
+  'bin',
+  'napi-v6',
+  process.platform,
+  process.arch,
+  process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so',
+);
 
 if (process.argv.includes('--dry-run')) {
   console.log(JSON.stringify({ installer, env, library }));

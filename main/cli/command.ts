@@ -18,7 +18,10 @@ export interface ParsedArgs {
 
 /** A user-facing error: printed without a stack trace, exit code 2 for usage, 1 otherwise. */
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
     super(message);
     this.name = 'CliError';
   }

@@ -92,7 +92,22 @@ const INSERT_BACKBONE = `INSERT INTO backbones (name, source, location, sha256, 
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 function backboneValues(b: Omit<BackboneRecord, 'id'>, addedAt: number): unknown[] {
-  return [b.name, b.source, b.location, b.sha256, b.inputSize, b.channelOrder, b.layout, JSON.stringify(b.mean), JSON.stringify(b.std), b.inputName, b.outputName, b.outputDim, b.license, addedAt];
+  return [
+    b.name,
+    b.source,
+    b.location,
+    b.sha256,
+    b.inputSize,
+    b.channelOrder,
+    b.layout,
+    JSON.stringify(b.mean),
+    JSON.stringify(b.std),
+    b.inputName,
+    b.outputName,
+    b.outputDim,
+    b.license,
+    addedAt,
+  ];
 }
 
 /**
@@ -118,7 +133,15 @@ export function setBackboneLocation(db: Db, id: number, location: string): void 
 
 /** Records new input settings (the caller deletes the vectors made with the old ones). */
 export function setBackboneInput(db: Db, id: number, input: Pick<BackboneRecord, 'inputSize' | 'mean' | 'std' | 'outputDim'>): void {
-  run(db, 'UPDATE backbones SET input_size = ?, mean = ?, std = ?, output_dim = ? WHERE id = ?', input.inputSize, JSON.stringify(input.mean), JSON.stringify(input.std), input.outputDim, id);
+  run(
+    db,
+    'UPDATE backbones SET input_size = ?, mean = ?, std = ?, output_dim = ? WHERE id = ?',
+    input.inputSize,
+    JSON.stringify(input.mean),
+    JSON.stringify(input.std),
+    input.outputDim,
+    id,
+  );
 }
 
 /** Clustering runs made on the backbone's vectors. */

@@ -3,7 +3,22 @@
 // opens read-only, and every failure names the file and says what to do.
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import { accessSync, closeSync, constants, copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  copyFileSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { processAlive } from '../base/process-identity.ts';
@@ -48,16 +63,24 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
   }
   if (wantReadonly) return openReadonly(file, version);
   if (!writable(file)) {
-    throw new ProjectDatabaseError(file, 'read-only', `${file} is read-only for this user: this command needs to write it; copy the project folder somewhere writable or fix its permissions`);
+    throw new ProjectDatabaseError(
+      file,
+      'read-only',
+      `${file} is read-only for this user: this command needs to write it; copy the project folder somewhere writable or fix its permissions`,
+    );
   }
-  return guarded(file, () => new Database(file, { fileMustExist: true }), (db) => {
-    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    db.pragma('journal_mode = WAL');
-    // NORMAL is durable across a process kill under WAL; only a power loss can drop the last commits.
-    db.pragma('synchronous = NORMAL');
-    db.pragma('foreign_keys = ON');
-    migrate(db);
-  });
+  return guarded(
+    file,
+    () => new Database(file, { fileMustExist: true }),
+    (db) => {
+      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      db.pragma('journal_mode = WAL');
+      // NORMAL is durable across a process kill under WAL; only a power loss can drop the last commits.
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      migrate(db);
+    },
+  );
 }
 
 /** True when the handle cannot write (opened read-only). */
@@ -105,12 +128,16 @@ function createDatabase(file: string): void {
   removeStaleScratch(file);
   const scratch = `${file}.new-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
-    const db = guarded(file, () => new Database(scratch), (d) => {
-      d.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-      d.pragma('journal_mode = WAL');
-      d.pragma('foreign_keys = ON');
-      migrate(d);
-    });
+    const db = guarded(
+      file,
+      () => new Database(scratch),
+      (d) => {
+        d.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+        d.pragma('journal_mode = WAL');
+        d.pragma('foreign_keys = ON');
+        migrate(d);
+      },
+    );
     db.close(); // checkpoints the WAL into the file and removes it
     try {
       linkSync(scratch, file);
@@ -149,7 +176,11 @@ function checkHeader(file: string): void {
   const st = statSync(file);
   if (!st.isFile()) throw new ProjectDatabaseError(file, 'damaged', `${file} is not a file`);
   if (st.size === 0) {
-    throw new ProjectDatabaseError(file, 'damaged', `${file} is empty (0 bytes): the project's data is gone from this file; restore it from a backup (it was not turned into a new project)`);
+    throw new ProjectDatabaseError(
+      file,
+      'damaged',
+      `${file} is empty (0 bytes): the project's data is gone from this file; restore it from a backup (it was not turned into a new project)`,
+    );
   }
   const header = Buffer.alloc(16);
   let fd: number;
@@ -164,7 +195,11 @@ function checkHeader(file: string): void {
     closeSync(fd);
   }
   if (st.size < 512 || header.toString('latin1') !== SQLITE_MAGIC) {
-    throw new ProjectDatabaseError(file, 'damaged', `${file} is not a project database (not an SQLite file, or its first page was overwritten): restore it from a backup`);
+    throw new ProjectDatabaseError(
+      file,
+      'damaged',
+      `${file} is not a project database (not an SQLite file, or its first page was overwritten): restore it from a backup`,
+    );
   }
 }
 

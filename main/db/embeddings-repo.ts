@@ -32,13 +32,22 @@ export interface ViewSpec {
  * kept (a rerun that races another process never duplicates). Returns how many rows were new.
  */
 export function saveEmbeddingBatch(db: Db, backboneId: number, rows: readonly EmbeddingRow[]): number {
-  return db.transaction(() => {
-    let added = 0;
-    for (const r of rows) {
-      added += run(db, 'INSERT INTO embeddings (image_id, backbone_id, view, vector) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING', r.imageId, backboneId, r.view, vectorToBlob(r.vector)).changes;
-    }
-    return added;
-  }).immediate();
+  return db
+    .transaction(() => {
+      let added = 0;
+      for (const r of rows) {
+        added += run(
+          db,
+          'INSERT INTO embeddings (image_id, backbone_id, view, vector) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
+          r.imageId,
+          backboneId,
+          r.view,
+          vectorToBlob(r.vector),
+        ).changes;
+      }
+      return added;
+    })
+    .immediate();
 }
 
 /** Images that have no vector yet for (backbone, view), in id order. */
@@ -118,30 +127,34 @@ export function loadEmbeddingsFor(db: Db, backboneId: number, view: string, imag
 
 /** Deletes vectors and view specs of a backbone: all of them, or only the given views. */
 export function deleteEmbeddings(db: Db, backboneId: number, views?: readonly string[]): number {
-  return db.transaction(() => {
-    if (views === undefined) {
-      run(db, 'DELETE FROM view_specs WHERE backbone_id = ?', backboneId);
-      return run(db, 'DELETE FROM embeddings WHERE backbone_id = ?', backboneId).changes;
-    }
-    let n = 0;
-    for (const v of views) {
-      run(db, 'DELETE FROM view_specs WHERE backbone_id = ? AND view = ?', backboneId, v);
-      n += run(db, 'DELETE FROM embeddings WHERE backbone_id = ? AND view = ?', backboneId, v).changes;
-    }
-    return n;
-  }).immediate();
+  return db
+    .transaction(() => {
+      if (views === undefined) {
+        run(db, 'DELETE FROM view_specs WHERE backbone_id = ?', backboneId);
+        return run(db, 'DELETE FROM embeddings WHERE backbone_id = ?', backboneId).changes;
+      }
+      let n = 0;
+      for (const v of views) {
+        run(db, 'DELETE FROM view_specs WHERE backbone_id = ? AND view = ?', backboneId, v);
+        n += run(db, 'DELETE FROM embeddings WHERE backbone_id = ? AND view = ?', backboneId, v).changes;
+      }
+      return n;
+    })
+    .immediate();
 }
 
 export function getViewSpecs(db: Db, backboneId: number): ViewSpec[] {
   const rows = many<Omit<ViewSpec, 'params'> & { params: string }>(db, 'SELECT view, kind, seed, input_size, params FROM view_specs WHERE backbone_id = ?', backboneId);
-  return rows
-    .map((r) => ({ ...r, params: JSON.parse(r.params) as Record<string, unknown> }))
-    .sort((a, b) => compareViews(a.view, b.view));
+  return rows.map((r) => ({ ...r, params: JSON.parse(r.params) as Record<string, unknown> })).sort((a, b) => compareViews(a.view, b.view));
 }
 
 /** The backbone's view specs as stored, one [view, kind, seed, input_size, params text] per view, by view. */
 export function storedViewSpecs(db: Db, backboneId: number): Array<[string, string, number, number, string]> {
-  return tuples<[string, string, number, number, string]>(db, 'SELECT view, kind, seed, input_size, params FROM view_specs WHERE backbone_id = ? ORDER BY view', backboneId);
+  return tuples<[string, string, number, number, string]>(
+    db,
+    'SELECT view, kind, seed, input_size, params FROM view_specs WHERE backbone_id = ? ORDER BY view',
+    backboneId,
+  );
 }
 
 /**
@@ -149,7 +162,11 @@ export function storedViewSpecs(db: Db, backboneId: number): Array<[string, stri
  * from the (backbone_id, view) index, the vectors are not read.
  */
 export function embeddedIdLists(db: Db, backboneId: number): Array<[string, string]> {
-  return tuples<[string, string]>(db, `SELECT view, group_concat(image_id, ',' ORDER BY image_id) FROM embeddings WHERE backbone_id = ? GROUP BY view ORDER BY view`, backboneId);
+  return tuples<[string, string]>(
+    db,
+    `SELECT view, group_concat(image_id, ',' ORDER BY image_id) FROM embeddings WHERE backbone_id = ? GROUP BY view ORDER BY view`,
+    backboneId,
+  );
 }
 
 /** Whether an image has a vector for (backbone, view). */

@@ -28,7 +28,10 @@ export interface ImportErrorRow {
 }
 
 /** An image's stored facts, or undefined when there is no such image. */
-export function getImage(db: Db, imageId: number): { id: number; relPath: string; width: number; height: number; format: string; bytes: number; label: string | null } | undefined {
+export function getImage(
+  db: Db,
+  imageId: number,
+): { id: number; relPath: string; width: number; height: number; format: string; bytes: number; label: string | null } | undefined {
   return one(db, 'SELECT id, rel_path, width, height, format, bytes, label FROM images WHERE id = ?', imageId);
 }
 

@@ -23,7 +23,12 @@ export function listJobs(db: Db, limit: number): JobRecord[] {
 
 /** The newest job of this kind and params that stopped short (interrupted, cancelled, failed). */
 export function lastUnfinishedJob(db: Db, kind: JobKind, paramsJson: string): number | undefined {
-  return value<number>(db, `SELECT id FROM jobs WHERE kind = ? AND params = ? AND state IN ('interrupted', 'cancelled', 'failed') ORDER BY id DESC LIMIT 1`, kind, paramsJson);
+  return value<number>(
+    db,
+    `SELECT id FROM jobs WHERE kind = ? AND params = ? AND state IN ('interrupted', 'cancelled', 'failed') ORDER BY id DESC LIMIT 1`,
+    kind,
+    paramsJson,
+  );
 }
 
 export function insertRunningJob(db: Db, kind: JobKind, paramsJson: string, process: JobProcess, resumedFrom: number | null, now: number): number {
@@ -56,10 +61,18 @@ export function runningJobs(db: Db): Array<{ id: number } & JobProcess> {
 
 /** Marks a job interrupted unless it finished meanwhile. */
 export function markJobInterrupted(db: Db, jobId: number, now: number): void {
-  run(db, `UPDATE jobs SET state = 'interrupted', error = COALESCE(error, 'its process ended without finishing it'), updated_at = ? WHERE id = ? AND state = 'running'`, now, jobId);
+  run(
+    db,
+    `UPDATE jobs SET state = 'interrupted', error = COALESCE(error, 'its process ended without finishing it'), updated_at = ? WHERE id = ? AND state = 'running'`,
+    now,
+    jobId,
+  );
 }
 
 /** Interrupted jobs no later job took over. */
 export function interruptedJobs(db: Db): Array<{ id: number; kind: string; done: number; total: number | null }> {
-  return many(db, `SELECT id, kind, done, total FROM jobs WHERE state = 'interrupted' AND id NOT IN (SELECT resumed_from FROM jobs WHERE resumed_from IS NOT NULL) ORDER BY id`);
+  return many(
+    db,
+    `SELECT id, kind, done, total FROM jobs WHERE state = 'interrupted' AND id NOT IN (SELECT resumed_from FROM jobs WHERE resumed_from IS NOT NULL) ORDER BY id`,
+  );
 }

@@ -92,7 +92,13 @@ export function getClusterName(db: Db, runId: number, cluster: number): string |
 }
 
 export function upsertClusterName(db: Db, runId: number, cluster: number, className: string): void {
-  run(db, 'INSERT INTO cluster_names (run_id, cluster, class_name) VALUES (?, ?, ?) ON CONFLICT(run_id, cluster) DO UPDATE SET class_name = excluded.class_name', runId, cluster, className);
+  run(
+    db,
+    'INSERT INTO cluster_names (run_id, cluster, class_name) VALUES (?, ?, ?) ON CONFLICT(run_id, cluster) DO UPDATE SET class_name = excluded.class_name',
+    runId,
+    cluster,
+    className,
+  );
 }
 
 export function deleteClusterName(db: Db, runId: number, cluster: number): void {

@@ -47,7 +47,16 @@ export function listPretrainRunRows(db: Db): PretrainRunRow[] {
 }
 
 export function insertPretrainRun(db: Db, name: string, config: string, imageCount: number, jobId: number | null, now: number): void {
-  run(db, `INSERT INTO pretrain_runs (name, config, state, image_count, job_id, created_at, updated_at) VALUES (?, ?, 'training', ?, ?, ?, ?)`, name, config, imageCount, jobId, now, now);
+  run(
+    db,
+    `INSERT INTO pretrain_runs (name, config, state, image_count, job_id, created_at, updated_at) VALUES (?, ?, 'training', ?, ?, ?, ?)`,
+    name,
+    config,
+    imageCount,
+    jobId,
+    now,
+    now,
+  );
 }
 
 /** Deletes a run that never finished, with its checkpoint and losses (to start it over). */

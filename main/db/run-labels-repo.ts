@@ -75,7 +75,11 @@ export function rowsOfImages(db: Db, runId: number, imageIds: readonly number[])
  * every cluster: refine learns about every class from the first batches, and no cluster's doubtful
  * images wait behind another's.
  */
-export function reviewQueue(db: Db, runId: number, options: { offset: number; limit: number; hideReviewed: boolean; perRound?: number }): RowPage & { unreviewed: number } {
+export function reviewQueue(
+  db: Db,
+  runId: number,
+  options: { offset: number; limit: number; hideReviewed: boolean; perRound?: number },
+): RowPage & { unreviewed: number } {
   const perRound = options.perRound ?? QUEUE_PER_ROUND;
   const filter = options.hideReviewed ? 'AND person = 0' : '';
   const total = value<number>(db, `SELECT COUNT(*) FROM run_labels WHERE run_id = ? ${filter}`, runId) ?? 0;

@@ -87,7 +87,17 @@ export function saveAssignments(db: Db, runId: number, rows: readonly Assignment
         throw new Error(`run ${runId}: cluster ${r.cluster} of image ${r.imageId} is outside 0..${run.k - 1}`);
       }
       if (r.probs.length !== run.k) throw new Error(`run ${runId}: probs of image ${r.imageId} have length ${r.probs.length}, expected ${run.k}`);
-      runSql(db, 'INSERT OR REPLACE INTO assignments (run_id, image_id, cluster, confidence, doubt, reliable, probs) VALUES (?, ?, ?, ?, ?, ?, ?)', runId, r.imageId, r.cluster, finiteOr(r.confidence, 0), finiteOr(r.doubt, 0), r.reliable ? 1 : 0, float32ToBlob(r.probs));
+      runSql(
+        db,
+        'INSERT OR REPLACE INTO assignments (run_id, image_id, cluster, confidence, doubt, reliable, probs) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        runId,
+        r.imageId,
+        r.cluster,
+        finiteOr(r.confidence, 0),
+        finiteOr(r.doubt, 0),
+        r.reliable ? 1 : 0,
+        float32ToBlob(r.probs),
+      );
     }
   }).immediate();
 }
@@ -194,7 +204,11 @@ export function getAssignment(db: Db, runId: number, imageId: number): Assignmen
 
 /** The run's cluster of each image with a ground-truth (folder) label, and that label. */
 export function groundTruthOfRun(db: Db, runId: number): Array<{ cluster: number; className: string }> {
-  return many(db, 'SELECT a.cluster AS cluster, i.label AS className FROM assignments a JOIN images i ON i.id = a.image_id WHERE a.run_id = ? AND i.label IS NOT NULL', runId);
+  return many(
+    db,
+    'SELECT a.cluster AS cluster, i.label AS className FROM assignments a JOIN images i ON i.id = a.image_id WHERE a.run_id = ? AND i.label IS NOT NULL',
+    runId,
+  );
 }
 
 /** Every image of the run in image order: its cluster and its ground-truth (folder) label, if any. */

@@ -2,7 +2,10 @@
 export class RateMeter {
   private samples: Array<{ t: number; done: number }> = [];
 
-  constructor(private readonly windowMs = 10_000, private readonly now: () => number = () => Date.now()) {}
+  constructor(
+    private readonly windowMs = 10_000,
+    private readonly now: () => number = () => Date.now(),
+  ) {}
 
   reset(done = 0): void {
     this.samples = [{ t: this.now(), done }];

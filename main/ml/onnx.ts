@@ -117,7 +117,9 @@ export async function openSessionWithFallback(source: ModelSource, options: Open
     if (reason === null) {
       try {
         const session = await runtime.createSession(typeof source === 'string' ? source : source.bytes, { provider, threads, quiet: provider !== 'cpu' });
-        options.log?.(`onnxruntime: running on ${describeProvider(provider, threads)}${skipped.length ? ` (skipped ${skipped.map((s) => `${s.provider}: ${s.reason}`).join('; ')})` : ''}`);
+        options.log?.(
+          `onnxruntime: running on ${describeProvider(provider, threads)}${skipped.length ? ` (skipped ${skipped.map((s) => `${s.provider}: ${s.reason}`).join('; ')})` : ''}`,
+        );
         return { session, provider, skipped };
       } catch (err) {
         reason = firstLine(err);

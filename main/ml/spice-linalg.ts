@@ -50,7 +50,8 @@ export function pca(data: Float32Array, n: number, dim: number, outDim: number, 
     const smallT = tf.tidy(() => tf.matMul(tf.tensor2d(qc, [outDim, dim]), tf.transpose(tf.tensor2d(basis, [outDim, dim]))));
     const small = Float64Array.from(smallT.dataSync());
     smallT.dispose();
-    for (let a = 0; a < outDim; a++) for (let b = a + 1; b < outDim; b++) small[a * outDim + b] = small[b * outDim + a] = (small[a * outDim + b] + small[b * outDim + a]) / 2;
+    for (let a = 0; a < outDim; a++)
+      for (let b = a + 1; b < outDim; b++) small[a * outDim + b] = small[b * outDim + a] = (small[a * outDim + b] + small[b * outDim + a]) / 2;
     const { values, vectors } = jacobiEigen(small, outDim);
     const order = Array.from(values.keys()).sort((a, b) => values[b] - values[a]);
     const components = new Float32Array(outDim * dim);

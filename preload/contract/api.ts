@@ -566,9 +566,7 @@ type SplitMethod<M extends MethodName> = M extends `${infer A}.${infer F}`
   : never;
 
 /** The params object of a method (undefined for methods without params). */
-export type ParamsOf<M extends MethodName> = SplitMethod<M> extends (...args: infer P) => unknown
-  ? P extends [] ? undefined : P[0]
-  : never;
+export type ParamsOf<M extends MethodName> = SplitMethod<M> extends (...args: infer P) => unknown ? (P extends [] ? undefined : P[0]) : never;
 
 /** What a method resolves to. */
 export type ResultOf<M extends MethodName> = SplitMethod<M> extends (...args: never[]) => Promise<infer R> ? R : never;

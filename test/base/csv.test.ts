@@ -20,6 +20,13 @@ test('what is written is read back as it was, single quotes in front of a formul
 });
 
 test('csvText ends every record with a line feed', () => {
-  assert.equal(csvText([['id', 'path'], [1, 'a.jpg'], [2, '+b.jpg']]), "id,path\n1,a.jpg\n2,'+b.jpg\n");
+  assert.equal(
+    csvText([
+      ['id', 'path'],
+      [1, 'a.jpg'],
+      [2, '+b.jpg'],
+    ]),
+    "id,path\n1,a.jpg\n2,'+b.jpg\n",
+  );
   assert.equal(csvText([]), '');
 });

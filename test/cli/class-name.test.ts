@@ -39,7 +39,11 @@ test('the rule: trimmed, 1..100 characters, no separators or control characters,
     const problem = classNameProblem(name.trim());
     assert.ok(problem, name);
     assert.equal(v.safeParse(ClassNameSchema, name).issues?.[0].message, problem, name);
-    assert.throws(() => normalizeClassName(name), (err: unknown) => err instanceof ClassNameError && err.message === problem, name);
+    assert.throws(
+      () => normalizeClassName(name),
+      (err: unknown) => err instanceof ClassNameError && err.message === problem,
+      name,
+    );
   }
   assert.match(classNameProblem(tooLong)!, /longer than 100 characters/);
   assert.match(classNameProblem('outlier')!, /reserved/);
@@ -71,7 +75,11 @@ test('a name the API refuses, the CLI label import refuses with the same message
       ['corrections.move', { imageIds: [1], className: name }],
     ] as const) {
       const r = await services.dispatch(method, params);
-      assert.deepEqual(r.ok ? null : r.error, { code: 'invalid-argument', message: `${method === 'labels.createClass' ? 'name' : 'className'}: ${problem}` }, `API ${method}, ${name}`);
+      assert.deepEqual(
+        r.ok ? null : r.error,
+        { code: 'invalid-argument', message: `${method === 'labels.createClass' ? 'name' : 'className'}: ${problem}` },
+        `API ${method}, ${name}`,
+      );
     }
   }
 });

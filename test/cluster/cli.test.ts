@@ -78,7 +78,10 @@ test('export --format csv writes the default run', () => {
   assert.equal(lines[0], 'path,class,cluster,confidence,source');
   assert.equal(lines.length, 301);
   // No cluster is named yet and no person label: every class is empty and comes from the model.
-  assert.ok(lines.slice(1).every((l) => /^[^,]+\.jpg,,\d+,[0-9.e-]+,model$/.test(l)), lines[1]);
+  assert.ok(
+    lines.slice(1).every((l) => /^[^,]+\.jpg,,\d+,[0-9.e-]+,model$/.test(l)),
+    lines[1],
+  );
 });
 
 /** Runs the CLI in this process (cheap: no tsx start-up), capturing what it prints. */

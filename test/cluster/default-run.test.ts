@@ -12,11 +12,19 @@ import { getEmbeddedProject } from '../helpers/embedded-project.ts';
 import type { Project } from '../../main/project/project.ts';
 
 test('SPICE says in plain words when it did not learn: too few sure images, collapsed clusters, too few agreed neighbours', () => {
-  const healthy = spiceHealth({ n: 10000, k: 10, reliableAtDefault: [40, 12, 0, 300, 80, 9, 55, 61, 20, 7], clusterSizes: Array(10).fill(1000), agreedNeighboursPerImage: 30 });
+  const healthy = spiceHealth({
+    n: 10000,
+    k: 10,
+    reliableAtDefault: [40, 12, 0, 300, 80, 9, 55, 61, 20, 7],
+    clusterSizes: Array(10).fill(1000),
+    agreedNeighboursPerImage: 30,
+  });
   assert.deepEqual(healthy, { learned: true, notes: [] });
   const unsure = spiceHealth({ n: 2000, k: 10, reliableAtDefault: [20, 0, 0, 0, 0, 0, 2, 18, 0, 0], clusterSizes: Array(10).fill(200), agreedNeighboursPerImage: 30 });
   assert.equal(unsure.learned, false);
-  assert.deepEqual(unsure.notes, ["it was sure of only 40 of 2000 images (2.0 %) at its default thresholds, too few to have learned more than the embedding's own neighbourhoods"]);
+  assert.deepEqual(unsure.notes, [
+    "it was sure of only 40 of 2000 images (2.0 %) at its default thresholds, too few to have learned more than the embedding's own neighbourhoods",
+  ]);
   const collapsed = spiceHealth({ n: 1000, k: 4, reliableAtDefault: [50, 50, 50, 50], clusterSizes: [600, 390, 10, 0], agreedNeighboursPerImage: 2 });
   assert.equal(collapsed.learned, false);
   assert.equal(collapsed.notes.length, 2);
@@ -35,7 +43,10 @@ test('the default run: your labels first, then SPICE unless it says it did not l
     const unsure = run('spice', { health: { learned: false, notes: ['it was sure of only 0 of 6 images'] } });
     let choice = chooseDefaultRun(listRuns(db, { state: 'done' }));
     assert.equal(choice.run?.id, kmeans);
-    assert.match(choice.reason ?? '', new RegExp(`k-means \\(run #${kmeans}\\) is shown first: SPICE \\(run #${unsure}\\) reports that it was sure of only 0 of 6 images`));
+    assert.match(
+      choice.reason ?? '',
+      new RegExp(`k-means \\(run #${kmeans}\\) is shown first: SPICE \\(run #${unsure}\\) reports that it was sure of only 0 of 6 images`),
+    );
     const sure = run('spice', { health: { learned: true, notes: [] } });
     assert.equal(defaultRun(db)?.id, sure);
     const older = run('spice');

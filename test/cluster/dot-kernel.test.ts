@@ -10,11 +10,12 @@ import { WAT_SOURCES, assembleWat, wasmModuleSource } from '../../scripts/wat.mj
 /** Dots in float64, the reference. */
 function exactDots(data: Float32Array, n: number, centers: Float32Array, k: number, dim: number): Float64Array {
   const out = new Float64Array(n * k);
-  for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) {
-    let s = 0;
-    for (let d = 0; d < dim; d++) s += data[i * dim + d] * centers[j * dim + d];
-    out[i * k + j] = s;
-  }
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < k; j++) {
+      let s = 0;
+      for (let d = 0; d < dim; d++) s += data[i * dim + d] * centers[j * dim + d];
+      out[i * k + j] = s;
+    }
   return out;
 }
 

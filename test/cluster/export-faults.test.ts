@@ -15,7 +15,6 @@ import { makeTempDir } from '../helpers/cifar-subset.ts';
 import { getEmbeddedProject } from '../helpers/embedded-project.ts';
 import { REPO_DIR } from '../helpers/paths.ts';
 
-
 let project: Project;
 let projectDir = '';
 let cleanup: (() => void) | undefined;
@@ -90,13 +89,20 @@ test('onto a real, small, full file system the CLI export fails with one line an
   try {
     project.close();
     const target = join(mnt, 'labels');
-    const r = spawnSync(process.execPath, [join(REPO_DIR, 'bin/spice-workbench.js'), 'export', '--project', projectDir, '--run', String(runId), '--format', 'folders', '--out', target], {
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
+    const r = spawnSync(
+      process.execPath,
+      [join(REPO_DIR, 'bin/spice-workbench.js'), 'export', '--project', projectDir, '--run', String(runId), '--format', 'folders', '--out', target],
+      {
+        encoding: 'utf8',
+        timeout: 120_000,
+      },
+    );
     assert.equal(r.status, 1, r.stdout + r.stderr);
     // Progress lines come first; then exactly one error line, and no stack.
-    const errors = r.stderr.trim().split('\n').filter((l) => l.startsWith('error:'));
+    const errors = r.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('error:'));
     assert.equal(errors.length, 1, r.stderr);
     assert.match(errors[0], /^error: writing the export to .*labels failed \(the disk is full\): nothing was left there/);
     assert.doesNotMatch(r.stderr, /\n\s+at /);
@@ -144,7 +150,8 @@ test('every exported file and folder is flushed to the disk before it is renamed
   const target = join(out.dir, 'synced');
   const summary = await exportLabels(project, { runId, format: 'folders', out: target, io });
   const scratch = `${target}.partial-${process.pid}`;
-  const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? [join(dir, e.name), ...walk(join(dir, e.name))] : [join(dir, e.name)]));
+  const walk = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? [join(dir, e.name), ...walk(join(dir, e.name))] : [join(dir, e.name)]));
   const published = walk(target).map((p) => scratch + p.slice(target.length));
   assert.equal(published.filter((p) => p.endsWith('.jpg')).length, summary.images - summary.missing.length);
   for (const p of published) assert.ok(synced.includes(p), `${p} was not flushed`);

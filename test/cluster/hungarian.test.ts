@@ -59,7 +59,12 @@ test('hungarian: rectangular matrices leave the surplus side unmatched', () => {
   assert.deepEqual([...wide.rowToCol], [1, 3]);
   assert.deepEqual([...wide.colToRow], [-1, 0, -1, 1]);
   assert.equal(wide.total, 3);
-  const tall = minCostAssignment([[9, 9], [1, 9], [9, 9], [9, 2]]);
+  const tall = minCostAssignment([
+    [9, 9],
+    [1, 9],
+    [9, 9],
+    [9, 2],
+  ]);
   assert.deepEqual([...tall.rowToCol], [-1, 0, -1, 1]);
   assert.deepEqual([...tall.colToRow], [1, 3]);
   assert.equal(tall.total, 3);

@@ -60,7 +60,13 @@ test('kmeans: more restarts never end with a higher inertia', () => {
 
 test('kmeans: duplicate rows and k = n still give k non-empty clusters', () => {
   const dim = 3;
-  const rows = [[1, 0, 0], [1, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1]];
+  const rows = [
+    [1, 0, 0],
+    [1, 0, 0],
+    [1, 0, 0],
+    [0, 1, 0],
+    [0, 0, 1],
+  ];
   const data = new Float32Array(rows.flat());
   const r = kmeans(data, rows.length, dim, 3, { seed: 1 });
   assert.equal(new Set(r.labels).size, 3);

@@ -7,12 +7,7 @@ import { runKScan } from '../../main/pipeline/cluster/kscan.ts';
 
 test('silhouette: a hand-computed case', () => {
   // a-b and c-d close (1), the pairs apart; s(a) = (4.5-1)/4.5 = 7/9, s(b) = (3.5-1)/3.5 = 5/7, c and d mirror them.
-  const D = new Float32Array([
-    0, 1, 4, 5,
-    1, 0, 3, 4,
-    4, 3, 0, 1,
-    5, 4, 1, 0,
-  ]);
+  const D = new Float32Array([0, 1, 4, 5, 1, 0, 3, 4, 4, 3, 0, 1, 5, 4, 1, 0]);
   const s = meanSilhouette(D, 4, new Int32Array([0, 0, 1, 1]), 2);
   assert.ok(Math.abs(s - (7 / 9 + 5 / 7) / 2) < 1e-7, String(s));
   // A point alone in its cluster scores 0 (scikit-learn's convention): mean of [0, s(b'), ...].
@@ -43,7 +38,10 @@ test('k scan finds the number of well-separated blobs', async () => {
   const progress: string[] = [];
   const r = await scanK(b.data, b.n, b.dim, { kMin: 3, kMax: 10, seed: 1, stability: true, onProgress: (_d, _t, m) => progress.push(m) });
   assert.equal(r.proposedK, 6);
-  assert.deepEqual(r.rows.map((x) => x.k), [3, 4, 5, 6, 7, 8, 9, 10]);
+  assert.deepEqual(
+    r.rows.map((x) => x.k),
+    [3, 4, 5, 6, 7, 8, 9, 10],
+  );
   assert.equal(progress.length, 8);
   const six = r.rows.find((x) => x.k === 6)!;
   assert.ok(six.stability !== null && six.stability > 0.99, 'the true K is stable across seeds');

@@ -19,12 +19,40 @@ const ex = (pairs: Array<[number, string]>) => pairs.map(([cluster, className]) 
 
 test('proposeMapping: one-to-one Hungarian match when K equals the number of classes', () => {
   // Greedy would give cluster 0 'cat' (3 votes) and leave cluster 1 with 'dog' at 0 votes; the best total is 0->dog, 1->cat.
-  const p = proposeMapping(2, ex([[0, 'cat'], [0, 'cat'], [0, 'cat'], [0, 'dog'], [0, 'dog'], [1, 'cat'], [1, 'cat']]));
-  assert.deepEqual(p.map((c) => [c.className, c.reason, c.votes, c.labelled]), [['dog', 'matched', 2, 5], ['cat', 'matched', 2, 2]]);
+  const p = proposeMapping(
+    2,
+    ex([
+      [0, 'cat'],
+      [0, 'cat'],
+      [0, 'cat'],
+      [0, 'dog'],
+      [0, 'dog'],
+      [1, 'cat'],
+      [1, 'cat'],
+    ]),
+  );
+  assert.deepEqual(
+    p.map((c) => [c.className, c.reason, c.votes, c.labelled]),
+    [
+      ['dog', 'matched', 2, 5],
+      ['cat', 'matched', 2, 2],
+    ],
+  );
 });
 
 test('proposeMapping: surplus clusters take their majority class; clusters without evidence stay unnamed', () => {
-  const p = proposeMapping(5, ex([[0, 'cat'], [0, 'cat'], [1, 'dog'], [2, 'cat'], [2, 'dog'], [2, 'cat'], [3, 'dog']]));
+  const p = proposeMapping(
+    5,
+    ex([
+      [0, 'cat'],
+      [0, 'cat'],
+      [1, 'dog'],
+      [2, 'cat'],
+      [2, 'dog'],
+      [2, 'cat'],
+      [3, 'dog'],
+    ]),
+  );
   assert.equal(p[0].className, 'cat');
   assert.equal(p[0].reason, 'matched');
   assert.equal(p[1].className, 'dog');
@@ -33,9 +61,23 @@ test('proposeMapping: surplus clusters take their majority class; clusters witho
   assert.deepEqual([p[3].className, p[3].reason], ['dog', 'majority']);
   assert.deepEqual([p[4].className, p[4].reason], [null, 'no-evidence']);
   // More classes than clusters: a class is left out, every cluster named.
-  const few = proposeMapping(2, ex([[0, 'a'], [1, 'b'], [1, 'c'], [1, 'c']]));
-  assert.deepEqual(few.map((c) => c.className), ['a', 'c']);
-  assert.deepEqual(proposeMapping(2, []).map((c) => c.className), [null, null]);
+  const few = proposeMapping(
+    2,
+    ex([
+      [0, 'a'],
+      [1, 'b'],
+      [1, 'c'],
+      [1, 'c'],
+    ]),
+  );
+  assert.deepEqual(
+    few.map((c) => c.className),
+    ['a', 'c'],
+  );
+  assert.deepEqual(
+    proposeMapping(2, []).map((c) => c.className),
+    [null, null],
+  );
 });
 
 test('mapping: rename, many-to-one, unname and undo', () => {
@@ -68,13 +110,23 @@ test('mapping: proposals from imported or accepted person labels and from folder
     const truth = proposeMappingFromGroundTruth(db, run);
     assert.equal(truth.evidence, 8);
     // cluster 0: ids 1,3 (odd); cluster 1: ids 2,4,6,8 (even); cluster 2: ids 5,7 (odd) -> surplus, majority 'odd'.
-    assert.deepEqual(truth.clusters.map((c) => [c.className, c.reason]), [['odd', 'matched'], ['even', 'matched'], ['odd', 'majority']]);
+    assert.deepEqual(
+      truth.clusters.map((c) => [c.className, c.reason]),
+      [
+        ['odd', 'matched'],
+        ['even', 'matched'],
+        ['odd', 'majority'],
+      ],
+    );
 
     labelImages(db, [1], 'bird', 'imported');
     labelImages(db, [2], 'car', 'accepted');
     const fewShot = proposeMappingFromFewShot(db, run);
     assert.equal(fewShot.evidence, 2);
-    assert.deepEqual(fewShot.clusters.map((c) => c.className), ['bird', 'car', null]);
+    assert.deepEqual(
+      fewShot.clusters.map((c) => c.className),
+      ['bird', 'car', null],
+    );
     const undo = applyProposal(db, run, fewShot);
     assert.deepEqual(getClusterNames(db, run), ['bird', 'car', null]);
     restoreClusterNames(db, run, undo);
@@ -92,6 +144,9 @@ test('a proposal never names a cluster after the images a person moved out of it
     labelImages(db, [7], 'truck', 'imported');
     const p = proposeMappingFromFewShot(db, run);
     assert.equal(p.evidence, 3, 'moved images are not evidence');
-    assert.deepEqual(p.clusters.map((c) => c.className), ['automobile', 'truck']);
+    assert.deepEqual(
+      p.clusters.map((c) => c.className),
+      ['automobile', 'truck'],
+    );
   });
 });

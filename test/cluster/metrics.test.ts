@@ -64,11 +64,20 @@ test('metrics: a hand-computed 3-class case with a Hungarian mapping that is not
   close(m.ari, (23 - expected) / (43 - expected));
   // NMI by hand (natural logs).
   const n = 15;
-  const cells = [[5, 9, 9], [4, 9, 4], [4, 4, 9], [2, 2, 2]]; // [n_ij, row sum, col sum]
+  const cells = [
+    [5, 9, 9],
+    [4, 9, 4],
+    [4, 4, 9],
+    [2, 2, 2],
+  ]; // [n_ij, row sum, col sum]
   const mi = cells.reduce((s, [nij, a, b]) => s + (nij / n) * Math.log((n * nij) / (a * b)), 0);
   const h = (xs: number[]) => -xs.reduce((s, x) => s + (x / n) * Math.log(x / n), 0);
   close(m.nmi, mi / ((h([9, 4, 2]) + h([9, 4, 2])) / 2));
-  assert.deepEqual(m.confusion.counts, [[5, 4, 0], [4, 0, 0], [0, 0, 2]]);
+  assert.deepEqual(m.confusion.counts, [
+    [5, 4, 0],
+    [4, 0, 0],
+    [0, 0, 2],
+  ]);
   assert.deepEqual(m.confusion.classes, ['a', 'b', 'c']);
 });
 

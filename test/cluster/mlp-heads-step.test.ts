@@ -62,10 +62,15 @@ for (const backend of ['wasm', 'cpu'] as TfBackendName[]) {
     const m: Weights = { w1: new Float64Array(w.w1.length), b1: new Float64Array(w.b1.length), w2: new Float64Array(w.w2.length), b2: new Float64Array(w.b2.length) };
     const v: Weights = structuredClone(m);
     for (let t = 1; t <= 3; t++) {
-      heads.trainStep(x, n, (logits) => {
-        assert.equal(logits.length, dz.length);
-        return dz;
-      }, adam);
+      heads.trainStep(
+        x,
+        n,
+        (logits) => {
+          assert.equal(logits.length, dz.length);
+          return dz;
+        },
+        adam,
+      );
       const g = referenceGradients(w, spec, x, n, dz);
       for (const p of ['w1', 'b1', 'w2', 'b2'] as const) {
         for (let i = 0; i < w[p].length; i++) {

@@ -44,7 +44,9 @@ test('CSV export: exact header, one row per image matching the final labels, pat
   const text = readFileSync(file, 'utf8');
   assert.equal(text.split('\n')[0], CSV_HEADER);
   assert.equal(CSV_HEADER, 'path,class,cluster,confidence,source');
-  const rows = parseCsv(text).slice(1).map((r) => r.fields);
+  const rows = parseCsv(text)
+    .slice(1)
+    .map((r) => r.fields);
   assert.equal(rows.length, source.count);
   assert.equal(summary.images, source.count);
   for (let i = 0; i < rows.length; i++) {
@@ -58,7 +60,7 @@ test('CSV export: exact header, one row per image matching the final labels, pat
     assert.ok(Math.abs(Number(confidence) - l.confidence!) < 1e-6);
   }
   assert.equal(rows[0][1], 'hand "picked"', 'a person label wins over the cluster name');
-  assert.deepEqual([rows[0][4], rows[1][4], rows[2][4]], ['person', 'person', 'person'], 'moved, outlier and accepted labels are the person\'s');
+  assert.deepEqual([rows[0][4], rows[1][4], rows[2][4]], ['person', 'person', 'person'], "moved, outlier and accepted labels are the person's");
   assert.equal(rows[1][1], 'outlier', 'an outlier is named as such');
   assert.equal(rows.filter((r) => r[4] === 'person').length, 3);
   assert.ok(rows.filter((r) => r[4] === 'model').every((r) => r[1] === '' || r[1] === 'vehicles' || r[1] === 'animals, mostly'));

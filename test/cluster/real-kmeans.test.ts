@@ -131,12 +131,15 @@ test('runKmeans: cancelling stops the job, marks the run cancelled and stores no
   assert.equal(job, 'cancelled');
 });
 
-test('predictKmeans: new vectors get the nearest centroid with the run\'s temperature', async () => {
+test("predictKmeans: new vectors get the nearest centroid with the run's temperature", async () => {
   const runId = await runKmeans(project, { k: 8, seed: 4, restarts: 2 });
   const stored = loadAssignments(project.db, runId);
   const m = loadEmbeddingMatrix(project.db, source.backboneId);
   const p = predictKmeans(project.db, runId, m.data, m.imageIds.length, m.dim);
-  assert.deepEqual([...p.labels], stored.map((r) => r.cluster));
+  assert.deepEqual(
+    [...p.labels],
+    stored.map((r) => r.cluster),
+  );
   for (let i = 0; i < stored.length; i += 37) {
     assert.ok(Math.abs(p.confidence[i] - stored[i].confidence) < 1e-5);
     assert.ok(Math.abs(p.probs[i * 8 + 3] - stored[i].probs[3]) < 1e-5);

@@ -42,7 +42,13 @@ test('runs-repo: a run round-trips params, assignments (float32 probs), report a
     assert.equal(run.state, 'done');
     assert.ok(run.finishedAt !== null);
     const rows = loadAssignments(db, id);
-    assert.deepEqual(rows.map((r) => [r.imageId, r.cluster, r.reliable]), [[1, 0, false], [2, 2, false]]);
+    assert.deepEqual(
+      rows.map((r) => [r.imageId, r.cluster, r.reliable]),
+      [
+        [1, 0, false],
+        [2, 2, false],
+      ],
+    );
     assert.ok(rows[1].probs instanceof Float32Array);
     assert.deepEqual([...rows[1].probs], [...probs(0.1, 0.3, 0.6)]);
     const cols = loadAssignmentColumns(db, id);
@@ -50,7 +56,10 @@ test('runs-repo: a run round-trips params, assignments (float32 probs), report a
     assert.deepEqual([...cols.clusters], [0, 2]);
     assert.deepEqual(clusterSizes(db, id), [1, 0, 1]);
     setReliable(db, id, [1]);
-    assert.deepEqual(loadAssignments(db, id).map((r) => r.reliable), [true, false]);
+    assert.deepEqual(
+      loadAssignments(db, id).map((r) => r.reliable),
+      [true, false],
+    );
     updateRunReport(db, id, { note: 'x' });
     assert.deepEqual(getRun(db, id)!.report, { inertia: 1.5, note: 'x' });
   });
@@ -76,13 +85,24 @@ test('runs-repo: listing, the default run, stale runs and deletion', () => {
     const b = createRun(db, { method: 'spice', backboneId: 1, k: 2, seed: 0, params: {} });
     finishRun(db, b, { state: 'done' });
     const c = createRun(db, { method: 'kmeans', backboneId: 1, k: 3, seed: 0, params: {} });
-    assert.deepEqual(listRuns(db).map((r) => r.id), [c, b, a]);
-    assert.deepEqual(listRuns(db, { method: 'kmeans' }).map((r) => r.id), [c, a]);
-    assert.deepEqual(listRuns(db, { state: 'done' }).map((r) => r.id), [b, a]);
+    assert.deepEqual(
+      listRuns(db).map((r) => r.id),
+      [c, b, a],
+    );
+    assert.deepEqual(
+      listRuns(db, { method: 'kmeans' }).map((r) => r.id),
+      [c, a],
+    );
+    assert.deepEqual(
+      listRuns(db, { state: 'done' }).map((r) => r.id),
+      [b, a],
+    );
     assert.equal(defaultRun(db)!.id, b, 'the latest finished spice run comes first (it records no health: an older run)');
     // A run whose job died is marked interrupted; one without a job is left alone.
     const now = Date.now();
-    const job = Number(db.prepare(`INSERT INTO jobs (kind, params, state, started_at, updated_at) VALUES ('cluster', '{}', 'interrupted', ?, ?)`).run(now, now).lastInsertRowid);
+    const job = Number(
+      db.prepare(`INSERT INTO jobs (kind, params, state, started_at, updated_at) VALUES ('cluster', '{}', 'interrupted', ?, ?)`).run(now, now).lastInsertRowid,
+    );
     const d = createRun(db, { method: 'kmeans', backboneId: 1, k: 2, seed: 0, params: {}, jobId: job });
     assert.equal(markStaleRuns(db), 1);
     assert.equal(getRun(db, d)!.state, 'interrupted');

@@ -139,7 +139,11 @@ test('a cluster without reliable samples is reported, logged and relaxed in the 
   const populated = report.reliable.perCluster.filter((c) => c.rule !== 'empty-cluster').map((c) => c.cluster);
   assert.ok(populated.length >= 8, `${populated.length} clusters hold images`);
   assert.equal(report.reliable.emptyAtDefault.length, 10, 'every cluster is empty at consistency 1.0');
-  assert.deepEqual(report.reliable.relaxations.map((r) => r.cluster), populated, 'every cluster with images is relaxed');
+  assert.deepEqual(
+    report.reliable.relaxations.map((r) => r.cluster),
+    populated,
+    'every cluster with images is relaxed',
+  );
   for (const r of report.reliable.relaxations) {
     assert.equal(r.before, 0);
     assert.ok(r.after > 0, `cluster ${r.cluster} ends with reliable samples`);

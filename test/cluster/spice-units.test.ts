@@ -63,12 +63,17 @@ test('MLP heads: the training step follows finite differences, heads are indepen
   };
   const w0 = heads.weights();
   // Plain SGD through Adam's first step: with beta1 = beta2 = 0 the step is lr * sign(gradient).
-  heads.trainStep(x, n, (logits) => {
-    const grad = new Float32Array(logits.length);
-    const p = softmaxRows(logits, n * spec.k, n, spec.k);
-    for (let i = 0; i < n; i++) for (let c = 0; c < spec.k; c++) grad[(n + i) * spec.k + c] = p[i * spec.k + c] - (c === target[i] ? 1 : 0);
-    return grad;
-  }, { lr: 1e-4, beta1: 0, beta2: 0, epsilon: 1e-30 });
+  heads.trainStep(
+    x,
+    n,
+    (logits) => {
+      const grad = new Float32Array(logits.length);
+      const p = softmaxRows(logits, n * spec.k, n, spec.k);
+      for (let i = 0; i < n; i++) for (let c = 0; c < spec.k; c++) grad[(n + i) * spec.k + c] = p[i * spec.k + c] - (c === target[i] ? 1 : 0);
+      return grad;
+    },
+    { lr: 1e-4, beta1: 0, beta2: 0, epsilon: 1e-30 },
+  );
   const w1 = heads.weights();
   const numericGrad = (mutate: (w: typeof w0) => void) => {
     const plus = structuredClone(w0);
@@ -93,7 +98,12 @@ test('MLP heads: the training step follows finite differences, heads are indepen
   };
   const H = spec.heads;
   const hd = spec.hidden;
-  for (const [key, index] of [['w1', 2 * H * hd + hd + 3], ['b1', hd + 1], ['w2', hd * spec.k + 2 * spec.k + 1], ['b2', spec.k + 2]] as const) {
+  for (const [key, index] of [
+    ['w1', 2 * H * hd + hd + 3],
+    ['b1', hd + 1],
+    ['w2', hd * spec.k + 2 * spec.k + 1],
+    ['b2', spec.k + 2],
+  ] as const) {
     const g = numericGrad((w) => {
       w[key][index] += 1;
     });
@@ -137,7 +147,8 @@ test('cosine k-NN and PCA agree with direct computation', async () => {
   const mean = new Float64Array(dim);
   for (let i = 0; i < n; i++) for (let d = 0; d < dim; d++) mean[d] += data[i * dim + d] / n;
   const cov = new Float64Array(dim * dim);
-  for (let i = 0; i < n; i++) for (let a = 0; a < dim; a++) for (let b = 0; b < dim; b++) cov[a * dim + b] += ((data[i * dim + a] - mean[a]) * (data[i * dim + b] - mean[b])) / (n - 1);
+  for (let i = 0; i < n; i++)
+    for (let a = 0; a < dim; a++) for (let b = 0; b < dim; b++) cov[a * dim + b] += ((data[i * dim + a] - mean[a]) * (data[i * dim + b] - mean[b])) / (n - 1);
   const { values } = jacobiEigen(cov, dim);
   const top = Array.from(values).sort((a, b) => b - a);
   for (let r = 0; r < 3; r++) {
@@ -158,8 +169,14 @@ test('reliable samples: consistency and confidence; an empty cluster is relaxed 
   // Images 0-3 in cluster 0 with neighbours among themselves; 4-7 in cluster 1 whose neighbourhoods are mixed.
   const labels = Int32Array.from([0, 0, 0, 0, 1, 1, 1, 1]);
   const nbrs = [
-    [1, 2, 3], [0, 2, 3], [0, 1, 3], [0, 1, 2],
-    [0, 5, 6], [4, 0, 1], [7, 2, 4], [6, 3, 5],
+    [1, 2, 3],
+    [0, 2, 3],
+    [0, 1, 3],
+    [0, 1, 2],
+    [0, 5, 6],
+    [4, 0, 1],
+    [7, 2, 4],
+    [6, 3, 5],
   ];
   const knn = { indices: Int32Array.from(nbrs.flat()), k: 3 };
   const confidence = Float32Array.from([0.999, 0.995, 0.98, 0.999, 0.999, 0.999, 0.999, 0.95]);
@@ -217,7 +234,7 @@ test('head consensus renumbers every head onto the reference head before averagi
   assert.deepEqual(Array.from(rowToCol[1]), [1, 0]);
 });
 
-test('aligned head weights give each head\'s outputs in the reference numbering', () => {
+test("aligned head weights give each head's outputs in the reference numbering", () => {
   // Two heads, 2 inputs, 2 hidden units, 3 clusters; head 1's clusters map 0->2, 1->0, 2->1.
   const spec = { inputDim: 2, hidden: 2, k: 3, heads: 2 };
   const w: MlpHeadsWeights = {
@@ -228,7 +245,10 @@ test('aligned head weights give each head\'s outputs in the reference numbering'
     b2: Float32Array.from([0, 0.1, 0.2, 0.3, 0, -0.1]),
   };
   const x = Float32Array.from([0.7, 0.2, -0.3, 0.9]);
-  const aligned = alignHeadOutputs(w, [[0, 1, 2], [2, 0, 1]]);
+  const aligned = alignHeadOutputs(w, [
+    [0, 1, 2],
+    [2, 0, 1],
+  ]);
   const before = predictWithWeights(sliceHead(w, 1), x, 2);
   const after = predictWithWeights(sliceHead(aligned, 1), x, 2);
   for (let i = 0; i < 2; i++) [2, 0, 1].forEach((to, c) => assert.ok(Math.abs(after[i * 3 + to] - before[i * 3 + c]) < 1e-6));

@@ -21,7 +21,7 @@ export function makeBlobs(blobs: number, perBlob: number, dim: number, spread: n
     truth.push(b);
     let norm = 0;
     for (let d = 0; d < dim; d++) {
-      const v = centers[b][d] / Math.sqrt(dim) + spread * gauss() / Math.sqrt(dim);
+      const v = centers[b][d] / Math.sqrt(dim) + (spread * gauss()) / Math.sqrt(dim);
       data[i * dim + d] = v;
       norm += v * v;
     }

@@ -60,7 +60,7 @@ test('images with too few agreed neighbours get their nearest plain-view ones', 
   assert.equal(stats.fallbackImages, 3);
 });
 
-test('without fixed views the neighbours are the plain view\'s nearest; a random pick stays in the list', () => {
+test("without fixed views the neighbours are the plain view's nearest; a random pick stays in the list", () => {
   const lists = nearestNeighbourLists(plain, 5, 2);
   assert.deepEqual(listOf(lists, 3), [4, 2]);
   let s = 7;

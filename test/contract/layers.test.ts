@@ -37,11 +37,30 @@ test('no module imports across the layers, in a cycle, or a runtime outside its 
 
   // The check looked at the code it is meant to: every layer, the preload and the renderer, with the rules loaded.
   const sources = new Set(result.modules.map((m) => m.source));
-  for (const file of ['preload/contract/api.ts', 'main/base/random.ts', 'main/project/project.ts', 'main/pipeline/pretrain/pretrain-job.ts', 'main/electron/main.ts', 'preload/index.ts', 'renderer/src/App.svelte']) {
+  for (const file of [
+    'preload/contract/api.ts',
+    'main/base/random.ts',
+    'main/project/project.ts',
+    'main/pipeline/pretrain/pretrain-job.ts',
+    'main/electron/main.ts',
+    'preload/index.ts',
+    'renderer/src/App.svelte',
+  ]) {
     assert.ok(sources.has(file), `${file} was not cruised`);
   }
   const rules = new Set((result.summary.ruleSetUsed.forbidden ?? []).map((r) => r.name));
-  for (const rule of ['no-circular', 'no-circular-folders', 'layer-pipeline', 'stage-embed', 'contract-is-pure', 'onnxruntime-only-in-ml-onnx', 'tf-backend-only-in-tf-backend', 'electron-only-in-main-electron', 'ipc-adapter-types-only', 'renderer-only-contract']) {
+  for (const rule of [
+    'no-circular',
+    'no-circular-folders',
+    'layer-pipeline',
+    'stage-embed',
+    'contract-is-pure',
+    'onnxruntime-only-in-ml-onnx',
+    'tf-backend-only-in-tf-backend',
+    'electron-only-in-main-electron',
+    'ipc-adapter-types-only',
+    'renderer-only-contract',
+  ]) {
     assert.ok(rules.has(rule), `rule ${rule} is not in .dependency-cruiser.cjs`);
   }
 

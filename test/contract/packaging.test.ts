@@ -34,23 +34,27 @@ test('the default backbone ships in models/ with the registry checksum, and the 
   assert.ok(yamlList('asarUnpack').includes('models/**'), 'asarUnpack: models/**');
 });
 
-test('npm run dist builds better-sqlite3 back for Node after packaging, even when packaging fails', { skip: process.platform === 'win32' ? 'uses sh stand-ins for npm' : false }, () => {
-  const fake = makeTempDir('spice-fake-npm-');
-  try {
-    const log = join(fake.dir, 'calls.log');
-    // Stand-ins for npm and npx that record their arguments; electron-builder fails.
-    for (const name of ['npm', 'npx']) {
-      const file = join(fake.dir, name);
-      writeFileSync(file, `#!/bin/sh\necho "${name} $*" >> "${log}"\ncase "$*" in electron-builder*) exit 3;; esac\nexit 0\n`);
-      chmodSync(file, 0o755);
+test(
+  'npm run dist builds better-sqlite3 back for Node after packaging, even when packaging fails',
+  { skip: process.platform === 'win32' ? 'uses sh stand-ins for npm' : false },
+  () => {
+    const fake = makeTempDir('spice-fake-npm-');
+    try {
+      const log = join(fake.dir, 'calls.log');
+      // Stand-ins for npm and npx that record their arguments; electron-builder fails.
+      for (const name of ['npm', 'npx']) {
+        const file = join(fake.dir, name);
+        writeFileSync(file, `#!/bin/sh\necho "${name} $*" >> "${log}"\ncase "$*" in electron-builder*) exit 3;; esac\nexit 0\n`);
+        chmodSync(file, 0o755);
+      }
+      const res = spawnSync(process.execPath, [join(REPO_DIR, 'scripts/dist.mjs'), '--linux', 'deb'], {
+        encoding: 'utf8',
+        env: { ...process.env, PATH: `${fake.dir}:${process.env.PATH}` },
+      });
+      assert.notEqual(res.status, 0, 'a failed packaging fails the command');
+      assert.deepEqual(readFileSync(log, 'utf8').trim().split('\n'), ['npm run build', 'npx electron-builder --publish never --linux deb', 'npm rebuild better-sqlite3']);
+    } finally {
+      fake.cleanup();
     }
-    const res = spawnSync(process.execPath, [join(REPO_DIR, 'scripts/dist.mjs'), '--linux', 'deb'], {
-      encoding: 'utf8',
-      env: { ...process.env, PATH: `${fake.dir}:${process.env.PATH}` },
-    });
-    assert.notEqual(res.status, 0, 'a failed packaging fails the command');
-    assert.deepEqual(readFileSync(log, 'utf8').trim().split('\n'), ['npm run build', 'npx electron-builder --publish never --linux deb', 'npm rebuild better-sqlite3']);
-  } finally {
-    fake.cleanup();
-  }
-});
+  },
+);

@@ -20,13 +20,23 @@ test('valid params pass through typed; class names are trimmed', () => {
   assert.equal(validateCall('app.info', {}), undefined);
   assert.equal(validateCall('pipeline.jobs', undefined), undefined);
   assert.deepEqual(validateCall('mapping.setClusterName', { runId: 1, cluster: 2, className: null }), { runId: 1, cluster: 2, className: null });
-  assert.deepEqual(validateCall('pipeline.startEmbed', { backbone: 'b', views: { weak: 1, strong: 0, fixed: 4 } }), { backbone: 'b', views: { weak: 1, strong: 0, fixed: 4 } });
-  assert.deepEqual(validateCall('pipeline.startEmbed', { backbone: 'b', views: { weak: 1, strong: 0 } }), { backbone: 'b', views: { weak: 1, strong: 0 } }, 'fixed may be left out');
+  assert.deepEqual(validateCall('pipeline.startEmbed', { backbone: 'b', views: { weak: 1, strong: 0, fixed: 4 } }), {
+    backbone: 'b',
+    views: { weak: 1, strong: 0, fixed: 4 },
+  });
+  assert.deepEqual(
+    validateCall('pipeline.startEmbed', { backbone: 'b', views: { weak: 1, strong: 0 } }),
+    { backbone: 'b', views: { weak: 1, strong: 0 } },
+    'fixed may be left out',
+  );
 });
 
 test('wrong types, ranges, unknown keys and selector mix-ups are refused with the path of the fault', () => {
   const refuse = (method: string, params: unknown, pattern: RegExp) => {
-    assert.throws(() => validateCall(method, params), (err: unknown) => err instanceof ApiError && err.code === 'invalid-argument' && pattern.test(err.message));
+    assert.throws(
+      () => validateCall(method, params),
+      (err: unknown) => err instanceof ApiError && err.code === 'invalid-argument' && pattern.test(err.message),
+    );
   };
   refuse('clusters.images', { runId: 1, sort: 'doubt', offset: 0, limit: 5000, cluster: 1 }, /limit/);
   refuse('clusters.images', { runId: 1, sort: 'doubt', offset: 0, limit: 5, cluster: 1, className: 'x' }, /exactly one/);
@@ -59,7 +69,10 @@ test('messages name the path, what was expected and what came', () => {
   assert.equal(message('runs.metrics', null), 'params: expected an object, got null');
   assert.equal(message('runs.metrics', [1]), 'params: expected an object, got an array of 1 item');
   assert.equal(message('corrections.move', { imageIds: [1, 'x'], className: 'cat' }), 'imageIds[1]: expected an integer in 1..9007199254740991, got "x"');
-  assert.equal(message('mapping.restore', { runId: 1, entries: [{ cluster: 0, className: 'a/b' }] }), "entries[0].className: class name 'a/b' holds a slash, backslash or control character");
+  assert.equal(
+    message('mapping.restore', { runId: 1, entries: [{ cluster: 0, className: 'a/b' }] }),
+    "entries[0].className: class name 'a/b' holds a slash, backslash or control character",
+  );
   assert.equal(message('pipeline.startCluster', { method: 'spice', k: 10, spice: { heads: 65 } }), 'spice.heads: expected an integer in 1..64, got 65');
   assert.equal(message('app.info', { x: 1 }), 'params: expected no parameters, got object');
   assert.equal(message('projects.open', { dir: '/tmp', extra: 1 }), 'extra: unknown parameter');

@@ -37,7 +37,11 @@ test('three processes creating one new project at once all succeed, eight times 
       assert.equal(JSON.parse(r.stdout).version, SCHEMA_VERSION);
     }
     // One database, no scratch left behind, complete.
-    assert.deepEqual(readdirSync(dir).filter((f) => f.includes('.new-')), [], `round ${round}`);
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => f.includes('.new-')),
+      [],
+      `round ${round}`,
+    );
     const db = openDatabase(join(dir, 'project.sqlite'));
     assert.equal(schemaVersion(db), SCHEMA_VERSION);
     assert.equal(db.prepare(`SELECT COUNT(*) FROM meta WHERE key = 'created_at'`).pluck().get(), 1);

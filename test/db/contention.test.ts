@@ -126,7 +126,10 @@ test('serve + CLI embed + CLI cluster writing one project: no write lost, no "lo
   // The writers really wrote meanwhile.
   const db = services.session.requireProject().db;
   assert.ok(clusterLoop.length >= 2, 'the cluster loop ran');
-  assert.ok((db.prepare(`SELECT COUNT(*) FROM embeddings WHERE view LIKE 'weak/%'`).pluck().get() as number) > 0, `embed stored nothing:\n${embed.output().slice(-1500)}`);
+  assert.ok(
+    (db.prepare(`SELECT COUNT(*) FROM embeddings WHERE view LIKE 'weak/%'`).pluck().get() as number) > 0,
+    `embed stored nothing:\n${embed.output().slice(-1500)}`,
+  );
   for (const w of [embed, ...clusterLoop]) assert.doesNotMatch(w.output(), /locked|SQLITE_BUSY/i, w.output().slice(-1500));
 
   // Every write is there, as last written.

@@ -6,7 +6,21 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, copyFileSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, truncateSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+  openSync,
+  writeSync,
+  closeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openDatabase, ProjectDatabaseError, SCHEMA_VERSION } from '../../main/db/connection.ts';
@@ -15,7 +29,6 @@ import { createServices } from '../../main/app/services/index.ts';
 import { makeTempDir } from '../helpers/cifar-subset.ts';
 import { getEmbeddedProject } from '../helpers/embedded-project.ts';
 import { DEMO_IMAGES_DIR, REPO_DIR } from '../helpers/paths.ts';
-
 
 let temp: ReturnType<typeof makeTempDir>;
 /** A real project (imported, embedded, one k-means run), closed cleanly: its whole state is in project.sqlite. */
@@ -81,7 +94,10 @@ after(() => temp?.cleanup());
 
 test('an empty (0-byte) project.sqlite is refused, not turned into a new empty project', () => {
   const { dir, file } = projectWith('empty', (f) => truncateSync(f, 0));
-  for (const args of [['status', '--project', dir], ['import', DEMO_IMAGES_DIR, '--project', dir]]) {
+  for (const args of [
+    ['status', '--project', dir],
+    ['import', DEMO_IMAGES_DIR, '--project', dir],
+  ]) {
     assertOneClearLine(cli(args), file, /is empty \(0 bytes\).*backup/);
   }
   assert.equal(statSync(file).size, 0, 'the file was left as it was');
@@ -108,14 +124,20 @@ test('a database from a newer build is refused and not changed at all, and no ha
     db.close();
   });
   const before = { hash: sha(file), mtime: statSync(file).mtimeMs };
-  for (const args of [['status', '--project', dir], ['cluster', '--project', dir, '--method', 'kmeans', '--k', '2']]) {
+  for (const args of [
+    ['status', '--project', dir],
+    ['cluster', '--project', dir, '--method', 'kmeans', '--k', '2'],
+  ]) {
     assertOneClearLine(cli(args), file, /newer SPICE Workbench.*not changed/);
   }
   assert.equal(sha(file), before.hash, 'the file changed');
   assert.equal(statSync(file).mtimeMs, before.mtime);
   assert.deepEqual(readdirSync(dir), ['project.sqlite'], 'no -wal or -shm was left beside it');
   // In-process: refused with the reason, and the handle is closed (no descriptor of the file is open).
-  assert.throws(() => openDatabase(file), (err: unknown) => err instanceof ProjectDatabaseError && err.problem === 'newer');
+  assert.throws(
+    () => openDatabase(file),
+    (err: unknown) => err instanceof ProjectDatabaseError && err.problem === 'newer',
+  );
   const open = readdirSync('/proc/self/fd').filter((fd) => {
     try {
       return readlinkSync(`/proc/self/fd/${fd}`) === file;
@@ -153,35 +175,39 @@ test('status --check reports damaged pages, naming the file', () => {
   assert.match(sound.stdout, /check: ok/);
 });
 
-test('a project this user may not write opens read-only: status and export elsewhere work, writes say why', { skip: process.platform !== 'linux' ? 'needs Linux uids' : false }, (t) => {
-  // Owned by root, readable by all, writable by none but root; run the CLI as an ordinary user.
-  const asUser = process.getuid?.() === 0 ? 65534 : undefined;
-  if (asUser !== undefined && !readableBy(asUser, join(REPO_DIR, 'bin/spice-workbench.js'))) {
-    return t.skip(`the checkout ${REPO_DIR} is not readable by uid ${asUser}, whom the test runs the CLI as (a checkout in a private folder, e.g. mktemp -d)`);
-  }
-  const { dir, file } = projectWith('readonly', () => undefined);
-  chmodSync(file, 0o444);
-  chmodSync(dir, 0o555);
-  const out = join(temp.dir, 'readonly-out');
-  mkdirSync(out);
-  if (asUser !== undefined) chownSync(out, asUser, asUser);
-  const before = sha(file);
-  try {
-    const status = cli(['status', '--project', dir], { uid: asUser });
-    assert.equal(status.code, 0, status.stderr);
-    assert.match(status.stdout, /images: 300/);
-    assert.match(status.stdout, /opened read-only/);
-    const exported = cli(['export', '--project', dir, '--run', String(runId), '--format', 'csv', '--out', join(out, 'labels.csv')], { uid: asUser });
-    assert.equal(exported.code, 0, exported.stderr);
-    assert.equal(readFileSync(join(out, 'labels.csv'), 'utf8').trim().split('\n').length, 301);
-    assertOneClearLine(cli(['cluster', '--project', dir, '--method', 'kmeans', '--k', '2'], { uid: asUser }), file, /read-only for this user/);
-    assertOneClearLine(cli(['import', DEMO_IMAGES_DIR, '--project', dir], { uid: asUser }), file, /read-only for this user/);
-    assert.equal(sha(file), before, 'the read-only project was not changed');
-  } finally {
-    chmodSync(dir, 0o755);
-    chmodSync(file, 0o644);
-  }
-});
+test(
+  'a project this user may not write opens read-only: status and export elsewhere work, writes say why',
+  { skip: process.platform !== 'linux' ? 'needs Linux uids' : false },
+  (t) => {
+    // Owned by root, readable by all, writable by none but root; run the CLI as an ordinary user.
+    const asUser = process.getuid?.() === 0 ? 65534 : undefined;
+    if (asUser !== undefined && !readableBy(asUser, join(REPO_DIR, 'bin/spice-workbench.js'))) {
+      return t.skip(`the checkout ${REPO_DIR} is not readable by uid ${asUser}, whom the test runs the CLI as (a checkout in a private folder, e.g. mktemp -d)`);
+    }
+    const { dir, file } = projectWith('readonly', () => undefined);
+    chmodSync(file, 0o444);
+    chmodSync(dir, 0o555);
+    const out = join(temp.dir, 'readonly-out');
+    mkdirSync(out);
+    if (asUser !== undefined) chownSync(out, asUser, asUser);
+    const before = sha(file);
+    try {
+      const status = cli(['status', '--project', dir], { uid: asUser });
+      assert.equal(status.code, 0, status.stderr);
+      assert.match(status.stdout, /images: 300/);
+      assert.match(status.stdout, /opened read-only/);
+      const exported = cli(['export', '--project', dir, '--run', String(runId), '--format', 'csv', '--out', join(out, 'labels.csv')], { uid: asUser });
+      assert.equal(exported.code, 0, exported.stderr);
+      assert.equal(readFileSync(join(out, 'labels.csv'), 'utf8').trim().split('\n').length, 301);
+      assertOneClearLine(cli(['cluster', '--project', dir, '--method', 'kmeans', '--k', '2'], { uid: asUser }), file, /read-only for this user/);
+      assertOneClearLine(cli(['import', DEMO_IMAGES_DIR, '--project', dir], { uid: asUser }), file, /read-only for this user/);
+      assert.equal(sha(file), before, 'the read-only project was not changed');
+    } finally {
+      chmodSync(dir, 0o755);
+      chmodSync(file, 0o644);
+    }
+  },
+);
 
 test('a project on a read-only file system opens read-only in the app: browsing and export elsewhere work, edits say why', async (t) => {
   if (process.platform !== 'linux') return t.skip('needs Linux tmpfs');

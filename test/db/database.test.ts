@@ -15,13 +15,19 @@ test('a new project database is migrated to the latest schema, in WAL mode, with
   assert.equal(db.pragma('foreign_keys', { simple: true }), 1);
   const strict = db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' AND sql LIKE '%STRICT%'`).all() as Array<{ name: string }>;
   for (const table of ['images', 'embeddings', 'jobs', 'runs', 'assignments', 'person_labels', 'knn_graphs']) {
-    assert.ok(strict.some((r) => r.name === table), `${table} is STRICT`);
+    assert.ok(
+      strict.some((r) => r.name === table),
+      `${table} is STRICT`,
+    );
   }
   db.close();
 });
 
 test('migrations are numbered 1..N without gaps and reopening does not re-run them', (t) => {
-  assert.deepEqual(migrations.map((m) => m.version), migrations.map((_, i) => i + 1));
+  assert.deepEqual(
+    migrations.map((m) => m.version),
+    migrations.map((_, i) => i + 1),
+  );
   const tmp = makeTempDir();
   t.after(tmp.cleanup);
   const file = join(tmp.dir, 'p.sqlite');
@@ -93,9 +99,18 @@ test('a version-5 database upgrades to allow fixed views and keeps its view spec
   const sql = (db.prepare(`SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'view_specs'`).get() as { sql: string }).sql;
   assert.match(sql, /STRICT/);
   assert.doesNotMatch(sql, /view_specs_new/, 'no trace of the temporary name');
-  assert.throws(() => db.prepare(`INSERT INTO view_specs (backbone_id, view, kind, seed, input_size, params) VALUES (?, 'fixed/gray', 'fixed', 0, 128, '{}')`).run(backboneId), /UNIQUE|PRIMARY KEY/);
-  assert.throws(() => db.prepare(`INSERT INTO view_specs (backbone_id, view, kind, seed, input_size, params) VALUES (?, 'x', 'blurred', 0, 128, '{}')`).run(backboneId), /CHECK constraint/);
-  assert.throws(() => db.prepare(`INSERT INTO view_specs (backbone_id, view, kind, seed, input_size, params) VALUES (999, 'plain', 'plain', 0, 128, '{}')`).run(), /FOREIGN KEY/);
+  assert.throws(
+    () => db.prepare(`INSERT INTO view_specs (backbone_id, view, kind, seed, input_size, params) VALUES (?, 'fixed/gray', 'fixed', 0, 128, '{}')`).run(backboneId),
+    /UNIQUE|PRIMARY KEY/,
+  );
+  assert.throws(
+    () => db.prepare(`INSERT INTO view_specs (backbone_id, view, kind, seed, input_size, params) VALUES (?, 'x', 'blurred', 0, 128, '{}')`).run(backboneId),
+    /CHECK constraint/,
+  );
+  assert.throws(
+    () => db.prepare(`INSERT INTO view_specs (backbone_id, view, kind, seed, input_size, params) VALUES (999, 'plain', 'plain', 0, 128, '{}')`).run(),
+    /FOREIGN KEY/,
+  );
   assert.deepEqual(db.pragma('foreign_key_check'), []);
   db.prepare('DELETE FROM backbones WHERE id = ?').run(backboneId);
   assert.equal(rows().length, 0, 'deleting the backbone still deletes its view specs');
@@ -142,10 +157,12 @@ test('a version-6 database upgrades to person labels and keeps every run, assign
     { image_id: 3, class_name: null, outlier: 1, origin: 'set' },
     { image_id: 4, class_name: 'dog', outlier: 0, origin: 'imported' },
   ]);
-  assert.deepEqual(
-    db.prepare('SELECT image_id, final_label, person FROM run_labels WHERE run_id = 1 ORDER BY image_id').raw().all(),
-    [[1, 'cat', 0], [2, 'cat', 1], [3, null, 1], [4, 'dog', 1]],
-  );
+  assert.deepEqual(db.prepare('SELECT image_id, final_label, person FROM run_labels WHERE run_id = 1 ORDER BY image_id').raw().all(), [
+    [1, 'cat', 0],
+    [2, 'cat', 1],
+    [3, null, 1],
+    [4, 'dog', 1],
+  ]);
   assert.equal(db.prepare(`SELECT COUNT(*) FROM sqlite_schema WHERE name IN ('corrections', 'few_shot_labels', 'runs_new')`).pluck().get(), 0);
   // The new run method and state are accepted; the foreign keys still hold.
   db.prepare(`INSERT INTO runs (method, backbone_id, k, seed, params, state, names_from, created_at) VALUES ('refine', 1, 2, 0, '{}', 'interrupted', 1, 9)`).run();

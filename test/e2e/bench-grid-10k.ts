@@ -83,10 +83,20 @@ try {
     frames.sort((a, b) => a - b);
     // (No named functions in page callbacks: tsx's __name helper is not defined in the page.)
     const [p50, p95] = [0.5, 0.95].map((p) => frames[Math.min(frames.length - 1, Math.floor(p * frames.length))]);
-    return { frames: frames.length, p50, p95, max: frames[frames.length - 1], maxCells, framesWithLoadingCells: blankFrames, total: Number(grid.getAttribute('aria-rowcount')) * Number(grid.getAttribute('aria-colcount')) };
+    return {
+      frames: frames.length,
+      p50,
+      p95,
+      max: frames[frames.length - 1],
+      maxCells,
+      framesWithLoadingCells: blankFrames,
+      total: Number(grid.getAttribute('aria-rowcount')) * Number(grid.getAttribute('aria-colcount')),
+    };
   });
   await browser.close();
-  console.log(`scrolled ${result.frames} frames: p50 ${result.p50.toFixed(1)} ms, p95 ${result.p95.toFixed(1)} ms, max ${result.max.toFixed(1)} ms; at most ${result.maxCells} cells in the DOM; ${result.framesWithLoadingCells} frames showed cells still loading`);
+  console.log(
+    `scrolled ${result.frames} frames: p50 ${result.p50.toFixed(1)} ms, p95 ${result.p95.toFixed(1)} ms, max ${result.max.toFixed(1)} ms; at most ${result.maxCells} cells in the DOM; ${result.framesWithLoadingCells} frames showed cells still loading`,
+  );
   console.log(JSON.stringify({ images: summary.imageCount, ...result }));
 } finally {
   await served.stop();

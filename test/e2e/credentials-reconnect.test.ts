@@ -128,7 +128,10 @@ describe('browser bridge: credential and reconnect', { skip, timeout: 240_000 },
     const everything = JSON.stringify(other.seen);
     assert.ok(!everything.includes(token), `the other server received the token: ${everything}`);
     assert.ok(!everything.includes(bridge.imageKey), `the other server received the image key: ${everything}`);
-    assert.ok(other.seen.every((r) => r.headers.cookie === undefined), `cookies sent to the other server: ${everything}`);
+    assert.ok(
+      other.seen.every((r) => r.headers.cookie === undefined),
+      `cookies sent to the other server: ${everything}`,
+    );
     // Back to the workbench without the token in the address: this tab still holds it.
     await openGrid();
   });
@@ -163,7 +166,10 @@ describe('browser bridge: credential and reconnect', { skip, timeout: 240_000 },
     assert.match((await banner.textContent()) ?? '', /restarted.*open the address it printed/s);
     await screenshot(page, 'restarted');
     const imageId = await moveFirstImage('cat');
-    await page.locator('.toast[data-kind=error]').filter({ hasText: /Move failed.*was restarted/ }).waitFor({ timeout: 5_000 });
+    await page
+      .locator('.toast[data-kind=error]')
+      .filter({ hasText: /Move failed.*was restarted/ })
+      .waitFor({ timeout: 5_000 });
     assert.equal(personLabel(imageId), 'ship', 'the refused move changed nothing');
     // A fresh load of the old address is told the same, before anything else happens.
     await page.goto(`http://127.0.0.1:${port}/`);

@@ -118,9 +118,9 @@ describe('the labelling loop in the browser', { skip, timeout: 420_000 }, () => 
     await page.waitForSelector('[data-testid=screen-clusters]'); // a project with a finished run opens on its clusters
     await key('Alt+4', 'grid');
     await gridCells().first().waitFor();
-    const items = await page.locator('[data-testid=cluster-item]').evaluateAll((els) =>
-      els.map((el) => [Number(el.getAttribute('data-cluster')), Number(el.querySelector('.size')?.textContent ?? 0)] as [number, number]),
-    );
+    const items = await page
+      .locator('[data-testid=cluster-item]')
+      .evaluateAll((els) => els.map((el) => [Number(el.getAttribute('data-cluster')), Number(el.querySelector('.size')?.textContent ?? 0)] as [number, number]));
     sizes = new Map(items);
     full = items.filter(([, n]) => n > 0).map(([c]) => c);
     assert.ok(full.length >= 5, `clusters with images: ${JSON.stringify(items)}`);
@@ -238,10 +238,7 @@ describe('the labelling loop in the browser', { skip, timeout: 420_000 }, () => 
     // Shift+A: every other image of the cluster becomes a person label as shown.
     const total = await gridCells().count();
     await page.keyboard.press('Shift+A');
-    await page.waitForFunction(
-      (n) => document.querySelectorAll('[data-testid=screen-grid] [role=gridcell][data-source=person]').length === n,
-      total,
-    );
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=screen-grid] [role=gridcell][data-source=person]').length === n, total);
     assert.match((await page.getByTestId('grid-count').textContent()) ?? '', new RegExp(`${total} of ${total} labelled by a person`));
     // H hides what a person labelled (all of it here), H again shows it.
     await page.keyboard.press('h');
@@ -325,16 +322,21 @@ describe('the labelling loop in the browser', { skip, timeout: 420_000 }, () => 
     await page.getByTestId('class-picker').waitFor({ state: 'detached' });
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=screen-review] [role=gridcell][data-source=person]').length >= 2);
     await screenshot(page, 'review-queue');
-    const shownBefore = await page.locator('[data-testid=screen-review] [role=gridcell][data-source=model]').evaluateAll((els) =>
-      els.filter((el) => !el.querySelector('[data-testid=tile-label]')?.textContent?.includes('unnamed')).map((el) => Number(el.getAttribute('data-image-id'))),
-    );
+    const shownBefore = await page
+      .locator('[data-testid=screen-review] [role=gridcell][data-source=model]')
+      .evaluateAll((els) =>
+        els.filter((el) => !el.querySelector('[data-testid=tile-label]')?.textContent?.includes('unnamed')).map((el) => Number(el.getAttribute('data-image-id'))),
+      );
     const unnamed = await page.locator('[data-testid=screen-review] [data-testid=tile-label] >> text=unnamed').count();
     await page.keyboard.press('Shift+A');
     // The next screen: none of the images just accepted or moved.
-    await page.waitForFunction((ids) => {
-      const now = [...document.querySelectorAll('[data-testid=screen-review] [role=gridcell][data-image-id]')].map((el) => Number(el.getAttribute('data-image-id')));
-      return now.length > 0 && !now.some((id) => ids.includes(id));
-    }, [...shownBefore, wrong]);
+    await page.waitForFunction(
+      (ids) => {
+        const now = [...document.querySelectorAll('[data-testid=screen-review] [role=gridcell][data-image-id]')].map((el) => Number(el.getAttribute('data-image-id')));
+        return now.length > 0 && !now.some((id) => ids.includes(id));
+      },
+      [...shownBefore, wrong],
+    );
     await page.waitForFunction(
       (n) => Number((document.querySelector('[data-testid=review-unreviewed]')?.textContent ?? '').replace(/,/g, '')) === n,
       before - shownBefore.length - 2,
@@ -366,7 +368,10 @@ describe('the labelling loop in the browser', { skip, timeout: 420_000 }, () => 
 
   step('imports a labels CSV: counts, every bad row with its reason, and undo', async () => {
     const csv = join(temp.dir, 'labels.csv');
-    writeFileSync(csv, ['path,class', 'cat/0019.jpg,kilo', 'dog/0019.jpg,kilo', `${join(imagesDir, 'ship/0019.jpg')},lima`, 'nowhere/missing.jpg,kilo', 'frog/0018.jpg,', ''].join('\n'));
+    writeFileSync(
+      csv,
+      ['path,class', 'cat/0019.jpg,kilo', 'dog/0019.jpg,kilo', `${join(imagesDir, 'ship/0019.jpg')},lima`, 'nowhere/missing.jpg,kilo', 'frog/0018.jpg,', ''].join('\n'),
+    );
     const before = await personLabels();
     await key('Alt+6', 'labels');
     await page.fill('[data-testid=import-path]', csv);
@@ -382,8 +387,14 @@ describe('the labelling loop in the browser', { skip, timeout: 420_000 }, () => 
     assert.equal(await page.getByTestId('import-rejected').textContent(), '2');
     const rejected = await page.locator('[data-testid=import-rejected-rows] tbody tr').allTextContents();
     assert.equal(rejected.length, 2);
-    assert.ok(rejected.some((r) => r.includes('nowhere/missing.jpg')), rejected.join(' | '));
-    assert.ok(rejected.some((r) => r.includes('frog/0018.jpg')), rejected.join(' | '));
+    assert.ok(
+      rejected.some((r) => r.includes('nowhere/missing.jpg')),
+      rejected.join(' | '),
+    );
+    assert.ok(
+      rejected.some((r) => r.includes('frog/0018.jpg')),
+      rejected.join(' | '),
+    );
     assert.match((await report.textContent()) ?? '', /New classes: (kilo, lima|lima, kilo)/);
     await page.locator('[data-testid=class-row][data-class=kilo]').waitFor();
     await page.waitForFunction((n) => Number((document.querySelector('footer')?.textContent ?? '').match(/(\d+) person label/)?.[1]) === n, before + labelled - replaced);
@@ -431,10 +442,13 @@ describe('the labelling loop in the browser', { skip, timeout: 420_000 }, () => 
     const stats = page.getByTestId('refine-stats');
     await stats.waitFor();
     const newLabels = Number(((await stats.textContent()) ?? '').trim().match(/^(\d+) new since run #1/)?.[1]);
-    assert.ok(newLabels > 0, await stats.textContent() ?? '');
+    assert.ok(newLabels > 0, (await stats.textContent()) ?? '');
     assert.match((await page.getByTestId('refine-start').textContent()) ?? '', new RegExp(`learn from ${newLabels} new label`));
     await page.click('[data-testid=refine-start]');
-    await page.getByTestId('refine-result').getByText(/Refine done/).waitFor({ timeout: 180_000 });
+    await page
+      .getByTestId('refine-result')
+      .getByText(/Refine done/)
+      .waitFor({ timeout: 180_000 });
     await page.waitForFunction(() => (document.querySelector('#run-select option:checked')?.textContent ?? '').includes('refine'));
     await page.waitForFunction(() => /^0 new since run #\d+/.test(document.querySelector('[data-testid=refine-stats]')?.textContent?.trim() ?? ''));
     await reviewCells().first().waitFor();
@@ -455,7 +469,11 @@ describe('the labelling loop in the browser', { skip, timeout: 420_000 }, () => 
     await page.getByTestId('names-from').waitFor();
     await page.locator('[data-testid=cluster-card] input').first().waitFor();
     const cards = await page.locator('[data-testid=cluster-card]').evaluateAll((els) =>
-      els.map((el) => ({ name: (el.querySelector('input') as HTMLInputElement).value, isNew: el.getAttribute('data-new') === 'true', badge: !!el.querySelector('[data-testid=new-badge]') })),
+      els.map((el) => ({
+        name: (el.querySelector('input') as HTMLInputElement).value,
+        isNew: el.getAttribute('data-new') === 'true',
+        badge: !!el.querySelector('[data-testid=new-badge]'),
+      })),
     );
     assert.ok(cards.filter((c) => c.name).length >= 3, JSON.stringify(cards));
     for (const c of cards) {
@@ -478,7 +496,13 @@ describe('the labelling loop in the browser', { skip, timeout: 420_000 }, () => 
     const box = (await canvas.boundingBox())!;
     await page.mouse.move(box.x + 5, box.y + 5);
     await page.mouse.down();
-    for (const [x, y] of [[box.width - 5, 5], [box.width - 5, box.height - 5], [5, box.height - 5], [5, 8]]) await page.mouse.move(box.x + x, box.y + y, { steps: 8 });
+    for (const [x, y] of [
+      [box.width - 5, 5],
+      [box.width - 5, box.height - 5],
+      [5, box.height - 5],
+      [5, 8],
+    ])
+      await page.mouse.move(box.x + x, box.y + y, { steps: 8 });
     await page.mouse.up();
     await page.getByTestId('map-selection').getByText('200 selected').waitFor();
     await page.keyboard.press('m');
@@ -493,7 +517,10 @@ describe('the labelling loop in the browser', { skip, timeout: 420_000 }, () => 
     await picker.waitFor({ state: 'detached' });
     await page.keyboard.press('Enter');
     await page.getByTestId('grid-title').getByText('Lasso of 200 images').waitFor();
-    await page.getByTestId('grid-count').getByText(/^200 images/).waitFor();
+    await page
+      .getByTestId('grid-count')
+      .getByText(/^200 images/)
+      .waitFor();
     assert.equal(await page.locator('[data-testid=class-item]', { hasText: 'zzairp' }).count(), 0);
   });
 
@@ -517,9 +544,15 @@ describe('the labelling loop in the browser', { skip, timeout: 420_000 }, () => 
     await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=mapping-size]')].every((el) => /^\d+/.test(el.textContent ?? '')));
     const sizes = await page.getByTestId('mapping-size').allTextContents();
     assert.equal(sizes.length, K);
-    assert.equal(sizes.reduce((s, t) => s + Number(t.match(/^\d+/)![0]), 0), 200);
+    assert.equal(
+      sizes.reduce((s, t) => s + Number(t.match(/^\d+/)![0]), 0),
+      200,
+    );
     const thumbs = await page.locator('[data-testid=mapping-table] tbody tr').evaluateAll((rows) => rows.map((r) => r.querySelectorAll('img').length));
-    assert.ok(thumbs.every((n) => n > 0), `thumbnails per cluster: ${thumbs.join(',')}`);
+    assert.ok(
+      thumbs.every((n) => n > 0),
+      `thumbnails per cluster: ${thumbs.join(',')}`,
+    );
   });
 
   step('the folder export says how many folders it wrote, and which', async () => {

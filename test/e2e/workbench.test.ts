@@ -166,15 +166,18 @@ describe('workbench in the browser', { skip, timeout: 240_000 }, () => {
     await cards.first().waitFor();
     assert.equal(await cards.count(), K);
     // Names: cluster 0 "alpha", cluster 1 "bravo".
-    for (const [cluster, name] of [[0, 'alpha'], [1, 'bravo']] as const) {
+    for (const [cluster, name] of [
+      [0, 'alpha'],
+      [1, 'bravo'],
+    ] as const) {
       const input = page.locator(`[data-testid=cluster-card][data-cluster="${cluster}"] input`);
       await input.fill(name);
       await input.press('Enter');
     }
     // (No named functions inside page callbacks: tsx's __name helper does not exist in the page.)
-    await page.waitForFunction(() =>
-      [0, 1].map((c) => (document.querySelector(`[data-testid=cluster-card][data-cluster="${c}"] input`) as HTMLInputElement | null)?.value).join() ===
-      'alpha,bravo',
+    await page.waitForFunction(
+      () =>
+        [0, 1].map((c) => (document.querySelector(`[data-testid=cluster-card][data-cluster="${c}"] input`) as HTMLInputElement | null)?.value).join() === 'alpha,bravo',
     );
     // The overview reloads from the service with both names stored.
     await page.getByText(`2 of ${K} named`).waitFor();
@@ -235,9 +238,9 @@ describe('workbench in the browser', { skip, timeout: 240_000 }, () => {
     // A small window and the largest thumbnails, so one cluster needs far more rows than fit.
     await page.setViewportSize({ width: 900, height: 560 });
     await page.evaluate(() => localStorage.setItem('spice.grid.cell', '256'));
-    const sizes = await page.locator('[data-testid=cluster-item]').evaluateAll((els) =>
-      els.map((el) => ({ cluster: Number(el.getAttribute('data-cluster')), size: Number(el.querySelector('.num.small')?.textContent ?? 0) })),
-    );
+    const sizes = await page
+      .locator('[data-testid=cluster-item]')
+      .evaluateAll((els) => els.map((el) => ({ cluster: Number(el.getAttribute('data-cluster')), size: Number(el.querySelector('.num.small')?.textContent ?? 0) })));
     const largest = sizes.sort((a, b) => b.size - a.size)[0];
     await page.goto(new URL(`/#/grid?cluster=${largest.cluster}`, served.origin).href);
     await page.reload();
@@ -276,7 +279,10 @@ describe('workbench in the browser', { skip, timeout: 240_000 }, () => {
     assert.ok((await page.locator('[data-testid=neighbours] img').count()) > 0);
     movedRelPath = (await page.getByTestId('image-path').getAttribute('data-rel-path')) ?? '';
     assert.ok(movedRelPath, 'image path missing');
-    await page.locator('[data-testid=neighbours] img').first().evaluate((el: HTMLImageElement) => el.decode().catch(() => undefined));
+    await page
+      .locator('[data-testid=neighbours] img')
+      .first()
+      .evaluate((el: HTMLImageElement) => el.decode().catch(() => undefined));
     await screenshot(page, 'image');
   });
 
@@ -308,7 +314,12 @@ describe('workbench in the browser', { skip, timeout: 240_000 }, () => {
     // A lasso around the whole canvas selects every point.
     await page.mouse.move(box.x + 5, box.y + 5);
     await page.mouse.down();
-    for (const [x, y] of [[box.width - 5, 5], [box.width - 5, box.height - 5], [5, box.height - 5], [5, 8]]) {
+    for (const [x, y] of [
+      [box.width - 5, 5],
+      [box.width - 5, box.height - 5],
+      [5, box.height - 5],
+      [5, 8],
+    ]) {
       await page.mouse.move(box.x + x, box.y + y, { steps: 8 });
     }
     await page.mouse.up();

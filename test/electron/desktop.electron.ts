@@ -55,7 +55,10 @@ describe('desktop app', { skip: BINARY && PROJECT ? false : 'run through npm run
     assert.match(win.url(), /^spice-app:\/\/renderer\//);
     assert.equal(app.windows().length, 1);
     // No Node in the page: only the contract the preload exposes.
-    assert.deepEqual(await win.evaluate(() => [typeof (globalThis as { require?: unknown }).require, typeof (globalThis as { process?: unknown }).process]), ['undefined', 'undefined']);
+    assert.deepEqual(await win.evaluate(() => [typeof (globalThis as { require?: unknown }).require, typeof (globalThis as { process?: unknown }).process]), [
+      'undefined',
+      'undefined',
+    ]);
     mkdirSync(SCREENSHOTS, { recursive: true });
     await win.screenshot({ path: join(SCREENSHOTS, 'electron-clusters.png') });
   });

@@ -1,6 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyOp, augmentImage, cutout, defaultAugmentParams, flipHorizontal, randomResizedCrop, viewRng, type AugmentConfig } from '../../main/pipeline/embed/view-augment.ts';
+import {
+  applyOp,
+  augmentImage,
+  cutout,
+  defaultAugmentParams,
+  flipHorizontal,
+  randomResizedCrop,
+  viewRng,
+  type AugmentConfig,
+} from '../../main/pipeline/embed/view-augment.ts';
 import { meanPixel, writeNormalised, type RgbImage } from '../../main/pipeline/embed/preprocess.ts';
 import { resizeBilinear } from '../../main/pipeline/embed/resize.ts';
 import { parseViewCounts, planViews, sameViewSpec } from '../../main/pipeline/embed/views.ts';
@@ -22,7 +31,14 @@ const FILL: [number, number, number] = [128, 128, 128];
 const config = (): AugmentConfig => ({ ...defaultAugmentParams(), fill: FILL });
 
 test('view generators depend only on (seed, image, view)', () => {
-  const draw = (seed: number, id: number, view: string) => Array.from({ length: 5 }, ((r) => () => r.next())(viewRng(seed, id, view)));
+  const draw = (seed: number, id: number, view: string) =>
+    Array.from(
+      { length: 5 },
+      (
+        (r) => () =>
+          r.next()
+      )(viewRng(seed, id, view)),
+    );
   assert.deepEqual(draw(1, 7, 'weak/0'), draw(1, 7, 'weak/0'));
   assert.notDeepEqual(draw(1, 7, 'weak/0'), draw(1, 7, 'weak/1'));
   assert.notDeepEqual(draw(1, 7, 'weak/0'), draw(1, 8, 'weak/0'));
@@ -53,7 +69,10 @@ test('colour ops behave as their names say', () => {
   assert.deepEqual(applyOp(img, 'posterize', 8, FILL).data, img.data);
   assert.ok(applyOp(img, 'posterize', 4, FILL).data.every((v) => (v & 0x0f) === 0));
   assert.deepEqual(applyOp(img, 'solarize', 256, FILL).data, img.data);
-  assert.deepEqual(applyOp(img, 'solarize', 0, FILL).data, img.data.map((v) => 255 - v));
+  assert.deepEqual(
+    applyOp(img, 'solarize', 0, FILL).data,
+    img.data.map((v) => 255 - v),
+  );
   for (const op of ['brightness', 'color', 'contrast', 'sharpness'] as const) assert.deepEqual(applyOp(img, op, 1, FILL).data, img.data, `${op} at factor 1`);
   assert.ok(applyOp(img, 'brightness', 0, FILL).data.every((v) => v === 0));
   const grey = applyOp(img, 'color', 0, FILL).data;
@@ -120,8 +139,14 @@ test('view counts parse and plan into specs that detect changed settings', () =>
   assert.throws(() => parseViewCounts('weak:4'), /weak=4,strong=4/);
   assert.throws(() => parseViewCounts('weak=1000'), /from 0 to 64/);
   const a = planViews({ weak: 2, strong: 1, fixed: 0 }, 5, 128, FILL).views;
-  assert.deepEqual(a.map((v) => v.view), ['plain', 'weak/0', 'weak/1', 'strong/0']);
-  assert.deepEqual(a.map((v) => v.kind), ['plain', 'weak', 'weak', 'strong']);
+  assert.deepEqual(
+    a.map((v) => v.view),
+    ['plain', 'weak/0', 'weak/1', 'strong/0'],
+  );
+  assert.deepEqual(
+    a.map((v) => v.kind),
+    ['plain', 'weak', 'weak', 'strong'],
+  );
   const roundTrip = JSON.parse(JSON.stringify(a[3]));
   assert.ok(sameViewSpec(a[3], roundTrip));
   const otherSeed = planViews({ weak: 2, strong: 1, fixed: 0 }, 6, 128, FILL).views;

@@ -30,7 +30,9 @@ let project: Project;
 before(async () => {
   mkdirSync(imagesDir);
   for (const [name, [r, g, b]] of COLOURS) {
-    await sharp({ create: { width: 40, height: 24, channels: 3, background: { r, g, b } } }).png().toFile(join(imagesDir, name));
+    await sharp({ create: { width: 40, height: 24, channels: 3, background: { r, g, b } } })
+      .png()
+      .toFile(join(imagesDir, name));
   }
   project = openProject(join(work.dir, 'project'));
   const imported = await importFolder(project, imagesDir);
@@ -72,7 +74,10 @@ test('a local ONNX file without a JSON beside it gets ImageNet mean/std and is e
   assert.equal(b.name, 'plainmean');
   assert.equal(b.source, 'file');
   assert.deepEqual([b.mean, b.std, b.channelOrder, b.layout, b.outputDim, b.inputSize], [IMAGENET_MEAN, IMAGENET_STD, 'RGB', 'NCHW', 3, 32]);
-  assert.ok(logs.some((l) => /no JSON beside plainmean\.onnx.*ImageNet/.test(l)), logs.join('\n'));
+  assert.ok(
+    logs.some((l) => /no JSON beside plainmean\.onnx.*ImageNet/.test(l)),
+    logs.join('\n'),
+  );
   const s = await embedProject(project, { backbone: model, size: 32 });
   assert.equal(s.computed, 3);
   const stored = storedByName(b.id);
@@ -84,7 +89,13 @@ test('the JSON beside a model sets mean/std, channel order and sizes; NHWC model
   writeMeanColourModel(model, { layout: 'NHWC' });
   const mean = [0.4, 0.3, 0.2];
   const std = [0.2, 0.25, 0.5];
-  writeFileSync(join(work.dir, 'bgr-nhwc.json'), JSON.stringify({ license: 'MIT', onnx: { channel_order: 'BGR', mean, std, native_input_size: 64, recommended_input_size_for_32px_images: 48, allowed_input_sizes: 'multiples of 16' } }));
+  writeFileSync(
+    join(work.dir, 'bgr-nhwc.json'),
+    JSON.stringify({
+      license: 'MIT',
+      onnx: { channel_order: 'BGR', mean, std, native_input_size: 64, recommended_input_size_for_32px_images: 48, allowed_input_sizes: 'multiples of 16' },
+    }),
+  );
   const b = await resolveBackbone(project, model);
   assert.deepEqual([b.channelOrder, b.layout, b.license, b.inputSize], ['BGR', 'NHWC', 'MIT', 48], 'median side 40 px is small: the JSON small-image size');
   await assert.rejects(resolveBackbone(project, model, { size: 40 }), /multiple of 16/);
@@ -97,7 +108,13 @@ test('user-given mean/std override the defaults', async () => {
   const model = join(work.dir, 'usermean.onnx');
   writeMeanColourModel(model);
   const b = await resolveBackbone(project, model, { mean: [0, 0, 0], std: [1, 1, 1], size: 24 });
-  assert.deepEqual([b.mean, b.std], [[0, 0, 0], [1, 1, 1]]);
+  assert.deepEqual(
+    [b.mean, b.std],
+    [
+      [0, 0, 0],
+      [1, 1, 1],
+    ],
+  );
 });
 
 test('cancelling stops after the current batch, keeps what was stored, and a rerun finishes the rest', async () => {
@@ -171,7 +188,16 @@ test('checkModelShape reads layouts and refuses what cannot be fed', () => {
   assert.throws(() => checkModelShape('m.onnx', [{ name: 'x', type: 'float32', shape: [1, 3, 96, 64] }], out, {}), /only square inputs/);
   assert.throws(() => checkModelShape('m.onnx', [{ name: 'x', type: 'float32', shape: ['n', 3, 'h'] }], out, {}), /expected 4-D/);
   assert.throws(
-    () => checkModelShape('m.onnx', [{ name: 'a', type: 'float32', shape: ['n', 3, 'h', 'w'] }, { name: 'b', type: 'float32', shape: ['n'] }], out, {}),
+    () =>
+      checkModelShape(
+        'm.onnx',
+        [
+          { name: 'a', type: 'float32', shape: ['n', 3, 'h', 'w'] },
+          { name: 'b', type: 'float32', shape: ['n'] },
+        ],
+        out,
+        {},
+      ),
     /2 inputs/,
   );
   assert.throws(() => checkModelShape('m.onnx', [{ name: 'x', type: 'float32', shape: ['n', 3, 'h', 'w'] }], [...out, ...out], {}), /say which one/);

@@ -34,17 +34,49 @@ test('a batch of small images decodes to the same pixels as one call per image, 
     };
     for (let i = 0; i < 5; i++) await add(`cat${i}.jpg`, readFileSync(demoImage('cat', i)));
     // Not baseline: decoded by libvips, as one mosaic.
-    for (let i = 0; i < 4; i++) await add(`cat${i}-progressive.jpg`, await sharp(readFileSync(demoImage('cat', i))).jpeg({ progressive: true }).toBuffer());
+    for (let i = 0; i < 4; i++)
+      await add(
+        `cat${i}-progressive.jpg`,
+        await sharp(readFileSync(demoImage('cat', i)))
+          .jpeg({ progressive: true })
+          .toBuffer(),
+      );
     const dog = readFileSync(demoImage('dog', 2));
     await add('grey.jpg', await sharp(dog).greyscale().jpeg().toBuffer());
-    await add('rotated.jpg', await sharp(await sharp(dog).resize(32, 24).jpeg().toBuffer()).withMetadata({ orientation: 6 }).jpeg().toBuffer());
+    await add(
+      'rotated.jpg',
+      await sharp(await sharp(dog).resize(32, 24).jpeg().toBuffer())
+        .withMetadata({ orientation: 6 })
+        .jpeg()
+        .toBuffer(),
+    );
     // Square: the same stored size as the 32-px group, so only its EXIF rotation keeps it out of the mosaic.
-    await add('rotated-square.jpg', await sharp(readFileSync(demoImage('frog', 3))).withMetadata({ orientation: 6 }).jpeg().toBuffer());
+    await add(
+      'rotated-square.jpg',
+      await sharp(readFileSync(demoImage('frog', 3)))
+        .withMetadata({ orientation: 6 })
+        .jpeg()
+        .toBuffer(),
+    );
     // The same without the ICC profile withMetadata() adds: a baseline JPEG the JavaScript decoder would take.
-    await add('rotated-square-baseline.jpg', withoutIccProfile(await sharp(readFileSync(demoImage('frog', 4))).withMetadata({ orientation: 6 }).jpeg().toBuffer()));
+    await add(
+      'rotated-square-baseline.jpg',
+      withoutIccProfile(
+        await sharp(readFileSync(demoImage('frog', 4)))
+          .withMetadata({ orientation: 6 })
+          .jpeg()
+          .toBuffer(),
+      ),
+    );
     await add('alpha.png', await sharp(dog).ensureAlpha(0.4).png().toBuffer());
     await add('tall.jpg', await sharp(dog).resize(20, 30).jpeg().toBuffer());
-    await add('tall2.jpg', await sharp(readFileSync(demoImage('ship', 4))).resize(20, 30).jpeg().toBuffer());
+    await add(
+      'tall2.jpg',
+      await sharp(readFileSync(demoImage('ship', 4)))
+        .resize(20, 30)
+        .jpeg()
+        .toBuffer(),
+    );
     const broken = readFileSync(demoImage('ship', 5));
     await add('broken.jpg', broken);
     // Cut after the header: same size as its neighbours, fails only when decoded.

@@ -202,7 +202,10 @@ test('a models folder from SPICE_MODELS_DIR is searched, and a file there with o
     writeFileSync(join(dir, 'fake.onnx'), 'not the model');
     const warnings: string[] = [];
     await assert.rejects(locateRegistryWeights(fake, { log: (m) => warnings.push(m) }), /no public download/);
-    assert.ok(warnings.some((w) => w.includes('fake.onnx') && w.includes('sha256')), warnings.join('\n'));
+    assert.ok(
+      warnings.some((w) => w.includes('fake.onnx') && w.includes('sha256')),
+      warnings.join('\n'),
+    );
   } finally {
     delete process.env.SPICE_MODELS_DIR;
   }

@@ -53,7 +53,11 @@ test('a stored plain vector is the backbone output for the preprocessed image, L
   try {
     for (const row of [0, 13, 39]) {
       // Preprocessed here independently: sharp bilinear stretch to 128, then (p/255 - 0.5) / 0.5, NCHW.
-      const { data } = await sharp(join(images.dir, relPath(plain.imageIds[row]))).resize(128, 128, { kernel: 'linear', fit: 'fill' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+      const { data } = await sharp(join(images.dir, relPath(plain.imageIds[row])))
+        .resize(128, 128, { kernel: 'linear', fit: 'fill' })
+        .removeAlpha()
+        .raw()
+        .toBuffer({ resolveWithObject: true });
       const input = new Float32Array(3 * 128 * 128);
       for (let p = 0; p < 128 * 128; p++) for (let c = 0; c < 3; c++) input[c * 128 * 128 + p] = (data[p * 3 + c] / 255 - 0.5) / 0.5;
       const out = await model.run({ name: 'input', data: input, dims: [1, 3, 128, 128] }, 'features');
@@ -70,13 +74,16 @@ test('a stored plain vector is the backbone output for the preprocessed image, L
 test('the view bank: specs recorded, views differ, weak views stay closer to the plain view than strong ones', () => {
   assert.deepEqual(listViews(project.db, backboneId), ['plain', 'weak/0', 'weak/1', 'strong/0', 'strong/1']);
   const specs = getViewSpecs(project.db, backboneId);
-  assert.deepEqual(specs.map((s) => [s.view, s.kind, s.inputSize]), [
-    ['plain', 'plain', 128],
-    ['weak/0', 'weak', 128],
-    ['weak/1', 'weak', 128],
-    ['strong/0', 'strong', 128],
-    ['strong/1', 'strong', 128],
-  ]);
+  assert.deepEqual(
+    specs.map((s) => [s.view, s.kind, s.inputSize]),
+    [
+      ['plain', 'plain', 128],
+      ['weak/0', 'weak', 128],
+      ['weak/1', 'weak', 128],
+      ['strong/0', 'strong', 128],
+      ['strong/1', 'strong', 128],
+    ],
+  );
   assert.equal(specs[1].seed, 3);
   assert.deepEqual(specs[1].params.cropScale, [0.5, 1]);
   assert.equal(specs[3].params.opsPerImage, 4);
@@ -121,7 +128,10 @@ test('a rerun computes nothing; another seed is refused unless --replace, which 
   const rerun = await embedProject(project, { backbone: MOBILENET_V1, views: { weak: 2, strong: 2, fixed: 0 }, seed: 3 });
   assert.equal(rerun.computed, 0);
   assert.equal(rerun.alreadyPresent, 200);
-  await assert.rejects(embedProject(project, { backbone: MOBILENET_V1, views: { weak: 2, strong: 2, fixed: 0 }, seed: 4 }), /weak\/0, weak\/1, strong\/0, strong\/1 .*other settings.*--replace/);
+  await assert.rejects(
+    embedProject(project, { backbone: MOBILENET_V1, views: { weak: 2, strong: 2, fixed: 0 }, seed: 4 }),
+    /weak\/0, weak\/1, strong\/0, strong\/1 .*other settings.*--replace/,
+  );
   const oldWeak = loadEmbeddingMatrix(project.db, backboneId, 'weak/0');
   const replaced = await embedProject(project, { backbone: MOBILENET_V1, views: { weak: 1, strong: 0, fixed: 0 }, seed: 4, replace: true });
   assert.equal(replaced.computed, 40, 'only weak/0 is recomputed');
@@ -139,7 +149,10 @@ test('another input size is refused while vectors exist, and --replace re-embeds
   assert.equal(r.inputSize, 160);
   assert.equal(r.computed, 40);
   assert.deepEqual(listViews(project.db, backboneId), ['plain'], 'vectors at the old size are gone');
-  assert.deepEqual(getViewSpecs(project.db, backboneId).map((s) => [s.view, s.inputSize]), [['plain', 160]]);
+  assert.deepEqual(
+    getViewSpecs(project.db, backboneId).map((s) => [s.view, s.inputSize]),
+    [['plain', 160]],
+  );
   assert.equal(getBackboneByName(project.db, NAME)?.inputSize, 160);
 });
 
@@ -156,7 +169,10 @@ test('embedFiles gives the stored plain vector for the same file, and reports fi
     const r = await embedFiles(project, backbone, paths);
     assert.equal(r.dim, 1024);
     assert.deepEqual(r.ok, [true, false, true, false]);
-    assert.deepEqual(r.errors.map((e) => e.path), [broken, join(scratch.dir, 'missing.png')]);
+    assert.deepEqual(
+      r.errors.map((e) => e.path),
+      [broken, join(scratch.dir, 'missing.png')],
+    );
     for (const e of r.errors) assert.ok(e.reason.length > 0);
     assert.ok(dot(r.data, 0, plain.data, 0, 1024) > 0.9999);
     assert.ok(dot(r.data, 2, plain.data, 5, 1024) > 0.9999);

@@ -33,7 +33,9 @@ before(async () => {
   const imagesDir = join(work.dir, 'images');
   for (const [rel, [r, g, b]] of FILES) {
     mkdirSync(join(imagesDir, rel, '..'), { recursive: true });
-    await sharp({ create: { width: 20, height: 20, channels: 3, background: { r, g, b } } }).png().toFile(join(imagesDir, rel));
+    await sharp({ create: { width: 20, height: 20, channels: 3, background: { r, g, b } } })
+      .png()
+      .toFile(join(imagesDir, rel));
   }
   writeMeanColourModel(join(work.dir, 'meancolour.onnx'));
   writeMeanColourModel(join(work.dir, 'other.onnx'), { layout: 'NHWC' });
@@ -80,8 +82,14 @@ test('export-embeddings writes a float32 N x D .npy (v1.0, C order) and a CSV na
       return `${id},${q(row.rel_path)},${q(row.label ?? '')}`;
     });
     assert.deepEqual(csv.slice(1), expectedRows);
-    assert.ok(csv.some((l) => /^\d+,dogs\/four\.png,$/.test(l)), 'an unknown label is empty');
-    assert.ok(csv.some((l) => l.endsWith(',"c,d/th""ree.png","c,d"')), csv.join('\n'));
+    assert.ok(
+      csv.some((l) => /^\d+,dogs\/four\.png,$/.test(l)),
+      'an unknown label is empty',
+    );
+    assert.ok(
+      csv.some((l) => l.endsWith(',"c,d/th""ree.png","c,d"')),
+      csv.join('\n'),
+    );
     // Rows are the images' vectors: the red image's vector has its largest value in channel 0.
     const redRow = m.imageIds.findIndex((id) => (info.get(id) as { rel_path: string }).rel_path === 'cats/one.png');
     const red = Array.from(data.subarray(redRow * 3, redRow * 3 + 3));
@@ -92,7 +100,12 @@ test('export-embeddings writes a float32 N x D .npy (v1.0, C order) and a CSV na
 });
 
 test('the npy header pads to 64 bytes for any shape', () => {
-  for (const [n, d] of [[0, 0], [1, 1], [10000, 1024], [123456789, 4096]]) {
+  for (const [n, d] of [
+    [0, 0],
+    [1, 1],
+    [10000, 1024],
+    [123456789, 4096],
+  ]) {
     const h = npyHeader(n, d);
     assert.equal(h.length % 64, 0);
     assert.ok(h.toString('latin1').includes(`'shape': (${n}, ${d})`));

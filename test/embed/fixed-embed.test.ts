@@ -36,7 +36,9 @@ function grey(img: Raw): Raw {
 }
 
 function savePng(img: Raw, file: string): Promise<unknown> {
-  return sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).png().toFile(file);
+  return sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+    .png()
+    .toFile(file);
 }
 
 before(async () => {
@@ -87,9 +89,18 @@ test('fixed=4 stores four more vectors per image, fixed/gray..fixed/gray-zoom, w
   assert.deepEqual(listViews(project.db, backboneId), ['plain', ...FIXED]);
   for (const v of FIXED) assert.equal(loadEmbeddingMatrix(project.db, backboneId, v).imageIds.length, 7, v);
   const specs = getViewSpecs(project.db, backboneId);
-  assert.deepEqual(specs.map((s) => [s.view, s.kind, s.seed, s.inputSize]), [['plain', 'plain', 0, 128], ...FIXED.map((v) => [v, 'fixed', 0, 128])]);
-  assert.deepEqual(specs.slice(1).map((s) => s.params.transform), ['gray', 'flip', 'zoom', 'gray-zoom']);
-  assert.deepEqual(specs.slice(1).map((s) => s.params.zoom), [undefined, undefined, 0.75, 0.75]);
+  assert.deepEqual(
+    specs.map((s) => [s.view, s.kind, s.seed, s.inputSize]),
+    [['plain', 'plain', 0, 128], ...FIXED.map((v) => [v, 'fixed', 0, 128])],
+  );
+  assert.deepEqual(
+    specs.slice(1).map((s) => s.params.transform),
+    ['gray', 'flip', 'zoom', 'gray-zoom'],
+  );
+  assert.deepEqual(
+    specs.slice(1).map((s) => s.params.zoom),
+    [undefined, undefined, 0.75, 0.75],
+  );
 });
 
 test('each fixed view of an image is the plain view of that transform of the image', () => {
@@ -126,9 +137,13 @@ test('fixed views do not depend on the seed: another seed with a weak view added
 });
 
 test('the CLI takes fixed=N in --views and refuses more than 4', () => {
-  const r = spawnSync(process.execPath, [join(REPO_DIR, 'bin', 'spice-workbench.js'), 'embed', '--project', projectDir.dir, '--model', MOBILENET_V1, '--views', 'weak=1,fixed=5'], {
-    encoding: 'utf8',
-  });
+  const r = spawnSync(
+    process.execPath,
+    [join(REPO_DIR, 'bin', 'spice-workbench.js'), 'embed', '--project', projectDir.dir, '--model', MOBILENET_V1, '--views', 'weak=1,fixed=5'],
+    {
+      encoding: 'utf8',
+    },
+  );
   assert.equal(r.status, 2, r.stderr);
   assert.match(r.stderr, /fixed views must be an integer from 0 to 4/);
 });

@@ -39,7 +39,10 @@ test('gray: rounded luma 0.299 R + 0.587 G + 0.114 B in all three channels, size
   assert.equal(g.height, 2);
   // 76.245, 149.685, 29.07, 10*0.299 + 20*0.587 + 30*0.114 = 18.15, 255, 7
   const expected = [76, 150, 29, 18, 255, 7];
-  assert.deepEqual(Array.from(g.data), expected.flatMap((v) => [v, v, v]));
+  assert.deepEqual(
+    Array.from(g.data),
+    expected.flatMap((v) => [v, v, v]),
+  );
   assert.deepEqual(Array.from(img.data.subarray(0, 3)), [255, 0, 0], 'the input is left alone');
   assert.deepEqual(fixedViewImage(g, 'gray').data, g.data, 'grey stays grey');
 });
@@ -59,7 +62,14 @@ test('zoom: the central 0.75 crop, 24 x 24 at offset 4 of a 32-px image', () => 
   const z = fixedViewImage(big, 'zoom');
   assert.equal(z.width, 24);
   assert.equal(z.height, 24);
-  for (const [x, y] of [[0, 0], [23, 0], [0, 23], [23, 23], [11, 7]]) assert.deepEqual(pixel(z, x, y), pixel(big, x + 4, y + 4));
+  for (const [x, y] of [
+    [0, 0],
+    [23, 0],
+    [0, 23],
+    [23, 23],
+    [11, 7],
+  ])
+    assert.deepEqual(pixel(z, x, y), pixel(big, x + 4, y + 4));
 });
 
 test('zoom of odd and uneven sizes: round(0.75 * side), centred with floor', () => {
@@ -92,8 +102,14 @@ test('view counts take fixed=0..4; plans add the fixed views after weak and stro
   assert.throws(() => validateViewCounts({ weak: 0, strong: 0, fixed: 1.5 }), /fixed views/);
 
   const { views } = planViews({ weak: 1, strong: 1, fixed: 4 }, 5, 128, FILL);
-  assert.deepEqual(views.map((v) => v.view), ['plain', 'weak/0', 'strong/0', 'fixed/gray', 'fixed/flip', 'fixed/zoom', 'fixed/gray-zoom']);
-  assert.deepEqual(views.map((v) => v.order), [0, 1, 2, 3, 4, 5, 6]);
+  assert.deepEqual(
+    views.map((v) => v.view),
+    ['plain', 'weak/0', 'strong/0', 'fixed/gray', 'fixed/flip', 'fixed/zoom', 'fixed/gray-zoom'],
+  );
+  assert.deepEqual(
+    views.map((v) => v.order),
+    [0, 1, 2, 3, 4, 5, 6],
+  );
   const fixed = views.slice(3);
   for (const v of fixed) {
     assert.equal(v.kind, 'fixed');
@@ -103,8 +119,14 @@ test('view counts take fixed=0..4; plans add the fixed views after weak and stro
     assert.deepEqual(v.params.finalResize, { kernel: 'linear', fit: 'fill' });
     assert.equal(typeof v.params.workingImage, 'string');
   }
-  assert.deepEqual(fixed.map((v) => v.params.zoom), [undefined, undefined, 0.75, 0.75]);
-  assert.deepEqual(planViews({ weak: 0, strong: 0, fixed: 2 }, 0, 128, FILL).views.map((v) => v.view), ['plain', 'fixed/gray', 'fixed/flip']);
+  assert.deepEqual(
+    fixed.map((v) => v.params.zoom),
+    [undefined, undefined, 0.75, 0.75],
+  );
+  assert.deepEqual(
+    planViews({ weak: 0, strong: 0, fixed: 2 }, 0, 128, FILL).views.map((v) => v.view),
+    ['plain', 'fixed/gray', 'fixed/flip'],
+  );
 
   // Another seed leaves the fixed views as they were; another size or transform does not.
   const otherSeed = planViews({ weak: 1, strong: 1, fixed: 4 }, 6, 128, FILL).views;

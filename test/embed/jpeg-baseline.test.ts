@@ -37,7 +37,14 @@ function noise(width: number, height: number): Sharp {
 test('baseline JPEGs of other sizes, qualities, subsamplings and Huffman tables decode as libvips does', async () => {
   const photo = readFileSync(demoImage('horse', 7));
   // Odd sizes exercise partial blocks and the chroma upsampler's edges (width 5: three chroma columns).
-  const sizes = [[5, 5], [6, 2], [32, 1], [33, 17], [17, 33], [127, 65]];
+  const sizes = [
+    [5, 5],
+    [6, 2],
+    [32, 1],
+    [33, 17],
+    [17, 33],
+    [127, 65],
+  ];
   const settings: JpegOptions[] = [
     { quality: 75 },
     { quality: 100 },
@@ -48,7 +55,10 @@ test('baseline JPEGs of other sizes, qualities, subsamplings and Huffman tables 
   ];
   for (const [width, height] of sizes) {
     for (const jpeg of settings) {
-      for (const [kind, source] of [['photo', sharp(photo).resize(width, height, { fit: 'fill' })], ['noise', noise(width, height)]] as const) {
+      for (const [kind, source] of [
+        ['photo', sharp(photo).resize(width, height, { fit: 'fill' })],
+        ['noise', noise(width, height)],
+      ] as const) {
         await assertSamePixelsAsLibvips(await source.jpeg(jpeg).toBuffer(), `${kind} ${width}x${height} ${JSON.stringify(jpeg)}`);
       }
     }
@@ -69,7 +79,12 @@ test('JPEGs it does not decode exactly as libvips are left to libvips', async ()
   ];
   for (const [what, bytes] of refused) assert.equal(decodeBaselineJpeg(bytes), null, what);
   // The EXIF orientation is the caller's to apply: the pixels are the stored ones.
-  const rotated = withoutIccProfile(await sharp(await sharp(photo).resize(32, 24).jpeg().toBuffer()).withMetadata({ orientation: 6 }).jpeg().toBuffer());
+  const rotated = withoutIccProfile(
+    await sharp(await sharp(photo).resize(32, 24).jpeg().toBuffer())
+      .withMetadata({ orientation: 6 })
+      .jpeg()
+      .toBuffer(),
+  );
   assert.equal(jpegOrientation(rotated), 6);
   assert.equal(decodeBaselineJpeg(rotated)?.width, 32);
 });

@@ -31,11 +31,20 @@ test('auto tries CUDA first and falls back to the CPU with the reason logged', a
   const opened = await openSessionWithFallback(MOBILENET_V1, { provider: 'auto', runtime, log: (m) => logs.push(m) });
   try {
     assert.equal(opened.provider, 'cpu');
-    assert.deepEqual(calls.map((c) => c.provider), ['cuda', 'cpu']);
+    assert.deepEqual(
+      calls.map((c) => c.provider),
+      ['cuda', 'cpu'],
+    );
     assert.equal(opened.skipped.length, 1);
     assert.equal(opened.skipped[0].reason, 'CUDA driver version is insufficient');
-    assert.ok(logs.some((l) => l.includes('cuda') && l.includes('CUDA driver version is insufficient')), logs.join('\n'));
-    assert.ok(logs.some((l) => /running on CPU/.test(l)), logs.join('\n'));
+    assert.ok(
+      logs.some((l) => l.includes('cuda') && l.includes('CUDA driver version is insufficient')),
+      logs.join('\n'),
+    );
+    assert.ok(
+      logs.some((l) => /running on CPU/.test(l)),
+      logs.join('\n'),
+    );
   } finally {
     await release(opened.session);
   }
@@ -47,7 +56,10 @@ test('auto uses CUDA when it works', async () => {
   const opened = await openSessionWithFallback(MOBILENET_V1, { runtime, provider: 'auto', log: (m) => logs.push(m) });
   try {
     assert.equal(opened.provider, 'cuda');
-    assert.deepEqual(calls.map((c) => c.provider), ['cuda']);
+    assert.deepEqual(
+      calls.map((c) => c.provider),
+      ['cuda'],
+    );
     assert.ok(logs.some((l) => l.includes('CUDA (GPU)')));
   } finally {
     await release(opened.session);
@@ -60,7 +72,10 @@ test('a CUDA provider that is unknown or not installed is skipped without trying
     const opened = await openSessionWithFallback(MOBILENET_V1, { runtime, provider: 'auto' });
     try {
       assert.equal(opened.provider, 'cpu');
-      assert.deepEqual(calls.map((c) => c.provider), ['cpu']);
+      assert.deepEqual(
+        calls.map((c) => c.provider),
+        ['cpu'],
+      );
       assert.match(opened.skipped[0].reason, /no 'cuda' provider|not installed/);
     } finally {
       await release(opened.session);
@@ -91,7 +106,10 @@ test('SPICE_ORT_PROVIDER chooses the provider and a bad value is a clear error',
     const { runtime, calls } = fakeRuntime({ providers: ['cpu', 'cuda'], libraries: ['cuda'] });
     const opened = await openSessionWithFallback(MOBILENET_V1, { runtime });
     await release(opened.session);
-    assert.deepEqual(calls.map((c) => c.provider), ['cpu']);
+    assert.deepEqual(
+      calls.map((c) => c.provider),
+      ['cpu'],
+    );
   } finally {
     if (saved === undefined) delete process.env.SPICE_ORT_PROVIDER;
     else process.env.SPICE_ORT_PROVIDER = saved;
@@ -105,7 +123,10 @@ test('the real runtime opens the shared MobileNet and reports its input and outp
     assert.ok(['cpu', 'cuda'].includes(model.provider));
     assert.deepEqual(model.inputs[0].shape, ['batch', 3, 'height', 'width']);
     assert.deepEqual(model.outputs[0].shape, ['batch', 1024]);
-    assert.ok(logs.some((l) => l.startsWith('onnxruntime: running on')), logs.join('\n'));
+    assert.ok(
+      logs.some((l) => l.startsWith('onnxruntime: running on')),
+      logs.join('\n'),
+    );
     const out = await model.run({ name: 'input', data: new Float32Array(2 * 3 * 64 * 64), dims: [2, 3, 64, 64] }, 'features');
     assert.deepEqual(out.dims, [2, 1024]);
   } finally {

@@ -47,7 +47,14 @@ test('setup:cuda runs the installer with a value it accepts, and the library lan
 });
 
 test('without the CUDA library, auto falls back to the CPU and says how to add it', async () => {
-  const runtime: OrtRuntime = { ...nodeOrtRuntime, listProviders: () => [{ name: 'cpu', bundled: true }, { name: 'cuda', bundled: false }], providerLibraryPresent: (p) => p === 'cpu' };
+  const runtime: OrtRuntime = {
+    ...nodeOrtRuntime,
+    listProviders: () => [
+      { name: 'cpu', bundled: true },
+      { name: 'cuda', bundled: false },
+    ],
+    providerLibraryPresent: (p) => p === 'cpu',
+  };
   const opened = await openSessionWithFallback(MOBILENET_V1, { runtime, provider: 'auto' });
   try {
     assert.equal(opened.provider, 'cpu');

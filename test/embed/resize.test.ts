@@ -14,7 +14,12 @@ async function sharpRaw(input: Sharp): Promise<{ data: Uint8Array; width: number
 }
 
 test('small images are enlarged in JavaScript as libvips enlarges them (within rounding)', async () => {
-  for (const [source, target] of [[32, 128], [24, 128], [32, 224], [20, 96]] as const) {
+  for (const [source, target] of [
+    [32, 128],
+    [24, 128],
+    [32, 224],
+    [20, 96],
+  ] as const) {
     let sum = 0;
     let worst = 0;
     let n = 0;
@@ -45,7 +50,12 @@ test('the plain view of a small image and of a large one match sharp decoding an
   try {
     for (const path of [small, largePath]) {
       const expected = await sharpRaw(sharp(path).resize(128, 128, RESIZE));
-      for (const known of [undefined, await sharp(path).metadata().then((m) => ({ width: m.width!, height: m.height! }))]) {
+      for (const known of [
+        undefined,
+        await sharp(path)
+          .metadata()
+          .then((m) => ({ width: m.width!, height: m.height! })),
+      ]) {
         const actual = await decodeResized(path, 128, known);
         let worst = 0;
         for (let i = 0; i < actual.data.length; i++) worst = Math.max(worst, Math.abs(actual.data[i] - expected.data[i]));

@@ -72,7 +72,11 @@ test('SIGKILL in the middle of embedding, then a rerun: no vector lost, none dup
       { view: 'strong/0', n: 200, d: 200 },
       { view: 'weak/0', n: 200, d: 200 },
     ]);
-    const jobs = db.prepare(`SELECT id, state, resumed_from FROM jobs WHERE kind = 'embed' ORDER BY id`).all() as Array<{ id: number; state: string; resumed_from: number | null }>;
+    const jobs = db.prepare(`SELECT id, state, resumed_from FROM jobs WHERE kind = 'embed' ORDER BY id`).all() as Array<{
+      id: number;
+      state: string;
+      resumed_from: number | null;
+    }>;
     assert.equal(jobs.length, 2);
     assert.equal(jobs[0].state, 'interrupted');
     assert.equal(jobs[1].state, 'done');

@@ -34,7 +34,9 @@ function cliAsync(args: string[]): Promise<{ status: number | null; output: stri
 function vectors(dir: string): Map<string, Float32Array> {
   const project = openProject(dir, { create: false });
   try {
-    const rows = project.db.prepare('SELECT i.sha256, e.view, e.vector FROM embeddings e JOIN images i ON i.id = e.image_id').raw().all() as Array<[string, string, Buffer]>;
+    const rows = project.db.prepare('SELECT i.sha256, e.view, e.vector FROM embeddings e JOIN images i ON i.id = e.image_id').raw().all() as Array<
+      [string, string, Buffer]
+    >;
     return new Map(rows.map(([sha, view, blob]) => [`${sha} ${view}`, new Float32Array(Uint8Array.from(blob).buffer)]));
   } finally {
     project.close();
@@ -66,7 +68,9 @@ test('two shard processes and a merge give the vectors of one embed, and a secon
     // The "pods" see the images at another place than the one they were imported from.
     const mounted = join(root, 'mounted');
     renameSync(images, mounted);
-    const runs = await Promise.all([0, 1].map((i) => cliAsync(['embed', '--project', copies[i + 1], ...EMBED_ARGS, '--shard', `${i}/2`, '--out', shardFiles[i], '--image-root', mounted])));
+    const runs = await Promise.all(
+      [0, 1].map((i) => cliAsync(['embed', '--project', copies[i + 1], ...EMBED_ARGS, '--shard', `${i}/2`, '--out', shardFiles[i], '--image-root', mounted])),
+    );
     for (const r of runs) assert.equal(r.status, 0, r.output);
     assert.match(runs[0].output, /shard 0\/2 +\d+ vectors written to/);
 

@@ -75,7 +75,9 @@ const FORMS: Form[] = [
     patch: 32,
     width: 64,
     outputDim: 512,
-    card: { onnx: { input_name: 'pixel_values', output_name: 'image_embeds', layout: 'NCHW', channel_order: 'RGB', mean: CLIP_MEAN, std: CLIP_STD, native_input_size: 224 } },
+    card: {
+      onnx: { input_name: 'pixel_values', output_name: 'image_embeds', layout: 'NCHW', channel_order: 'RGB', mean: CLIP_MEAN, std: CLIP_STD, native_input_size: 224 },
+    },
   },
   {
     file: 'moco_v2_r50.onnx',
@@ -85,7 +87,16 @@ const FORMS: Form[] = [
     patch: 4,
     width: 32,
     outputDim: 2048,
-    card: { input_name: 'input', output_name: 'features', layout: 'NCHW', channel_order: 'RGB', ...IMAGENET, native_input_size: 224, small_image_input_size: 96, size_multiple: 32 },
+    card: {
+      input_name: 'input',
+      output_name: 'features',
+      layout: 'NCHW',
+      channel_order: 'RGB',
+      ...IMAGENET,
+      native_input_size: 224,
+      small_image_input_size: 96,
+      size_multiple: 32,
+    },
   },
 ];
 
@@ -93,7 +104,12 @@ const FORMS: Form[] = [
 function writeForm(form: Form): string {
   const side = form.fixed ?? 'height';
   const nodes: GraphNode[] = [
-    { opType: 'Conv', inputs: [form.inputName, 'patch_w'], outputs: ['tokens'], attributes: { kernel_shape: [form.patch, form.patch], strides: [form.patch, form.patch] } },
+    {
+      opType: 'Conv',
+      inputs: [form.inputName, 'patch_w'],
+      outputs: ['tokens'],
+      attributes: { kernel_shape: [form.patch, form.patch], strides: [form.patch, form.patch] },
+    },
     { opType: 'ReduceMean', inputs: ['tokens'], outputs: form.width === form.outputDim ? [form.outputName] : ['pooled'], attributes: { axes: [2, 3], keepdims: 0 } },
   ];
   const initializers = [randomWeights('patch_w', [form.width, 3, form.patch, form.patch], 1)];

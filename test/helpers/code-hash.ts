@@ -34,6 +34,7 @@ export function codeDigest(paths: readonly string[], packages: readonly string[]
     for (const file of filesUnder(join(REPO_DIR, p))) h.update(`${relative(REPO_DIR, file)}\0${fileDigest(file)}\n`);
   }
   // Read directly: not every package exports its package.json.
-  for (const name of packages) h.update(`${name}@${(JSON.parse(readFileSync(join(REPO_DIR, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version}\n`);
+  for (const name of packages)
+    h.update(`${name}@${(JSON.parse(readFileSync(join(REPO_DIR, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version}\n`);
   return h.digest('hex');
 }

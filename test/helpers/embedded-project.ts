@@ -46,7 +46,17 @@ export interface EmbeddedProject {
  * What makes the cached project: importing, embedding, the model registry, the database schema and
  * this file, plus the native packages that decode and infer. Their digest is part of the cache key.
  */
-const PRODUCER_CODE = ['main/base', 'main/pipeline/import', 'main/pipeline/embed', 'main/models', 'main/ml/onnx.ts', 'main/db', 'main/jobs', 'main/project/project.ts', 'test/helpers/embedded-project.ts'];
+const PRODUCER_CODE = [
+  'main/base',
+  'main/pipeline/import',
+  'main/pipeline/embed',
+  'main/models',
+  'main/ml/onnx.ts',
+  'main/db',
+  'main/jobs',
+  'main/project/project.ts',
+  'test/helpers/embedded-project.ts',
+];
 const PRODUCER_PACKAGES = ['onnxruntime-node', 'sharp', 'better-sqlite3'];
 
 export async function getEmbeddedProject(options: EmbeddedProjectOptions = {}): Promise<EmbeddedProject> {
@@ -64,7 +74,8 @@ export async function getEmbeddedProject(options: EmbeddedProjectOptions = {}): 
     backboneDigest: existsSync(backbone) ? fileDigest(backbone) : null,
     code: codeDigest(PRODUCER_CODE, PRODUCER_PACKAGES),
   };
-  if (params.offset + params.perClass > DEMO_PER_CLASS) throw new Error(`the demo set has ${DEMO_PER_CLASS} images per class; asked for ${params.perClass} from ${params.offset}`);
+  if (params.offset + params.perClass > DEMO_PER_CLASS)
+    throw new Error(`the demo set has ${DEMO_PER_CLASS} images per class; asked for ${params.perClass} from ${params.offset}`);
   const key = createHash('sha256').update(JSON.stringify(params)).digest('hex').slice(0, 16);
   // realpath: the project stores its image root resolved, so the cache path must be too.
   const cacheDir = join(realpathSync(tmpdir()), `spice-embedded-${key}`);
@@ -133,7 +144,12 @@ async function build(cacheDir: string, params: BuildParams): Promise<void> {
     try {
       const summary = await importFolder(project, scratchImages, { labelsFromFolders: true });
       if (summary.errors.length > 0) throw new Error(`test project import failed: ${JSON.stringify(summary.errors.slice(0, 3))}`);
-      const embedded = await embedProject(project, { backbone: params.backbone, size: params.size, views: { ...params.views, fixed: params.views.fixed ?? 0 }, seed: params.seed });
+      const embedded = await embedProject(project, {
+        backbone: params.backbone,
+        size: params.size,
+        views: { ...params.views, fixed: params.views.fixed ?? 0 },
+        seed: params.seed,
+      });
       if (embedded.failed.length > 0) throw new Error(`test project embedding failed: ${JSON.stringify(embedded.failed.slice(0, 3))}`);
       const count = (project.db.prepare('SELECT COUNT(*) AS n FROM images').get() as { n: number }).n;
       ready = { backboneId: embedded.backboneId, backboneName: embedded.backboneName, count };

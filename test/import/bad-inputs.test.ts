@@ -28,7 +28,10 @@ test('truncated JPEGs are listed as truncated', async () => {
     const summary = await importFolder(fx.project, fx.images);
     assertImportedExactly(fx.project, summary, {
       images: fx.goodPaths,
-      errors: [['cat/cut-tail.jpg', 'truncated'], ['dog/cut-half.jpg', 'truncated']],
+      errors: [
+        ['cat/cut-tail.jpg', 'truncated'],
+        ['dog/cut-half.jpg', 'truncated'],
+      ],
     });
   } finally {
     fx.cleanup();
@@ -61,7 +64,11 @@ test('text named like an image is listed as not an image; SVG and broken image b
     const summary = await importFolder(fx.project, fx.images);
     assertImportedExactly(fx.project, summary, {
       images: fx.goodPaths,
-      errors: [['cat/notes.jpg', 'not an image'], ['dog/drawing.png', 'unsupported format'], ['ship/noise.png', 'corrupt']],
+      errors: [
+        ['cat/notes.jpg', 'not an image'],
+        ['dog/drawing.png', 'unsupported format'],
+        ['ship/noise.png', 'corrupt'],
+      ],
     });
   } finally {
     fx.cleanup();
@@ -91,7 +98,10 @@ test('headers claiming huge dimensions are refused without allocating the pixels
     const grownMiB = (process.memoryUsage().rss - rssBefore) / 2 ** 20;
     assertImportedExactly(fx.project, summary, {
       images: fx.goodPaths,
-      errors: [['cat/huge.png', 'too many pixels'], ['dog/huge.jpg', 'too many pixels']],
+      errors: [
+        ['cat/huge.png', 'too many pixels'],
+        ['dog/huge.jpg', 'too many pixels'],
+      ],
     });
     // Decoding either would need 12-30 GB.
     assert.ok(grownMiB < 500, `memory grew by ${grownMiB.toFixed(0)} MiB`);
@@ -113,7 +123,11 @@ test('broken links, FIFOs and undecodable names are listed as unreadable; a fold
     const summary = await importFolder(fx.project, fx.images);
     assertImportedExactly(fx.project, summary, {
       images: [...fx.goodPaths, 'album.jpg/frog.jpg'],
-      errors: [['cat/gone.jpg', 'unreadable'], ['dog/pipe.jpg', 'unreadable'], ['ship/bad-\ufffd-name.jpg', 'unreadable']],
+      errors: [
+        ['cat/gone.jpg', 'unreadable'],
+        ['dog/pipe.jpg', 'unreadable'],
+        ['ship/bad-\ufffd-name.jpg', 'unreadable'],
+      ],
     });
   } finally {
     fx.cleanup();
@@ -158,7 +172,10 @@ test('a file with the same bytes as an imported image is listed as a duplicate o
     assertImportedExactly(fx.project, summary, {
       images: fx.goodPaths,
       errors: [],
-      duplicates: [['0-favourite.jpg', 'dog/0001.jpg'], ['copies/cat-again.jpg', 'cat/0000.jpg']],
+      duplicates: [
+        ['0-favourite.jpg', 'dog/0001.jpg'],
+        ['copies/cat-again.jpg', 'cat/0000.jpg'],
+      ],
     });
     const labels = fx.project.db.prepare('SELECT DISTINCT label FROM images ORDER BY label').pluck().all();
     assert.deepEqual(labels, ['cat', 'dog', 'ship']);
@@ -182,18 +199,13 @@ function pngClaiming(width: number, height: number): Buffer {
   ihdr.writeUInt32BE(height, 4);
   ihdr[8] = 8; // bit depth
   ihdr[9] = 2; // RGB
-  return Buffer.concat([
-    Buffer.from('89504e470d0a1a0a', 'hex'),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(Buffer.alloc(64))),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
+  return Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.alloc(64))), chunk('IEND', Buffer.alloc(0))]);
 }
 
 /** A real JPEG whose start-of-frame header is rewritten to claim width x height. */
 function jpegClaiming(jpeg: Buffer, width: number, height: number): Buffer {
   const out = Buffer.from(jpeg);
-  for (let i = 2; i + 9 < out.length; ) {
+  for (let i = 2; i + 9 < out.length;) {
     assert.equal(out[i], 0xff, 'walking JPEG markers');
     const marker = out[i + 1];
     if (marker >= 0xc0 && marker <= 0xc3) {

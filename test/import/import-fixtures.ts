@@ -45,7 +45,7 @@ export function errorRows(project: Project): ErrorRow[] {
 }
 
 export function imagePaths(project: Project): string[] {
-  return (project.db.prepare('SELECT rel_path FROM images ORDER BY rel_path').pluck().all() as string[]);
+  return project.db.prepare('SELECT rel_path FROM images ORDER BY rel_path').pluck().all() as string[];
 }
 
 /** Every image has exactly one thumbnail, and no thumbnail is orphaned. */
@@ -72,20 +72,14 @@ export function assertImportedExactly(project: Project, summary: ImportSummary, 
     [...expected.errors].sort(byPair),
     'recorded errors',
   );
-  const originals = new Map(
-    (project.db.prepare('SELECT id, rel_path FROM images').all() as Array<{ id: number; rel_path: string }>).map((r) => [r.id, r.rel_path]),
-  );
+  const originals = new Map((project.db.prepare('SELECT id, rel_path FROM images').all() as Array<{ id: number; rel_path: string }>).map((r) => [r.id, r.rel_path]));
   assert.deepEqual(
     rows.filter((r) => r.reason === 'duplicate').map((r): [string, string] => [r.rel_path, originals.get(r.duplicate_of ?? -1) ?? '(none)']),
     [...(expected.duplicates ?? [])].sort(byPair),
     'recorded duplicates',
   );
   for (const r of rows) assert.ok(r.detail && r.detail.length > 0, `${r.rel_path} has a human-readable detail`);
-  assert.deepEqual(
-    summary.errors.map((e): [string, string] => [e.path, e.reason]).sort(byPair),
-    [...expected.errors].sort(byPair),
-    'errors in the summary',
-  );
+  assert.deepEqual(summary.errors.map((e): [string, string] => [e.path, e.reason]).sort(byPair), [...expected.errors].sort(byPair), 'errors in the summary');
   assert.equal(summary.duplicates, expected.duplicates?.length ?? 0, 'duplicates in the summary');
   assert.equal(summary.scanned, summary.added + summary.alreadyPresent + summary.duplicates + summary.errors.length, 'every scanned entry is accounted for');
   assert.equal(imagesWithoutThumbnail(project), 0, 'every image has a thumbnail');

@@ -25,7 +25,10 @@ test('re-import adds new files, skips stored paths without decoding them, and re
     assert.deepEqual([second.added, second.alreadyPresent], [1, fx.goodCount]);
     assertImportedExactly(fx.project, second, {
       images: [...fx.goodPaths, 'cat/new.jpg'],
-      errors: [['dog/later-fixed.jpg', 'truncated'], ['ship/later-deleted.jpg', 'empty file']],
+      errors: [
+        ['dog/later-fixed.jpg', 'truncated'],
+        ['ship/later-deleted.jpg', 'empty file'],
+      ],
     });
 
     // A stored path is not read again: garbage written over it goes unnoticed. The failed file is
@@ -38,7 +41,11 @@ test('re-import adds new files, skips stored paths without decoding them, and re
     assertImportedExactly(fx.project, third, { images: [...fx.goodPaths, 'cat/new.jpg', 'dog/later-fixed.jpg'], errors: [] });
 
     const jobs = fx.project.jobs.list().map((j) => [j.kind, j.state]);
-    assert.deepEqual(jobs, [['import', 'done'], ['import', 'done'], ['import', 'done']]);
+    assert.deepEqual(jobs, [
+      ['import', 'done'],
+      ['import', 'done'],
+      ['import', 'done'],
+    ]);
   } finally {
     fx.cleanup();
   }
@@ -90,7 +97,16 @@ test('importing an empty folder records nothing and succeeds', async () => {
   const fx = makeImportFixture(1, ['cat']);
   try {
     const summary = await importFolder(fx.project, empty.dir);
-    assert.deepEqual(summary, { folder: summary.folder, imageRoot: summary.imageRoot, scanned: 0, added: 0, alreadyPresent: 0, duplicates: 0, errors: [], clearedErrors: 0 });
+    assert.deepEqual(summary, {
+      folder: summary.folder,
+      imageRoot: summary.imageRoot,
+      scanned: 0,
+      added: 0,
+      alreadyPresent: 0,
+      duplicates: 0,
+      errors: [],
+      clearedErrors: 0,
+    });
   } finally {
     fx.cleanup();
     empty.cleanup();

@@ -69,7 +69,13 @@ test('an import killed with SIGKILL finishes on rerun with no lost and no duplic
         { rel_path: 'truck/dog-copy.jpg', reason: 'duplicate' },
       ]);
       const jobs = db.prepare('SELECT id, state, resumed_from FROM jobs ORDER BY id').all() as Array<{ id: number; state: string; resumed_from: number | null }>;
-      assert.deepEqual(jobs.map((j) => [j.state, j.resumed_from]), [['interrupted', null], ['done', jobs[0].id]]);
+      assert.deepEqual(
+        jobs.map((j) => [j.state, j.resumed_from]),
+        [
+          ['interrupted', null],
+          ['done', jobs[0].id],
+        ],
+      );
     } finally {
       db.close();
     }

@@ -76,7 +76,10 @@ test('a cluster killed mid-run is shown as interrupted, and export refuses its r
   assert.equal(status.code, 0, status.stderr);
   const s = JSON.parse(status.stdout) as { runs: Array<{ id: number; state: string }>; interruptedJobs: Array<{ kind: string }> };
   assert.equal(s.runs.find((r) => r.id === runId)?.state, 'interrupted');
-  assert.ok(s.interruptedJobs.some((j) => j.kind === 'cluster'), JSON.stringify(s.interruptedJobs));
+  assert.ok(
+    s.interruptedJobs.some((j) => j.kind === 'cluster'),
+    JSON.stringify(s.interruptedJobs),
+  );
   const text = cli('status', '--project', projectDir);
   assert.match(text.stdout, new RegExp(`#${runId} kmeans k=10 interrupted`));
 
@@ -99,33 +102,44 @@ test('a cluster killed mid-run is shown as interrupted, and export refuses its r
   assert.notEqual(Number(/^run (\d+):/.exec(exported.stdout)![1]), runId);
 });
 
-test('a job whose pid now belongs to another process is marked interrupted; a live one is left alone', { skip: process.platform !== 'linux' ? 'needs /proc' : false }, (t) => {
-  const tmp = makeTempDir();
-  t.after(tmp.cleanup);
-  const db = openDatabase(join(tmp.dir, 'p.sqlite'));
-  const insert = db.prepare(`INSERT INTO jobs (kind, params, state, pid, process_start, host, started_at, updated_at) VALUES ('embed', '{}', 'running', ?, ?, ?, 0, 0)`);
-  // Our parent is alive, but it is not the process that started this job (another start time).
-  const reused = Number(insert.run(process.ppid, '1', hostname()).lastInsertRowid);
-  // The parent as it really is: alive, same start time.
-  const live = Number(insert.run(process.ppid, processStart(process.ppid), hostname()).lastInsertRowid);
-  // Recorded on another machine: its process cannot be running against this file.
-  const elsewhere = Number(insert.run(process.ppid, processStart(process.ppid), 'another-machine').lastInsertRowid);
-  new JobRunner(db);
-  const state = (id: number) => db.prepare('SELECT state FROM jobs WHERE id = ?').pluck().get(id);
-  assert.equal(state(reused), 'interrupted');
-  assert.equal(state(live), 'running');
-  assert.equal(state(elsewhere), 'interrupted');
-  db.close();
-});
+test(
+  'a job whose pid now belongs to another process is marked interrupted; a live one is left alone',
+  { skip: process.platform !== 'linux' ? 'needs /proc' : false },
+  (t) => {
+    const tmp = makeTempDir();
+    t.after(tmp.cleanup);
+    const db = openDatabase(join(tmp.dir, 'p.sqlite'));
+    const insert = db.prepare(
+      `INSERT INTO jobs (kind, params, state, pid, process_start, host, started_at, updated_at) VALUES ('embed', '{}', 'running', ?, ?, ?, 0, 0)`,
+    );
+    // Our parent is alive, but it is not the process that started this job (another start time).
+    const reused = Number(insert.run(process.ppid, '1', hostname()).lastInsertRowid);
+    // The parent as it really is: alive, same start time.
+    const live = Number(insert.run(process.ppid, processStart(process.ppid), hostname()).lastInsertRowid);
+    // Recorded on another machine: its process cannot be running against this file.
+    const elsewhere = Number(insert.run(process.ppid, processStart(process.ppid), 'another-machine').lastInsertRowid);
+    new JobRunner(db);
+    const state = (id: number) => db.prepare('SELECT state FROM jobs WHERE id = ?').pluck().get(id);
+    assert.equal(state(reused), 'interrupted');
+    assert.equal(state(live), 'running');
+    assert.equal(state(elsewhere), 'interrupted');
+    db.close();
+  },
+);
 
 test('opening a project marks the runs of dead jobs interrupted, not failed', () => {
   const project = openProject(projectDir);
   const db = project.db;
   const now = Date.now();
   const backboneId = db.prepare('SELECT id FROM backbones LIMIT 1').pluck().get() as number;
-  const deadJob = Number(db.prepare(`INSERT INTO jobs (kind, params, state, pid, started_at, updated_at) VALUES ('cluster', '{"x":1}', 'running', 99999999, ?, ?)`).run(now, now).lastInsertRowid);
+  const deadJob = Number(
+    db.prepare(`INSERT INTO jobs (kind, params, state, pid, started_at, updated_at) VALUES ('cluster', '{"x":1}', 'running', 99999999, ?, ?)`).run(now, now)
+      .lastInsertRowid,
+  );
   const deadRun = Number(
-    db.prepare(`INSERT INTO runs (method, backbone_id, k, seed, params, state, job_id, created_at) VALUES ('kmeans', ?, 2, 0, '{}', 'running', ?, ?)`).run(backboneId, deadJob, now).lastInsertRowid,
+    db
+      .prepare(`INSERT INTO runs (method, backbone_id, k, seed, params, state, job_id, created_at) VALUES ('kmeans', ?, 2, 0, '{}', 'running', ?, ?)`)
+      .run(backboneId, deadJob, now).lastInsertRowid,
   );
   project.close();
   const again = openProject(projectDir);

@@ -4,16 +4,7 @@ import { getClusterNames, setClusterName } from '../../main/pipeline/cluster/clu
 import { carryOverClusterNames, matchClustersToClasses } from '../../main/pipeline/cluster/name-carryover.ts';
 import { getRun } from '../../main/db/runs-repo.ts';
 import { acceptImages, acceptRestOfCluster } from '../../main/pipeline/label/accept.ts';
-import {
-  createClass,
-  deleteClass,
-  ensureClass,
-  listClasses,
-  mergeClasses,
-  renameClass,
-  restoreClassSnapshot,
-  setClassHotkey,
-} from '../../main/project/classes.ts';
+import { createClass, deleteClass, ensureClass, listClasses, mergeClasses, renameClass, restoreClassSnapshot, setClassHotkey } from '../../main/project/classes.ts';
 import { getPersonLabel, labelImages, listPersonLabels, markOutliers } from '../../main/pipeline/label/person-labels.ts';
 import { reviewQueue } from '../../main/db/run-labels-repo.ts';
 import { addRun, withSeededDb } from '../cluster/db-fixture.ts';
@@ -80,7 +71,15 @@ test('classes: new classes take the next free digit; any other key can be assign
     assert.deepEqual(db.prepare('SELECT hotkey FROM classes ORDER BY name').pluck().all(), ['1', '2', '3']);
     const before = state(db);
     const moved = setClassHotkey(db, 'a3', '1');
-    assert.deepEqual(db.prepare('SELECT name, hotkey FROM classes ORDER BY name').raw().all(), [['a1', null], ['a2', '2'], ['a3', '1']], 'the key moves');
+    assert.deepEqual(
+      db.prepare('SELECT name, hotkey FROM classes ORDER BY name').raw().all(),
+      [
+        ['a1', null],
+        ['a2', '2'],
+        ['a3', '1'],
+      ],
+      'the key moves',
+    );
     restoreClassSnapshot(db, moved);
     assert.deepEqual(state(db), before);
     setClassHotkey(db, 'a1', 'Q');
@@ -108,7 +107,17 @@ test('cluster names carry over to the next run by shared members; a cluster with
     assert.deepEqual(getClusterNames(db, second), ['bird', 'dog', 'dog', 'cat']);
     // A run that already has names is left alone, and a run with no earlier named run gets none.
     assert.equal(carryOverClusterNames(db, second).from, null);
-    assert.deepEqual(matchClustersToClasses([10, 10], [{ cluster: 0, className: 'cat', n: 3 }, { cluster: 1, className: 'dog', n: 9 }]), [null, 'dog'], 'a weak match stays unnamed');
+    assert.deepEqual(
+      matchClustersToClasses(
+        [10, 10],
+        [
+          { cluster: 0, className: 'cat', n: 3 },
+          { cluster: 1, className: 'dog', n: 9 },
+        ],
+      ),
+      [null, 'dog'],
+      'a weak match stays unnamed',
+    );
   });
 });
 
@@ -118,14 +127,21 @@ test('accepting: a selection or the rest of a named cluster becomes person label
     setClusterName(db, run, 0, 'cat');
     labelImages(db, [2], 'dog');
     const selection = acceptImages(db, run, [1, 2, 6]);
-    assert.deepEqual(selection.map((c) => c.imageId), [1], 'a labelled image keeps its label; an unnamed cluster has nothing to accept');
+    assert.deepEqual(
+      selection.map((c) => c.imageId),
+      [1],
+      'a labelled image keeps its label; an unnamed cluster has nothing to accept',
+    );
     assert.deepEqual(getPersonLabel(db, 1), { kind: 'class', className: 'cat', origin: 'accepted' });
     assert.throws(() => acceptRestOfCluster(db, run, 1), /no name yet/);
     const rest = acceptRestOfCluster(db, run, 0);
     assert.deepEqual(rest.map((c) => c.imageId).sort(), [3, 4, 5]);
     assert.deepEqual(getPersonLabel(db, 2), { kind: 'class', className: 'dog', origin: 'set' }, 'accept-rest never overwrites a person label');
     const queue = reviewQueue(db, run, { offset: 0, limit: 100, hideReviewed: true });
-    assert.deepEqual(queue.rows.map((r) => r.imageId).sort((a, b) => a - b), [6, 7, 8, 9, 10]);
+    assert.deepEqual(
+      queue.rows.map((r) => r.imageId).sort((a, b) => a - b),
+      [6, 7, 8, 9, 10],
+    );
     assert.equal(queue.unreviewed, 5);
     assert.equal(reviewQueue(db, run, { offset: 0, limit: 100, hideReviewed: false }).total, 10);
   });

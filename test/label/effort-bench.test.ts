@@ -22,7 +22,11 @@ test('bench:effort: both persons raise label accuracy with every batch; refine i
     for (const person of [r.refine, r.baseline] as PersonResult[]) {
       assert.deepEqual(Object.keys(person), ['actions_to_80', 'actions_to_90', 'actions_to_95', 'curve']);
       const actions = person.curve.map(([a]) => a);
-      assert.deepEqual(actions, [...actions].sort((a, b) => a - b), 'actions only grow');
+      assert.deepEqual(
+        actions,
+        [...actions].sort((a, b) => a - b),
+        'actions only grow',
+      );
       assert.ok(actions[actions.length - 1] >= 45 || person.curve[person.curve.length - 1][1] >= 0.95, 'a person works until the budget or 95 %');
       assert.ok(person.curve.every(([, acc]) => acc >= 0 && acc <= 1));
       // Every correction is right, so the last point beats the first.

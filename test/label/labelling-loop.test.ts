@@ -151,12 +151,15 @@ test('cluster names survive re-clustering: a new run is named from the earlier o
   const again = await runKmeans(project, { k: 10, seed: 1, restarts: 5 });
   assert.equal(getRun(project.db, again)?.namesFrom, first);
   const names = getClusterNames(project.db, again);
-  const sizes = (run: number) => project.db.prepare('SELECT cluster, COUNT(*) AS n FROM assignments WHERE run_id = ? GROUP BY cluster').raw().all(run) as Array<[number, number]>;
+  const sizes = (run: number) =>
+    project.db.prepare('SELECT cluster, COUNT(*) AS n FROM assignments WHERE run_id = ? GROUP BY cluster').raw().all(run) as Array<[number, number]>;
   // Each new cluster that holds mostly the members of an earlier one carries that one's name.
-  const overlap = project.db.prepare(
-    `SELECT b.cluster AS nb, a.cluster AS na, COUNT(*) AS n FROM assignments a JOIN assignments b ON b.image_id = a.image_id AND b.run_id = ?
+  const overlap = project.db
+    .prepare(
+      `SELECT b.cluster AS nb, a.cluster AS na, COUNT(*) AS n FROM assignments a JOIN assignments b ON b.image_id = a.image_id AND b.run_id = ?
      WHERE a.run_id = ? GROUP BY b.cluster, a.cluster`,
-  ).all(again, first) as Array<{ nb: number; na: number; n: number }>;
+    )
+    .all(again, first) as Array<{ nb: number; na: number; n: number }>;
   let checked = 0;
   for (const [nb, size] of sizes(again)) {
     const best = overlap.filter((o) => o.nb === nb).sort((x, y) => y.n - x.n)[0];

@@ -15,7 +15,10 @@ import { addRun, withSeededDb } from '../cluster/db-fixture.ts';
 
 test('person labels: move, mark outlier, clear, and undo return the previous label', () => {
   withSeededDb(4, (db) => {
-    assert.deepEqual(labelImages(db, [1, 2], 'cat'), [{ imageId: 1, previous: null }, { imageId: 2, previous: null }]);
+    assert.deepEqual(labelImages(db, [1, 2], 'cat'), [
+      { imageId: 1, previous: null },
+      { imageId: 2, previous: null },
+    ]);
     const second = markOutliers(db, [2]);
     assert.deepEqual(second, [{ imageId: 2, previous: { kind: 'class', className: 'cat', origin: 'set' } }]);
     assert.deepEqual(getPersonLabel(db, 2), { kind: 'outlier', origin: 'set' });
@@ -52,7 +55,13 @@ test('final labels: the person label first, else the cluster name; unnamed clust
     );
     assert.equal(labels[0].relPath, 'c1/img1.jpg');
     const counts = finalLabelCounts(labels);
-    assert.deepEqual([...counts.perClass], [['cat', 2], ['dog', 2]]);
+    assert.deepEqual(
+      [...counts.perClass],
+      [
+        ['cat', 2],
+        ['dog', 2],
+      ],
+    );
     assert.equal(counts.outliers, 1);
     assert.equal(counts.unlabelled, 1);
   });

@@ -83,7 +83,11 @@ test('a SIGKILLed CLI run resumes from its checkpoint and ends exactly like an u
   assert.equal(second.code, 0, second.err);
   assert.match(second.out, new RegExp(`resumed after epoch ${mid.epochsDone}`));
   assert.match(second.err, new RegExp(`resuming 'killed' from its checkpoint after epoch ${mid.epochsDone}/4`));
-  const jobs = project.db.prepare(`SELECT id, state, resumed_from FROM jobs WHERE kind = 'pretrain' ORDER BY id`).all() as Array<{ id: number; state: string; resumed_from: number | null }>;
+  const jobs = project.db.prepare(`SELECT id, state, resumed_from FROM jobs WHERE kind = 'pretrain' ORDER BY id`).all() as Array<{
+    id: number;
+    state: string;
+    resumed_from: number | null;
+  }>;
   const [a, b] = jobs.slice(-2);
   assert.equal(a.state, 'interrupted');
   assert.equal(b.state, 'done');
@@ -93,7 +97,11 @@ test('a SIGKILLed CLI run resumes from its checkpoint and ends exactly like an u
   assert.equal(run.state, 'done');
   assert.equal(run.epochsDone, 4);
   const curve = readLossCurve(project.db, 'killed')!;
-  assert.deepEqual(curve.steps.map((s) => s.step), Array.from({ length: STEPS }, (_, i) => i), 'every step once, none lost or doubled');
+  assert.deepEqual(
+    curve.steps.map((s) => s.step),
+    Array.from({ length: STEPS }, (_, i) => i),
+    'every step once, none lost or doubled',
+  );
 
   // Weights, key encoder, queue, optimizer and RNG all came back: the same losses, step for step.
   const straight = await pretrainProject(project, { name: 'straight', ...SETTINGS });
@@ -150,7 +158,10 @@ test('cancel keeps the last epoch; a rerun continues; other settings under the s
   assert.equal(getPretrainRun(project.db, 'cancelled')!.epochsDone, 1);
   assert.equal((project.db.prepare(`SELECT state FROM jobs WHERE kind = 'pretrain' ORDER BY id DESC LIMIT 1`).get() as { state: string }).state, 'cancelled');
 
-  await assert.rejects(pretrainProject(project, { ...options, epochs: 3 }), (err: Error) => err instanceof PretrainConfigError && /epochs 2 -> 3/.test(err.message) && /--restart/.test(err.message));
+  await assert.rejects(
+    pretrainProject(project, { ...options, epochs: 3 }),
+    (err: Error) => err instanceof PretrainConfigError && /epochs 2 -> 3/.test(err.message) && /--restart/.test(err.message),
+  );
 
   const resumed = await pretrainProject(project, options);
   assert.equal(resumed.resumedFromEpoch, 1);

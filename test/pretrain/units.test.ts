@@ -17,9 +17,15 @@ test('rng state restores the same sequence', () => {
   const a = new Rng(42);
   for (let i = 0; i < 10; i++) a.normal();
   const b = new Rng(a.state());
-  assert.deepEqual(Array.from({ length: 20 }, () => a.next()), Array.from({ length: 20 }, () => b.next()));
+  assert.deepEqual(
+    Array.from({ length: 20 }, () => a.next()),
+    Array.from({ length: 20 }, () => b.next()),
+  );
   const p = new Rng(1).permutation(50);
-  assert.deepEqual([...p].sort((x, y) => x - y), Array.from({ length: 50 }, (_, i) => i));
+  assert.deepEqual(
+    [...p].sort((x, y) => x - y),
+    Array.from({ length: 50 }, (_, i) => i),
+  );
 });
 
 test('settings: reference defaults, derived queue and BN splits, clear errors', () => {
@@ -101,8 +107,10 @@ test('folded inference network equals the batch-norm network with running statis
     const buffers = initTensors(bufferShapes(spec), rng);
     // Non-trivial statistics and affine parameters.
     for (const [name, t] of [...buffers, ...params]) {
-      if (name.endsWith('.mean') || name.endsWith('.beta')) buffers.has(name) ? buffers.set(name, tf.randomNormal(t.shape, 0, 0.3, 'float32', 1)) : params.set(name, tf.randomNormal(t.shape, 0, 0.3, 'float32', 2));
-      if (name.endsWith('.var') || name.endsWith('.gamma')) buffers.has(name) ? buffers.set(name, tf.randomUniform(t.shape, 0.5, 2, 'float32', 3)) : params.set(name, tf.randomUniform(t.shape, 0.5, 2, 'float32', 4));
+      if (name.endsWith('.mean') || name.endsWith('.beta'))
+        buffers.has(name) ? buffers.set(name, tf.randomNormal(t.shape, 0, 0.3, 'float32', 1)) : params.set(name, tf.randomNormal(t.shape, 0, 0.3, 'float32', 2));
+      if (name.endsWith('.var') || name.endsWith('.gamma'))
+        buffers.has(name) ? buffers.set(name, tf.randomUniform(t.shape, 0.5, 2, 'float32', 3)) : params.set(name, tf.randomUniform(t.shape, 0.5, 2, 'float32', 4));
     }
     const x = tf.randomNormal([3, 24, 24, 3], 0, 1, 'float32', 5) as tf.Tensor4D;
     const ref = encoderForward(spec, { params, buffers, bn: { kind: 'running' } }, x);
@@ -129,7 +137,10 @@ test('trainer state survives export and restore bit for bit', async () => {
   const la = a.step(xq, xk, un, 0.05);
   const lb = b.step(xq, xk, un, 0.05);
   assert.equal(la, lb);
-  assert.deepEqual((await a.exportState()).arrays.map((x) => Array.from(x.data.subarray(0, 16))), (await b.exportState()).arrays.map((x) => Array.from(x.data.subarray(0, 16))));
+  assert.deepEqual(
+    (await a.exportState()).arrays.map((x) => Array.from(x.data.subarray(0, 16))),
+    (await b.exportState()).arrays.map((x) => Array.from(x.data.subarray(0, 16))),
+  );
   a.dispose();
   b.dispose();
 });

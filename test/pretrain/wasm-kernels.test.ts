@@ -11,12 +11,42 @@ type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [num
 const CASES: Array<{ x: [number, number, number, number]; w: [number, number, number, number]; stride: number; pad: Pad }> = [
   { x: [4, 8, 8, 3], w: [3, 3, 3, 5], stride: 1, pad: 'same' },
   { x: [4, 9, 9, 3], w: [3, 3, 3, 5], stride: 2, pad: 'same' },
-  { x: [2, 8, 8, 4], w: [3, 3, 4, 6], stride: 2, pad: [[0, 0], [1, 1], [1, 1], [0, 0]] },
+  {
+    x: [2, 8, 8, 4],
+    w: [3, 3, 4, 6],
+    stride: 2,
+    pad: [
+      [0, 0],
+      [1, 1],
+      [1, 1],
+      [0, 0],
+    ],
+  },
   { x: [2, 8, 8, 4], w: [1, 1, 4, 6], stride: 2, pad: 'valid' },
   { x: [2, 7, 7, 4], w: [3, 3, 4, 6], stride: 1, pad: 'valid' },
-  { x: [2, 11, 11, 3], w: [7, 7, 3, 4], stride: 2, pad: [[0, 0], [3, 3], [3, 3], [0, 0]] },
+  {
+    x: [2, 11, 11, 3],
+    w: [7, 7, 3, 4],
+    stride: 2,
+    pad: [
+      [0, 0],
+      [3, 3],
+      [3, 3],
+      [0, 0],
+    ],
+  },
   { x: [2, 10, 12, 3], w: [3, 3, 3, 4], stride: 2, pad: 'valid' },
-  { x: [3, 9, 10, 2], w: [5, 3, 2, 3], stride: 2, pad: [[0, 0], [1, 2], [0, 1], [0, 0]] },
+  {
+    x: [3, 9, 10, 2],
+    w: [5, 3, 2, 3],
+    stride: 2,
+    pad: [
+      [0, 0],
+      [1, 2],
+      [0, 1],
+      [0, 0],
+    ],
+  },
 ];
 
 function values(n: number, rng: Rng): Float32Array {
@@ -50,8 +80,14 @@ test('wasm Conv2DBackpropFilter and Conv2DBackpropInput match the cpu backend', 
   assert.deepEqual(patches.map((p) => p.kernel).sort(), ['BatchMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Identity']);
   const rng = new Rng(11);
   for (const c of CASES) {
-    const xv = values(c.x.reduce((a, b) => a * b), rng);
-    const wv = values(c.w.reduce((a, b) => a * b), rng);
+    const xv = values(
+      c.x.reduce((a, b) => a * b),
+      rng,
+    );
+    const wv = values(
+      c.w.reduce((a, b) => a * b),
+      rng,
+    );
     const dyv = values(c.x.reduce((a, b) => a * b) * c.w[3], rng);
     const ref = await gradients('cpu', c, xv, wv, dyv);
     const got = await gradients('wasm', c, xv, wv, dyv);
@@ -74,8 +110,14 @@ test('wasm BatchMatMul with transpose flags matches the cpu backend', async () =
       for (const transposeB of [false, true]) {
         const aShape = [...batch, ...(transposeA ? [5, 4] : [4, 5])];
         const bShape = [...batch, ...(transposeB ? [6, 5] : [5, 6])];
-        const av = values(aShape.reduce((x, y) => x * y), rng);
-        const bv = values(bShape.reduce((x, y) => x * y), rng);
+        const av = values(
+          aShape.reduce((x, y) => x * y),
+          rng,
+        );
+        const bv = values(
+          bShape.reduce((x, y) => x * y),
+          rng,
+        );
         const product = async (backend: string) => {
           await tf.setBackend(backend);
           const out = tf.tidy(() => tf.matMul(tf.tensor(av, aShape), tf.tensor(bv, bShape), transposeA, transposeB));

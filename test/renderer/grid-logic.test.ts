@@ -103,11 +103,25 @@ describe('clickSelection', () => {
 });
 
 describe('pointInPolygon', () => {
-  const square: Array<[number, number]> = [[0, 0], [10, 0], [10, 10], [0, 10]];
+  const square: Array<[number, number]> = [
+    [0, 0],
+    [10, 0],
+    [10, 10],
+    [0, 10],
+  ];
   it('tells inside from outside, also for a concave lasso', () => {
     assert.ok(pointInPolygon(5, 5, square));
     assert.ok(!pointInPolygon(15, 5, square));
-    const u: Array<[number, number]> = [[0, 0], [3, 0], [3, 8], [7, 8], [7, 0], [10, 0], [10, 10], [0, 10]];
+    const u: Array<[number, number]> = [
+      [0, 0],
+      [3, 0],
+      [3, 8],
+      [7, 8],
+      [7, 0],
+      [10, 0],
+      [10, 10],
+      [0, 10],
+    ];
     assert.ok(!pointInPolygon(5, 4, u));
     assert.ok(pointInPolygon(5, 9, u));
     assert.ok(pointInPolygon(1, 1, u));

@@ -47,7 +47,10 @@ describe('grid memory', () => {
   it('opens doubt-first and remembers source, sort, filter and places per project', () => {
     const s = storage();
     assert.equal(loadMemory(s, '/p').sort, 'doubt');
-    const m = withPlace({ ...DEFAULT_MEMORY, source: { kind: 'cluster', cluster: 3 }, sort: 'confidence', hideReviewed: true }, '1|c3|confidence', { cursor: 41, scrollTop: 900 });
+    const m = withPlace({ ...DEFAULT_MEMORY, source: { kind: 'cluster', cluster: 3 }, sort: 'confidence', hideReviewed: true }, '1|c3|confidence', {
+      cursor: 41,
+      scrollTop: 900,
+    });
     saveMemory(s, '/p', m);
     const back = loadMemory(s, '/p');
     assert.deepEqual(back.source, { kind: 'cluster', cluster: 3 });
@@ -95,17 +98,35 @@ describe('review screen', () => {
   });
 
   it('groups a screen by the label it shows, queue order within a label, unnamed and outliers last', () => {
-    const rows = [row(1, { className: 'dog' }), row(2, { className: null }), row(3, { className: 'cat' }), row(4, { className: 'dog' }), row(5, { className: null, outlier: true }), row(6, { className: 'cat' })];
+    const rows = [
+      row(1, { className: 'dog' }),
+      row(2, { className: null }),
+      row(3, { className: 'cat' }),
+      row(4, { className: 'dog' }),
+      row(5, { className: null, outlier: true }),
+      row(6, { className: 'cat' }),
+    ];
     assert.deepEqual(groupByLabel(rows), [3, 6, 1, 4, 5, 2]);
   });
 });
 
 describe('labels in the UI', () => {
   it('offers every class with its hotkey', () => {
-    const opts = classOptions(['cat', 'zebra'], { runId: 1, k: 2, clusters: [{ cluster: 0, className: 'cat' }, { cluster: 1, className: 'dog' }] }, [
-      { name: 'cat', hotkey: '1', clusters: 1, personLabels: 0, images: 0 },
-      { name: 'zebra', hotkey: 'z', clusters: 0, personLabels: 2, images: 2 },
-    ]);
+    const opts = classOptions(
+      ['cat', 'zebra'],
+      {
+        runId: 1,
+        k: 2,
+        clusters: [
+          { cluster: 0, className: 'cat' },
+          { cluster: 1, className: 'dog' },
+        ],
+      },
+      [
+        { name: 'cat', hotkey: '1', clusters: 1, personLabels: 0, images: 0 },
+        { name: 'zebra', hotkey: 'z', clusters: 0, personLabels: 2, images: 2 },
+      ],
+    );
     assert.deepEqual(opts, [
       { name: 'cat', clusters: [0], hotkey: '1' },
       { name: 'dog', clusters: [1], hotkey: null },

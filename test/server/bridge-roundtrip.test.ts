@@ -66,7 +66,10 @@ test('the cluster overview and its pages agree, sorted as asked', async () => {
   const overview = await client.call('clusters.overview', { runId: run.id });
   assert.equal(overview.cards.length, 10);
   assert.equal(overview.total, count);
-  assert.equal(overview.cards.reduce((s, c) => s + c.size, 0), count);
+  assert.equal(
+    overview.cards.reduce((s, c) => s + c.size, 0),
+    count,
+  );
   const card = overview.cards.find((c) => c.size >= 10)!;
   const page = await client.call('clusters.images', { runId: run.id, cluster: card.cluster, sort: 'confidence', offset: 0, limit: 8 });
   assert.equal(page.total, card.size);
@@ -116,14 +119,20 @@ test('naming clusters from ground truth, correcting images, undoing both', async
 
   const victims = byClass.items.slice(0, 2).map((r) => r.imageId);
   const moved = await client.call('corrections.move', { imageIds: victims, className: 'my new class' });
-  assert.deepEqual(moved.previous, victims.map((imageId) => ({ imageId, className: null, outlier: false })));
+  assert.deepEqual(
+    moved.previous,
+    victims.map((imageId) => ({ imageId, className: null, outlier: false })),
+  );
   const after = await client.call('clusters.images', { runId: run.id, className: 'my new class', sort: 'confidence', offset: 0, limit: 10 });
   assert.deepEqual(after.items.map((r) => r.imageId).sort(), [...victims].sort());
   assert.ok(after.items.every((r) => r.corrected));
   const outlier = await client.call('corrections.markOutlier', { imageIds: [victims[0]] });
   assert.deepEqual(outlier.previous, [{ imageId: victims[0], className: 'my new class', outlier: false, origin: 'set' }]);
   const outliers = await client.call('clusters.images', { runId: run.id, outliers: true, sort: 'doubt', offset: 0, limit: 10 });
-  assert.deepEqual(outliers.items.map((r) => r.imageId), [victims[0]]);
+  assert.deepEqual(
+    outliers.items.map((r) => r.imageId),
+    [victims[0]],
+  );
   // Undo in reverse order restores the exact earlier states.
   await client.call('corrections.restore', { entries: outlier.previous });
   await client.call('corrections.restore', { entries: moved.previous });

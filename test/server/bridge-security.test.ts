@@ -180,7 +180,10 @@ test('many WebSocket clients share one push listener: no MaxListenersExceededWar
   const clients = await Promise.all(Array.from({ length: 15 }, () => connect(server.port, bearer())));
   try {
     await new Promise((r) => setImmediate(r));
-    assert.deepEqual(warnings.filter((w) => /MaxListeners/.test(w)), []);
+    assert.deepEqual(
+      warnings.filter((w) => /MaxListeners/.test(w)),
+      [],
+    );
     // Every one of them still gets pushed events.
     services.session.changed(['classes']);
     await Promise.all(clients.map((c) => c.waitFor((e) => e.type === 'changed' && e.areas.includes('classes'), 5000)));

@@ -27,7 +27,10 @@ describe('the 10,000 CIFAR-10 test images', () => {
     assert.equal(summary.duplicates, 0);
     assert.equal(summary.added, 10_000);
     const perLabel = project.db.prepare('SELECT label, COUNT(*) AS n FROM images GROUP BY label ORDER BY label').all() as Array<{ label: string; n: number }>;
-    assert.deepEqual(perLabel, CIFAR_CLASSES.map((label) => ({ label, n: 1000 })));
+    assert.deepEqual(
+      perLabel,
+      CIFAR_CLASSES.map((label) => ({ label, n: 1000 })),
+    );
     const thumbs = (project.db.prepare('SELECT COUNT(*) AS n FROM thumbnails').get() as { n: number }).n;
     assert.equal(thumbs, 10_000);
     const again = await importFolder(project, CIFAR_FULL_DIR, { labelsFromFolders: true });

@@ -4,7 +4,10 @@ import type { ApiErrorCode, ApiErrorShape } from '../../../preload/contract/api.
 import { AppError, type ErrorKind } from '../../base/errors.ts';
 
 export class ApiError extends Error {
-  constructor(readonly code: ApiErrorCode, message: string) {
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+  ) {
     super(message);
     this.name = 'ApiError';
   }
@@ -25,8 +28,10 @@ export function toApiError(err: unknown): unknown {
   if (err instanceof ApiError) return err;
   if (err instanceof AppError) return new ApiError(CODE_OF_KIND[err.kind], err.message);
   const code = String((err as { code?: unknown } | null)?.code ?? '');
-  if (code.startsWith('SQLITE_READONLY')) return new ApiError('conflict', 'this project is open read-only (this user may not write it): browsing and exporting to another folder work, changes do not');
-  if (code.startsWith('SQLITE_BUSY')) return new ApiError('conflict', 'the project stayed locked by another process for too long: try again when it has finished writing');
+  if (code.startsWith('SQLITE_READONLY'))
+    return new ApiError('conflict', 'this project is open read-only (this user may not write it): browsing and exporting to another folder work, changes do not');
+  if (code.startsWith('SQLITE_BUSY'))
+    return new ApiError('conflict', 'the project stayed locked by another process for too long: try again when it has finished writing');
   return err;
 }
 

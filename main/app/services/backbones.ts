@@ -39,7 +39,9 @@ export function createBackbonesService(ctx: ServiceContext): BackbonesApi {
       // Any other ONNX file in the model folders (e.g. shared/models) can be used by its path.
       for (const dir of modelSearchDirs()) {
         if (!existsSync(dir)) continue;
-        for (const file of readdirSync(dir).filter((f) => f.toLowerCase().endsWith('.onnx')).sort()) {
+        for (const file of readdirSync(dir)
+          .filter((f) => f.toLowerCase().endsWith('.onnx'))
+          .sort()) {
           const path = join(dir, file);
           if (registryPaths.has(path) || registryFiles.has(file)) continue;
           let sidecar = null;

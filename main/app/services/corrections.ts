@@ -39,7 +39,10 @@ export function createCorrectionsService(ctx: ServiceContext): CorrectionsApi {
 export function writePersonLabels(db: Db, entries: readonly CorrectionEntry[]): CorrectionChange {
   const last = new Map(entries.map((e) => [e.imageId, e]));
   requireImages(db, [...last.keys()]);
-  const changes = setPersonLabels(db, [...last.values()].map((e) => ({ imageId: e.imageId, label: toPersonLabel(e) })));
+  const changes = setPersonLabels(
+    db,
+    [...last.values()].map((e) => ({ imageId: e.imageId, label: toPersonLabel(e) })),
+  );
   return toCorrectionChange(changes);
 }
 
@@ -59,9 +62,7 @@ function toPersonLabel(e: CorrectionEntry): PersonLabel | null {
 
 function toEntry(imageId: number, l: PersonLabel | null): CorrectionEntry {
   if (l === null) return { imageId, className: null, outlier: false };
-  return l.kind === 'outlier'
-    ? { imageId, className: null, outlier: true, origin: l.origin }
-    : { imageId, className: l.className, outlier: false, origin: l.origin };
+  return l.kind === 'outlier' ? { imageId, className: null, outlier: true, origin: l.origin } : { imageId, className: l.className, outlier: false, origin: l.origin };
 }
 
 function requireImages(db: Db, ids: readonly number[]): void {

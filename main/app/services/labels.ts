@@ -7,15 +7,7 @@ import { clusterNameClassCounts, countClassLabels, personLabelClassCounts } from
 import { finalClassCounts } from '../../db/run-labels-repo.ts';
 import { getRun } from '../../db/runs-repo.ts';
 import { acceptImages, acceptRestOfCluster } from '../../pipeline/label/accept.ts';
-import {
-  createClass,
-  deleteClass,
-  mergeClasses,
-  renameClass,
-  restoreClassSnapshot,
-  setClassHotkey,
-  type ClassSnapshot as StageSnapshot,
-} from '../../project/classes.ts';
+import { createClass, deleteClass, mergeClasses, renameClass, restoreClassSnapshot, setClassHotkey, type ClassSnapshot as StageSnapshot } from '../../project/classes.ts';
 import { importLabelsFromCsv, importLabelsFromFolder, type LabelImportResult } from '../../pipeline/label/label-import.ts';
 import { refineClasses } from '../../pipeline/label/refine-job.ts';
 import { requireRun } from './clusters.ts';

@@ -1,7 +1,12 @@
 // mapping.*: which class each cluster of a run stands for. Every change returns the entries it
 // replaced, so the renderer's undo stack can put them back exactly with mapping.restore.
 import type { ClusterMapping, ClusterNameEntry, MappingApi, MappingChange, MappingProposal } from '../../../preload/contract/api.ts';
-import { proposeMappingFromFewShot, proposeMappingFromGroundTruth, setClusterNames, type MappingProposal as StageProposal } from '../../pipeline/cluster/cluster-names.ts';
+import {
+  proposeMappingFromFewShot,
+  proposeMappingFromGroundTruth,
+  setClusterNames,
+  type MappingProposal as StageProposal,
+} from '../../pipeline/cluster/cluster-names.ts';
 import type { RunRecord } from '../../db/runs-repo.ts';
 import { clusterNames, requireRun } from './clusters.ts';
 import type { ServiceContext } from './context.ts';
@@ -19,7 +24,11 @@ export function createMappingService(ctx: ServiceContext): MappingApi {
     }
     // One write per cluster (the last one wins), so the previous entries restore exactly.
     const last = new Map(entries.map((e) => [e.cluster, e.className]));
-    const changes = setClusterNames(db, runId, [...last].map(([cluster, className]) => ({ cluster, className })));
+    const changes = setClusterNames(
+      db,
+      runId,
+      [...last].map(([cluster, className]) => ({ cluster, className })),
+    );
     session.changed(['mapping', 'classes'], runId);
     return { runId, previous: changes.map((c) => ({ cluster: c.cluster, className: c.previous })) };
   };
@@ -37,7 +46,10 @@ export function createMappingService(ctx: ServiceContext): MappingApi {
     },
 
     async setMany({ runId, clusters, className }) {
-      return apply(runId, [...new Set(clusters)].map((cluster) => ({ cluster, className })));
+      return apply(
+        runId,
+        [...new Set(clusters)].map((cluster) => ({ cluster, className })),
+      );
     },
 
     async propose({ runId, from }): Promise<MappingProposal> {

@@ -69,10 +69,18 @@ export function createPipelineService(ctx: ServiceContext): PipelineApi & Pipeli
             onStage: (stage, index) => job.progress(index, stage),
           });
           job.progress(PIPELINE_STAGES.length, 'done');
-          for (const stage of result.reused) job.log(`${stage === 'kmeans' ? 'k-means' : 'SPICE'}: reused the finished run with the same settings on the same embedded images`);
-          for (const [label, runId] of [['k-means', result.kmeansRunId], ['SPICE', result.spiceRunId]] as const) {
+          for (const stage of result.reused)
+            job.log(`${stage === 'kmeans' ? 'k-means' : 'SPICE'}: reused the finished run with the same settings on the same embedded images`);
+          for (const [label, runId] of [
+            ['k-means', result.kmeansRunId],
+            ['SPICE', result.spiceRunId],
+          ] as const) {
             const m = runEvaluation(session, project.db, runId);
-            job.log(m ? `${label} (run ${runId}): ACC ${m.acc.toFixed(3)} NMI ${m.nmi.toFixed(3)} ARI ${m.ari.toFixed(3)}` : `${label}: run ${runId} (no ground truth to evaluate)`);
+            job.log(
+              m
+                ? `${label} (run ${runId}): ACC ${m.acc.toFixed(3)} NMI ${m.nmi.toFixed(3)} ARI ${m.ari.toFixed(3)}`
+                : `${label}: run ${runId} (no ground truth to evaluate)`,
+            );
           }
           return { kmeansRunId: result.kmeansRunId, spiceRunId: result.spiceRunId };
         }),
@@ -81,9 +89,7 @@ export function createPipelineService(ctx: ServiceContext): PipelineApi & Pipeli
 
     async startRefine(params) {
       const project = session.requireProject();
-      return launch(project, 'cluster', () =>
-        runRefine(project, { baseRunId: params?.runId, seed: params?.seed, bankCache: session.bankCache }),
-      );
+      return launch(project, 'cluster', () => runRefine(project, { baseRunId: params?.runId, seed: params?.seed, bankCache: session.bankCache }));
     },
 
     async cancel({ jobId }) {

@@ -14,7 +14,8 @@ export interface ProjectionJob {
   minDist: number;
 }
 
-export type ProjectionMessage = { type: 'progress'; phase: 'neighbours' | 'layout'; epoch: number; epochs: number } | { type: 'done'; coords: Float32Array } | { type: 'error'; message: string };
+export type ProjectionMessage =
+  { type: 'progress'; phase: 'neighbours' | 'layout'; epoch: number; epochs: number } | { type: 'done'; coords: Float32Array } | { type: 'error'; message: string };
 
 async function main(job: ProjectionJob): Promise<Float32Array> {
   const { dim } = job;

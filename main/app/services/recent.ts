@@ -34,9 +34,7 @@ export class RecentProjects {
     try {
       const data = JSON.parse(readFileSync(this.file, 'utf8')) as unknown;
       if (!Array.isArray(data)) return [];
-      return data.filter(
-        (e): e is StoredEntry => typeof e === 'object' && e !== null && typeof e.dir === 'string' && typeof e.openedAt === 'number',
-      );
+      return data.filter((e): e is StoredEntry => typeof e === 'object' && e !== null && typeof e.dir === 'string' && typeof e.openedAt === 'number');
     } catch {
       // A damaged list is not worth failing over: it only remembers folders.
       return [];

@@ -29,7 +29,11 @@ export function createReviewService(ctx: ServiceContext): ReviewApi {
       const reviewed = hideReviewed ? new Set(reviewedImageIds(db)) : new Set<number>();
       const exclude = new Set([...rows, ...[...reviewed].map((id) => m.rowOf.get(id)).filter((r): r is number => r !== undefined)]);
       const top = topKSimilar(m.data, m.dim, m.imageIds.length, rows, limit, exclude);
-      const items = rowsOfImages(db, runId, top.map((t) => m.imageIds[t.index])).map((r) => toImageRow(r, relaxed));
+      const items = rowsOfImages(
+        db,
+        runId,
+        top.map((t) => m.imageIds[t.index]),
+      ).map((r) => toImageRow(r, relaxed));
       return { total: items.length, offset: 0, items };
     },
   };

@@ -47,25 +47,29 @@ export const clusterCommand: Command = {
     const json = Boolean(args.values.json);
 
     const project = openExistingProject(dir);
-    return withJobSession(project, {
-      cancelled: 'clustering cancelled: nothing was stored for the unfinished run',
-    }, async () => {
-      let k = range.kMin;
-      let scan: KScanResult | null = null;
-      if (range.kMax > range.kMin) {
-        scan = await runKScan(project, { backbone, kMin: range.kMin, kMax: range.kMax, seed, restarts, stability: Boolean(args.values.stability) });
-        k = scan.proposedK;
-        if (!json) console.log(formatScan(scan));
-        if (args.values['scan-only']) {
-          if (json) console.log(JSON.stringify({ scan }));
-          return 0;
+    return withJobSession(
+      project,
+      {
+        cancelled: 'clustering cancelled: nothing was stored for the unfinished run',
+      },
+      async () => {
+        let k = range.kMin;
+        let scan: KScanResult | null = null;
+        if (range.kMax > range.kMin) {
+          scan = await runKScan(project, { backbone, kMin: range.kMin, kMax: range.kMax, seed, restarts, stability: Boolean(args.values.stability) });
+          k = scan.proposedK;
+          if (!json) console.log(formatScan(scan));
+          if (args.values['scan-only']) {
+            if (json) console.log(JSON.stringify({ scan }));
+            return 0;
+          }
         }
-      }
-      const runId = method === 'kmeans' ? await runKmeans(project, { backbone, k, seed, restarts }) : await runSpice(project, { backbone, k, seed });
-      const summary = describeRun(project, runId);
-      console.log(json ? JSON.stringify({ ...(scan ? { scan } : {}), ...summary }) : formatRun(summary));
-      return 0;
-    });
+        const runId = method === 'kmeans' ? await runKmeans(project, { backbone, k, seed, restarts }) : await runSpice(project, { backbone, k, seed });
+        const summary = describeRun(project, runId);
+        console.log(json ? JSON.stringify({ ...(scan ? { scan } : {}), ...summary }) : formatRun(summary));
+        return 0;
+      },
+    );
   },
 };
 
@@ -104,7 +108,9 @@ function formatRun(s: RunSummary): string {
     `cluster sizes: ${s.clusterSizes.join(' ')}`,
   ];
   if (s.metrics) {
-    lines.push(`against folder labels (${s.metrics.labelled} images): ACC ${formatMetric(s.metrics.acc)}  NMI ${formatMetric(s.metrics.nmi)}  ARI ${formatMetric(s.metrics.ari)}`);
+    lines.push(
+      `against folder labels (${s.metrics.labelled} images): ACC ${formatMetric(s.metrics.acc)}  NMI ${formatMetric(s.metrics.nmi)}  ARI ${formatMetric(s.metrics.ari)}`,
+    );
   }
   return lines.join('\n');
 }

@@ -16,7 +16,8 @@ const usage =
 export const embedCommand: Command = {
   name: 'embed',
   usage,
-  summary: 'Embed every image (and a view bank: random weak/strong views, fixed=0..4 deterministic ones) with a backbone; rerun to resume, only missing vectors are computed.',
+  summary:
+    'Embed every image (and a view bank: random weak/strong views, fixed=0..4 deterministic ones) with a backbone; rerun to resume, only missing vectors are computed.',
   options: {
     project: { type: 'string' },
     model: { type: 'string' },
@@ -64,31 +65,37 @@ export const embedCommand: Command = {
     if (!projectExists(projectDir)) throw new CliError(`no project at ${projectDir} (create it with \`spice-workbench import <folder> --project ${projectDir}\`)`);
 
     const project = openProject(projectDir);
-    return withJobSession(project, {
-      cancelled: 'embed cancelled: stored vectors are kept; run the same command again to finish',
-      toCliError: (err) => new CliError((err as Error).message),
-    }, async () => {
-      const summary = await embedProject(project, {
-        backbone: model,
-        size,
-        views,
-        seed,
-        batchSize,
-        workers,
-        mean,
-        std,
-        name: typeof args.values.name === 'string' ? args.values.name : undefined,
-        replace: Boolean(args.values.replace),
-        shard,
-        imageRoot: typeof args.values['image-root'] === 'string' ? resolve(args.values['image-root']) : undefined,
-      });
-      console.log(formatEmbedSummary(summary));
-      if (shard && out) {
-        const written = writeProjectShard(project, { backboneId: summary.backboneId, model, views: summary.views, shard, path: out });
-        console.log(`  shard ${shard.index}/${shard.count}   ${written.rows} vectors written to ${written.path}${written.missing ? ` (${written.missing} missing: images that failed)` : ''}`);
-      }
-      return summary.failed.length > 0 ? 1 : 0;
-    });
+    return withJobSession(
+      project,
+      {
+        cancelled: 'embed cancelled: stored vectors are kept; run the same command again to finish',
+        toCliError: (err) => new CliError((err as Error).message),
+      },
+      async () => {
+        const summary = await embedProject(project, {
+          backbone: model,
+          size,
+          views,
+          seed,
+          batchSize,
+          workers,
+          mean,
+          std,
+          name: typeof args.values.name === 'string' ? args.values.name : undefined,
+          replace: Boolean(args.values.replace),
+          shard,
+          imageRoot: typeof args.values['image-root'] === 'string' ? resolve(args.values['image-root']) : undefined,
+        });
+        console.log(formatEmbedSummary(summary));
+        if (shard && out) {
+          const written = writeProjectShard(project, { backboneId: summary.backboneId, model, views: summary.views, shard, path: out });
+          console.log(
+            `  shard ${shard.index}/${shard.count}   ${written.rows} vectors written to ${written.path}${written.missing ? ` (${written.missing} missing: images that failed)` : ''}`,
+          );
+        }
+        return summary.failed.length > 0 ? 1 : 0;
+      },
+    );
   },
 };
 
@@ -114,7 +121,9 @@ function positive(args: ParsedArgs, name: string): number | undefined {
 function triple(args: ParsedArgs, name: string): Triple | undefined {
   const v = args.values[name];
   if (v === undefined) return undefined;
-  const parts = String(v).split(',').map((x) => Number(x.trim()));
+  const parts = String(v)
+    .split(',')
+    .map((x) => Number(x.trim()));
   if (parts.length !== 3 || parts.some((x) => !Number.isFinite(x))) throw new CliError(`--${name} must be three numbers like 0.485,0.456,0.406, got '${String(v)}'`, 2);
   return [parts[0], parts[1], parts[2]];
 }

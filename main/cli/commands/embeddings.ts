@@ -26,20 +26,27 @@ export const embeddingsCommand: Command = {
     const absent = paths.filter((p) => !existsSync(p));
     if (absent.length > 0) throw new CliError(`no such shard file: ${absent.join(', ')}`);
     const project = openExistingProject(dir);
-    return withJobSession(project, {
-      cancelled: 'merge cancelled: the vectors merged so far are kept; run the same command again to finish',
-      toCliError: (err) => new CliError(err instanceof ShardFileError ? err.message : `cannot merge: ${(err as Error).message}`),
-    }, async (signal) => {
-      const summary = await mergeShardFiles(project, paths, { signal });
-      if (args.values.json) {
-        console.log(JSON.stringify(summary));
+    return withJobSession(
+      project,
+      {
+        cancelled: 'merge cancelled: the vectors merged so far are kept; run the same command again to finish',
+        toCliError: (err) => new CliError(err instanceof ShardFileError ? err.message : `cannot merge: ${(err as Error).message}`),
+      },
+      async (signal) => {
+        const summary = await mergeShardFiles(project, paths, { signal });
+        if (args.values.json) {
+          console.log(JSON.stringify(summary));
+          return 0;
+        }
+        console.log(`backbone ${summary.backboneName} (id ${summary.backboneId}): ${summary.added} vectors added`);
+        for (const f of summary.files) {
+          console.log(
+            `  ${f.path} (shard ${f.shard}): ${f.rows} vectors, ${f.added} added, ${f.alreadyStored} already stored` +
+              (f.unknownImages ? `, ${f.unknownImages} of images not in this project` : ''),
+          );
+        }
         return 0;
-      }
-      console.log(`backbone ${summary.backboneName} (id ${summary.backboneId}): ${summary.added} vectors added`);
-      for (const f of summary.files) {
-        console.log(`  ${f.path} (shard ${f.shard}): ${f.rows} vectors, ${f.added} added, ${f.alreadyStored} already stored` + (f.unknownImages ? `, ${f.unknownImages} of images not in this project` : ''));
-      }
-      return 0;
-    });
+      },
+    );
   },
 };

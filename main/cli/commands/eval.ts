@@ -39,7 +39,9 @@ export const evalCommand: Command = {
         }
       }
       if (args.values.json) {
-        console.log(JSON.stringify(evaluations.map((e) => ({ run: e.run.id, method: e.run.method, k: e.run.k, acc: e.metrics.acc, nmi: e.metrics.nmi, ari: e.metrics.ari }))));
+        console.log(
+          JSON.stringify(evaluations.map((e) => ({ run: e.run.id, method: e.run.method, k: e.run.k, acc: e.metrics.acc, nmi: e.metrics.nmi, ari: e.metrics.ari }))),
+        );
       } else {
         const rows = evaluations.map((e) => [
           String(e.run.id),

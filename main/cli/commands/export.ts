@@ -26,24 +26,28 @@ export const exportCommand: Command = {
     if (args.values.symlink && format !== 'folders') throw new CliError('--symlink only applies to --format folders', 2);
 
     const project = openExistingProject(dir, { readonly: 'auto' });
-    return withJobSession(project, {
-      cancelled: 'export cancelled: nothing was written',
-    }, async () => {
-      const s = await exportLabels(project, { runId, format: format as ExportFormat, out, folderMode: args.values.symlink ? 'symlink' : 'copy' });
-      const classes = Object.entries(s.perClass)
-        .sort((a, b) => b[1] - a[1])
-        .map(([c, n]) => `${c}=${n}`)
-        .join(' ');
-      console.log(`run ${s.runId}: ${s.images} images -> ${s.out}`);
-      console.log(`classes: ${classes || '(no cluster is named yet)'}`);
-      console.log(`labelled by a person: ${s.byPerson} (${s.corrected} against the model), without a class: ${s.unassigned}, outliers: ${s.outliers}`);
-      if (s.format === 'folders') console.log(`folders: ${s.folders.length} (${s.folders.join(', ')}), with ${MANIFEST_FILE} mapping each file to its original`);
-      if (s.missing.length > 0) {
-        console.error(`warning: ${s.missing.length} originals could not be read:`);
-        for (const m of s.missing.slice(0, 10)) console.error(`  ${m.path}: ${m.reason}`);
-        return 1;
-      }
-      return 0;
-    });
+    return withJobSession(
+      project,
+      {
+        cancelled: 'export cancelled: nothing was written',
+      },
+      async () => {
+        const s = await exportLabels(project, { runId, format: format as ExportFormat, out, folderMode: args.values.symlink ? 'symlink' : 'copy' });
+        const classes = Object.entries(s.perClass)
+          .sort((a, b) => b[1] - a[1])
+          .map(([c, n]) => `${c}=${n}`)
+          .join(' ');
+        console.log(`run ${s.runId}: ${s.images} images -> ${s.out}`);
+        console.log(`classes: ${classes || '(no cluster is named yet)'}`);
+        console.log(`labelled by a person: ${s.byPerson} (${s.corrected} against the model), without a class: ${s.unassigned}, outliers: ${s.outliers}`);
+        if (s.format === 'folders') console.log(`folders: ${s.folders.length} (${s.folders.join(', ')}), with ${MANIFEST_FILE} mapping each file to its original`);
+        if (s.missing.length > 0) {
+          console.error(`warning: ${s.missing.length} originals could not be read:`);
+          for (const m of s.missing.slice(0, 10)) console.error(`  ${m.path}: ${m.reason}`);
+          return 1;
+        }
+        return 0;
+      },
+    );
   },
 };

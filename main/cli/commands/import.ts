@@ -23,16 +23,20 @@ export const importCommand: Command = {
     if (maxPixels !== undefined && maxPixels < 1) throw new CliError('--max-pixels must be at least 1', 2);
 
     const project = openProject(projectDir);
-    return withJobSession(project, {
-      cancelled: 'import cancelled: what was imported is kept; run the same command again to finish',
-    }, async () => {
-      const summary = await importFolder(project, args.positionals[0], {
-        labelsFromFolders: Boolean(args.values['labels-from-folders']),
-        maxPixels,
-      });
-      console.log(formatSummary(summary));
-      return 0;
-    });
+    return withJobSession(
+      project,
+      {
+        cancelled: 'import cancelled: what was imported is kept; run the same command again to finish',
+      },
+      async () => {
+        const summary = await importFolder(project, args.positionals[0], {
+          labelsFromFolders: Boolean(args.values['labels-from-folders']),
+          maxPixels,
+        });
+        console.log(formatSummary(summary));
+        return 0;
+      },
+    );
   },
 };
 

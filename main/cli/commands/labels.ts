@@ -15,7 +15,7 @@ const SHOWN_REJECTIONS = 50;
 export const labelsCommand: Command = {
   name: 'labels',
   usage,
-  summary: "Bring in the labels a person already has (a CSV path,class or a folder with one sub-folder per class) as person labels; list the classes.",
+  summary: 'Bring in the labels a person already has (a CSV path,class or a folder with one sub-folder per class) as person labels; list the classes.',
   options: {
     project: { type: 'string' },
     json: { type: 'boolean' },
@@ -31,15 +31,28 @@ export const labelsCommand: Command = {
     const path = resolve(source);
     if (!existsSync(path)) throw new CliError(`${path} does not exist`);
     const project = openExistingProject(dir);
-    return withJobSession(project, {
-      cancelled: 'label import cancelled: no label was written',
-    }, async (signal) => {
-      const result = statSync(path).isDirectory() ? await importLabelsFromFolder(project, path, { signal }) : await importLabelsFromCsv(project, path);
-      if (json) console.log(JSON.stringify({ labelled: result.labelled, unchanged: result.unchanged, replaced: result.replaced, classesCreated: result.classesCreated, rejected: result.rejected }));
-      else console.log(describeImport(result));
-      // Some rows left out is normal (they are listed); nothing usable at all is a failure.
-      return result.labelled + result.unchanged === 0 && result.rejected.length > 0 ? 1 : 0;
-    });
+    return withJobSession(
+      project,
+      {
+        cancelled: 'label import cancelled: no label was written',
+      },
+      async (signal) => {
+        const result = statSync(path).isDirectory() ? await importLabelsFromFolder(project, path, { signal }) : await importLabelsFromCsv(project, path);
+        if (json)
+          console.log(
+            JSON.stringify({
+              labelled: result.labelled,
+              unchanged: result.unchanged,
+              replaced: result.replaced,
+              classesCreated: result.classesCreated,
+              rejected: result.rejected,
+            }),
+          );
+        else console.log(describeImport(result));
+        // Some rows left out is normal (they are listed); nothing usable at all is a failure.
+        return result.labelled + result.unchanged === 0 && result.rejected.length > 0 ? 1 : 0;
+      },
+    );
   },
 };
 
@@ -67,7 +80,12 @@ function listLabels(dir: string, json: boolean): number {
     const outliers = countOutlierMarks(db);
     if (json) console.log(JSON.stringify({ classes: rows, outliers }));
     else {
-      console.log(formatTable(['class', 'key', 'person labels', 'imported'], rows.map((r) => [r.name, r.hotkey ?? '', String(r.labels), String(r.imported)])));
+      console.log(
+        formatTable(
+          ['class', 'key', 'person labels', 'imported'],
+          rows.map((r) => [r.name, r.hotkey ?? '', String(r.labels), String(r.imported)]),
+        ),
+      );
       console.log(`outliers marked by a person: ${outliers}`);
     }
     return 0;

@@ -48,29 +48,33 @@ export const pretrainCommand: Command = {
     if (!projectExists(projectDir)) throw new CliError(`no project at ${projectDir} (create it with \`spice-workbench import <folder> --project ${projectDir}\`)`);
 
     const project = openProject(projectDir);
-    return withJobSession(project, {
-      cancelled: 'pretrain cancelled: the last finished epoch is checkpointed; run the same command again to continue',
-      toCliError: (err) => (err instanceof PretrainConfigError ? new CliError(err.message, 2) : new CliError((err as Error).message)),
-    }, async () => {
-      const summary = await pretrainProject(project, {
-        epochs,
-        arch: arch as ResNetArch | undefined,
-        width: optionalInt(args, 'width'),
-        imageSize: optionalInt(args, 'image-size'),
-        batchSize: optionalInt(args, 'batch'),
-        name: typeof args.values.name === 'string' ? args.values.name : undefined,
-        lr: optionalNumber(args, 'lr'),
-        queueSize: optionalInt(args, 'queue'),
-        temperature: optionalNumber(args, 'temperature'),
-        keyMomentum: optionalNumber(args, 'key-momentum'),
-        seed: optionalInt(args, 'seed'),
-        blur: args.values.blur ? true : args.values['no-blur'] ? false : undefined,
-        backend: backend as TfBackendName | 'auto' | undefined,
-        restart: Boolean(args.values.restart),
-      });
-      console.log(formatPretrainSummary(summary));
-      return 0;
-    });
+    return withJobSession(
+      project,
+      {
+        cancelled: 'pretrain cancelled: the last finished epoch is checkpointed; run the same command again to continue',
+        toCliError: (err) => (err instanceof PretrainConfigError ? new CliError(err.message, 2) : new CliError((err as Error).message)),
+      },
+      async () => {
+        const summary = await pretrainProject(project, {
+          epochs,
+          arch: arch as ResNetArch | undefined,
+          width: optionalInt(args, 'width'),
+          imageSize: optionalInt(args, 'image-size'),
+          batchSize: optionalInt(args, 'batch'),
+          name: typeof args.values.name === 'string' ? args.values.name : undefined,
+          lr: optionalNumber(args, 'lr'),
+          queueSize: optionalInt(args, 'queue'),
+          temperature: optionalNumber(args, 'temperature'),
+          keyMomentum: optionalNumber(args, 'key-momentum'),
+          seed: optionalInt(args, 'seed'),
+          blur: args.values.blur ? true : args.values['no-blur'] ? false : undefined,
+          backend: backend as TfBackendName | 'auto' | undefined,
+          restart: Boolean(args.values.restart),
+        });
+        console.log(formatPretrainSummary(summary));
+        return 0;
+      },
+    );
   },
 };
 

@@ -23,23 +23,46 @@ export const refineCommand: Command = {
     const baseRunId = optionalInt(args, 'run');
     const seed = optionalInt(args, 'seed');
     const project = openExistingProject(dir);
-    return withJobSession(project, {
-      cancelled: 'refine cancelled: the earlier runs are unchanged',
-    }, async (signal) => {
-      const runId = await runRefine(project, { baseRunId, seed, signal });
-      const run = getRun(project.db, runId)!;
-      const report = run.report as { baseRun: number; personLabels: number; reliableFromBase: number; outputs: Array<string | null>; agreesWithPersonLabels: number; changedFromBase: number };
-      const accuracy = hasGroundTruth(project.db) ? finalLabelAccuracy(project.db, runId) : null;
-      const seconds = run.timings?.total ?? null;
-      if (args.values.json) {
-        console.log(JSON.stringify({ run: runId, baseRun: report.baseRun, seconds, personLabels: report.personLabels, outputs: report.outputs, changedFromBase: report.changedFromBase, labelAccuracy: accuracy && accuracy.correct / accuracy.total }));
+    return withJobSession(
+      project,
+      {
+        cancelled: 'refine cancelled: the earlier runs are unchanged',
+      },
+      async (signal) => {
+        const runId = await runRefine(project, { baseRunId, seed, signal });
+        const run = getRun(project.db, runId)!;
+        const report = run.report as {
+          baseRun: number;
+          personLabels: number;
+          reliableFromBase: number;
+          outputs: Array<string | null>;
+          agreesWithPersonLabels: number;
+          changedFromBase: number;
+        };
+        const accuracy = hasGroundTruth(project.db) ? finalLabelAccuracy(project.db, runId) : null;
+        const seconds = run.timings?.total ?? null;
+        if (args.values.json) {
+          console.log(
+            JSON.stringify({
+              run: runId,
+              baseRun: report.baseRun,
+              seconds,
+              personLabels: report.personLabels,
+              outputs: report.outputs,
+              changedFromBase: report.changedFromBase,
+              labelAccuracy: accuracy && accuracy.correct / accuracy.total,
+            }),
+          );
+          return 0;
+        }
+        console.log(`run ${runId}: refine of run ${report.baseRun}${seconds === null ? '' : ` in ${seconds.toFixed(1)} s`}`);
+        console.log(
+          `learned from ${report.personLabels} person labels and ${report.reliableFromBase} reliable samples; ${report.outputs.length} classes: ${report.outputs.map((c) => c ?? '(unnamed)').join(', ')}`,
+        );
+        console.log(`agrees with ${formatMetric(report.agreesWithPersonLabels)}% of the person's labels; changed ${report.changedFromBase} model labels`);
+        if (accuracy) console.log(`final labels against folder labels: ${formatMetric(accuracy.correct / accuracy.total)}% of ${accuracy.total} images right`);
         return 0;
-      }
-      console.log(`run ${runId}: refine of run ${report.baseRun}${seconds === null ? '' : ` in ${seconds.toFixed(1)} s`}`);
-      console.log(`learned from ${report.personLabels} person labels and ${report.reliableFromBase} reliable samples; ${report.outputs.length} classes: ${report.outputs.map((c) => c ?? '(unnamed)').join(', ')}`);
-      console.log(`agrees with ${formatMetric(report.agreesWithPersonLabels)}% of the person's labels; changed ${report.changedFromBase} model labels`);
-      if (accuracy) console.log(`final labels against folder labels: ${formatMetric(accuracy.correct / accuracy.total)}% of ${accuracy.total} images right`);
-      return 0;
-    });
+      },
+    );
   },
 };

@@ -68,9 +68,15 @@ export async function runAndReport(project: Project, options: Omit<Parameters<ty
       const result = await runFullPipeline(project, { ...options, signal });
       if (result.imported) console.log(formatImportSummary(result.imported));
       const e = result.embedded;
-      console.log(`embedded with ${e.backboneName} at ${e.inputSize} px (${e.views.length} views) on ${e.provider ?? 'nothing new to compute'}: ${e.computed} new vectors, ${e.alreadyPresent} already stored`);
+      console.log(
+        `embedded with ${e.backboneName} at ${e.inputSize} px (${e.views.length} views) on ${e.provider ?? 'nothing new to compute'}: ${e.computed} new vectors, ${e.alreadyPresent} already stored`,
+      );
       if (e.failed.length) console.log(`  ${e.failed.length} vectors failed; first: ${e.failed[0].path}: ${e.failed[0].reason}`);
-      console.log(`stage times: ${Object.entries(result.seconds).map(([s, t]) => `${s} ${t.toFixed(1)} s`).join(', ')}`);
+      console.log(
+        `stage times: ${Object.entries(result.seconds)
+          .map(([s, t]) => `${s} ${t.toFixed(1)} s`)
+          .join(', ')}`,
+      );
       for (const stage of result.reused) {
         const runId = stage === 'kmeans' ? result.kmeansRunId : result.spiceRunId;
         console.log(`${stage === 'kmeans' ? 'k-means' : 'SPICE'}: reused run ${runId} (finished earlier with the same settings on the same embedded images)`);

@@ -24,7 +24,9 @@ export const statusCommand: Command = {
       if (problems && problems.length > 0) {
         if (args.values.json) console.log(JSON.stringify({ file, check: { ok: false, problems } }));
         else {
-          console.error(`error: ${file} is damaged: PRAGMA quick_check found ${problems.length}${problems.length === 100 ? '+' : ''} problem${problems.length === 1 ? '' : 's'} (first: ${problems[0]}); restore it from a backup, or run \`sqlite3 ${file} .recover\` on a copy`);
+          console.error(
+            `error: ${file} is damaged: PRAGMA quick_check found ${problems.length}${problems.length === 100 ? '+' : ''} problem${problems.length === 1 ? '' : 's'} (first: ${problems[0]}); restore it from a backup, or run \`sqlite3 ${file} .recover\` on a copy`,
+          );
           for (const p of problems.slice(1, SHOWN_PROBLEMS)) console.error(`  ${p}`);
         }
         return 1;
@@ -54,7 +56,9 @@ function formatStatus(s: ProjectStatus): string {
     ...(s.errors.length > 20 ? [`  ... and ${s.errors.length - 20} more (use --json for all)`] : []),
     'embeddings:',
     ...Object.entries(s.embeddings).map(([b, views]) => {
-      const v = Object.entries(views).map(([view, n]) => `${view}=${n}`).join(' ');
+      const v = Object.entries(views)
+        .map(([view, n]) => `${view}=${n}`)
+        .join(' ');
       return `  ${b}: ${v || '(none)'}`;
     }),
     `runs: ${s.runs.length}`,

@@ -11,7 +11,11 @@ import { encoderForward } from './resnet.ts';
  * `batches` yields normalised NHWC batches; returns the encoder's arrays with running statistics set
  * to the mean over batches of the batch mean and (unbiased) variance.
  */
-export async function calibrateBatchNorm(spec: EncoderSpec, arrays: NamedArray[], batches: AsyncIterable<{ data: Float32Array; n: number; size: number }>): Promise<NamedArray[]> {
+export async function calibrateBatchNorm(
+  spec: EncoderSpec,
+  arrays: NamedArray[],
+  batches: AsyncIterable<{ data: Float32Array; n: number; size: number }>,
+): Promise<NamedArray[]> {
   const params: TensorMap = new Map();
   let buffers: TensorMap = new Map();
   for (const a of arrays) (a.name.endsWith('.mean') || a.name.endsWith('.var') ? buffers : params).set(a.name, tf.tensor(a.data, a.shape));

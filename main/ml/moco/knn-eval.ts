@@ -30,7 +30,9 @@ export function knnAccuracy(features: Float32Array, n: number, dim: number, labe
       sims[j] = j === i ? -Infinity : s;
       idx[j] = j;
     }
-    const nearest = Array.from(idx).sort((x, y) => sims[y] - sims[x]).slice(0, k);
+    const nearest = Array.from(idx)
+      .sort((x, y) => sims[y] - sims[x])
+      .slice(0, k);
     votes.fill(0);
     simSum.fill(0);
     weighted.fill(0);

@@ -59,7 +59,8 @@ export class MocoTrainer {
       for (const s of shapes) {
         const a = byName.get(`${prefix}${s.name}`);
         if (!a) throw new Error(`checkpoint lacks ${prefix}${s.name}`);
-        if (a.shape.join('x') !== s.shape.join('x')) throw new Error(`checkpoint ${prefix}${s.name} has shape ${a.shape.join('x')}, the model needs ${s.shape.join('x')}`);
+        if (a.shape.join('x') !== s.shape.join('x'))
+          throw new Error(`checkpoint ${prefix}${s.name} has shape ${a.shape.join('x')}, the model needs ${s.shape.join('x')}`);
         m.set(s.name, tf.tensor(a.data, a.shape));
       }
       return m;
@@ -135,7 +136,10 @@ export class MocoTrainer {
     const m = this.config.keyMomentum;
     for (const [name, q] of this.qParams) {
       const k = this.kParams.get(name)!;
-      this.kParams.set(name, tf.tidy(() => tf.add(tf.mul(k, m), tf.mul(q, 1 - m))));
+      this.kParams.set(
+        name,
+        tf.tidy(() => tf.add(tf.mul(k, m), tf.mul(q, 1 - m))),
+      );
       k.dispose();
     }
   }

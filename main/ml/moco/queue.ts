@@ -3,7 +3,10 @@ import { tf } from '../tf-backend.ts';
 import type { Rng } from '../../base/random.ts';
 
 export class KeyQueue {
-  private constructor(public keys: tf.Tensor2D, public ptr: number) {}
+  private constructor(
+    public keys: tf.Tensor2D,
+    public ptr: number,
+  ) {}
 
   /** Random unit vectors, as MoCo starts. */
   static random(size: number, dim: number, rng: Rng): KeyQueue {

@@ -35,9 +35,7 @@ interface Layout {
 
 function layout(spec: EncoderSpec): Layout {
   const w = spec.width;
-  const stem: ConvSpec = spec.stem === 'small'
-    ? { name: 'stem.conv', k: 3, cin: 3, cout: w, stride: 1 }
-    : { name: 'stem.conv', k: 7, cin: 3, cout: w, stride: 2 };
+  const stem: ConvSpec = spec.stem === 'small' ? { name: 'stem.conv', k: 3, cin: 3, cout: w, stride: 1 } : { name: 'stem.conv', k: 7, cin: 3, cout: w, stride: 2 };
   const blocks: BlockSpec[] = [];
   let cin = w;
   RESNET_BLOCKS[spec.arch].forEach((count, stage) => {

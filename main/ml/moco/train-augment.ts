@@ -21,7 +21,12 @@ export class Augmenter {
   private readonly rgb: Float32Array;
   private readonly tmp: Float32Array;
 
-  constructor(readonly size: number, readonly config: AugmentConfig, readonly mean: Triple, readonly std: Triple) {
+  constructor(
+    readonly size: number,
+    readonly config: AugmentConfig,
+    readonly mean: Triple,
+    readonly std: Triple,
+  ) {
     this.rgb = new Float32Array(size * size * 3);
     this.tmp = new Float32Array(size * size * 3);
   }
@@ -158,12 +163,36 @@ export function hue(rgb: Float32Array, shift: number): void {
     const t = v * (1 - s * (1 - f));
     let rr: number, gg: number, bb: number;
     switch (sector % 6) {
-      case 0: rr = v; gg = t; bb = p; break;
-      case 1: rr = q; gg = v; bb = p; break;
-      case 2: rr = p; gg = v; bb = t; break;
-      case 3: rr = p; gg = q; bb = v; break;
-      case 4: rr = t; gg = p; bb = v; break;
-      default: rr = v; gg = p; bb = q; break;
+      case 0:
+        rr = v;
+        gg = t;
+        bb = p;
+        break;
+      case 1:
+        rr = q;
+        gg = v;
+        bb = p;
+        break;
+      case 2:
+        rr = p;
+        gg = v;
+        bb = t;
+        break;
+      case 3:
+        rr = p;
+        gg = q;
+        bb = v;
+        break;
+      case 4:
+        rr = t;
+        gg = p;
+        bb = v;
+        break;
+      default:
+        rr = v;
+        gg = p;
+        bb = q;
+        break;
     }
     rgb[i] = rr;
     rgb[i + 1] = gg;

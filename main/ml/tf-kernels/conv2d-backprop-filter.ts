@@ -7,7 +7,18 @@
 //   conv2d(X', F, stride 1, dilation s, pad top/left p) = [ci, kh, kw, co]  ->  transposed to [kh, kw, ci, co]
 // so the work runs in the backend's fast XNNPACK convolution (an implicit im2col GEMM with K = n*oh*ow)
 // instead of a scalar loop, at the cost of three transposes.
-import { backend_util, Conv2D, Conv2DBackpropFilter, Slice, Transpose, type Conv2DBackpropFilterAttrs, type KernelBackend, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
+import {
+  backend_util,
+  Conv2D,
+  Conv2DBackpropFilter,
+  Slice,
+  Transpose,
+  type Conv2DBackpropFilterAttrs,
+  type KernelBackend,
+  type KernelConfig,
+  type KernelFunc,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
 import { withKernelScope } from './kernel-scope.ts';
 
 export function conv2dBackpropFilterViaConv(backendName: string): KernelFunc {
@@ -25,12 +36,21 @@ export function conv2dBackpropFilterViaConv(backendName: string): KernelFunc {
     return withKernelScope(backend as KernelBackend, backendName, (s) => {
       const xT = s.run(Transpose, { x }, { perm: [3, 1, 2, 0] });
       const dyT = s.run(Transpose, { x: dy }, { perm: [1, 2, 0, 3] });
-      let grad = s.run(Conv2D, { x: xT, filter: dyT }, {
-        strides: [1, 1],
-        dilations: [strideHeight, strideWidth],
-        pad: [[0, 0], [top, bottom], [left, right], [0, 0]],
-        dataFormat: 'NHWC',
-      });
+      let grad = s.run(
+        Conv2D,
+        { x: xT, filter: dyT },
+        {
+          strides: [1, 1],
+          dilations: [strideHeight, strideWidth],
+          pad: [
+            [0, 0],
+            [top, bottom],
+            [left, right],
+            [0, 0],
+          ],
+          dataFormat: 'NHWC',
+        },
+      );
       if (grad.shape[1] !== filterHeight || grad.shape[2] !== filterWidth) {
         grad = s.run(Slice, { x: grad }, { begin: [0, 0, 0, 0], size: [inChannels, filterHeight, filterWidth, outChannels] });
       }

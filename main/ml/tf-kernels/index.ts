@@ -35,7 +35,11 @@ export function registerWasmTrainingKernels(): KernelPatch[] {
   const fallback: KernelFunc | null = stockInput?.kernelFunc ?? null;
   if (stockInput) unregisterKernel(Conv2DBackpropInput, WASM);
   registerKernel(conv2dBackpropInputConfig(WASM, fallback));
-  patches.push({ kernel: Conv2DBackpropInput, action: stockInput ? 'replaced' : 'added', why: 'stock wasm kernel is a scalar loop; computed as an XNNPACK convolution with the rotated filter' });
+  patches.push({
+    kernel: Conv2DBackpropInput,
+    action: stockInput ? 'replaced' : 'added',
+    why: 'stock wasm kernel is a scalar loop; computed as an XNNPACK convolution with the rotated filter',
+  });
   const stockMatMul = getKernel(BatchMatMul, WASM);
   if (stockMatMul) {
     unregisterKernel(BatchMatMul, WASM);

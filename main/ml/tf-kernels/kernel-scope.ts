@@ -5,7 +5,10 @@ import { getKernel, type KernelBackend, type NamedAttrMap, type NamedTensorInfoM
 export class KernelScope {
   private readonly made: TensorInfo[] = [];
 
-  constructor(private readonly backend: KernelBackend, private readonly backendName: string) {}
+  constructor(
+    private readonly backend: KernelBackend,
+    private readonly backendName: string,
+  ) {}
 
   run(kernelName: string, inputs: NamedTensorInfoMap, attrs: object = {}): TensorInfo {
     const config = getKernel(kernelName, this.backendName);

@@ -38,6 +38,9 @@ export function chooseEmbeddedBackbone(db: Db, spec?: string): EmbeddedBackbone 
   const row = findBackbone(db, [spec, name], [spec, resolve(spec)]);
   if (!row) throw new BackboneChoiceError(`no backbone '${spec}' in this project (backbones with embeddings: ${names})`);
   const match = available.find((b) => b.id === row.id);
-  if (!match) throw new BackboneChoiceError(`backbone '${row.name}' has no embeddings yet: run \`spice-workbench embed --backbone ${row.name}\` first (backbones with embeddings: ${names})`);
+  if (!match)
+    throw new BackboneChoiceError(
+      `backbone '${row.name}' has no embeddings yet: run \`spice-workbench embed --backbone ${row.name}\` first (backbones with embeddings: ${names})`,
+    );
   return match;
 }

@@ -31,7 +31,11 @@ export function setClusterName(db: Db, runId: number, cluster: number, className
 
 /** Maps several clusters to one class (many-to-one). */
 export function mapClustersToClass(db: Db, runId: number, clusters: readonly number[], className: string): NameChange[] {
-  return setClusterNames(db, runId, clusters.map((cluster) => ({ cluster, className })));
+  return setClusterNames(
+    db,
+    runId,
+    clusters.map((cluster) => ({ cluster, className })),
+  );
 }
 
 export function unnameCluster(db: Db, runId: number, cluster: number): NameChange {
@@ -44,19 +48,25 @@ export function setClusterNames(db: Db, runId: number, names: ReadonlyArray<{ cl
   for (const { cluster } of names) {
     if (!Number.isInteger(cluster) || cluster < 0 || cluster >= k) throw new Error(`run ${runId} has clusters 0..${k - 1}, not ${cluster}`);
   }
-  return db.transaction(() =>
-    names.map(({ cluster, className }) => {
-      const previous = getClusterName(db, runId, cluster) ?? null;
-      if (className === null) deleteClusterName(db, runId, cluster);
-      else upsertClusterName(db, runId, cluster, ensureClass(db, className));
-      return { cluster, previous };
-    }),
-  ).immediate();
+  return db
+    .transaction(() =>
+      names.map(({ cluster, className }) => {
+        const previous = getClusterName(db, runId, cluster) ?? null;
+        if (className === null) deleteClusterName(db, runId, cluster);
+        else upsertClusterName(db, runId, cluster, ensureClass(db, className));
+        return { cluster, previous };
+      }),
+    )
+    .immediate();
 }
 
 /** Puts back names returned by a write (undo). */
 export function restoreClusterNames(db: Db, runId: number, changes: readonly NameChange[]): void {
-  setClusterNames(db, runId, [...changes].reverse().map((c) => ({ cluster: c.cluster, className: c.previous })));
+  setClusterNames(
+    db,
+    runId,
+    [...changes].reverse().map((c) => ({ cluster: c.cluster, className: c.previous })),
+  );
 }
 
 export type ProposalReason = 'matched' | 'majority' | 'no-evidence';
@@ -122,7 +132,11 @@ export function proposeMappingFromGroundTruth(db: Db, runId: number): MappingPro
 
 /** Writes a proposal as the run's names (replacing all of them); returns the previous names for undo. */
 export function applyProposal(db: Db, runId: number, proposal: MappingProposal): NameChange[] {
-  return setClusterNames(db, runId, proposal.clusters.map((c) => ({ cluster: c.cluster, className: c.className })));
+  return setClusterNames(
+    db,
+    runId,
+    proposal.clusters.map((c) => ({ cluster: c.cluster, className: c.className })),
+  );
 }
 
 function runK(db: Db, runId: number): number {

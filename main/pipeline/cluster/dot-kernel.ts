@@ -34,7 +34,12 @@ class JsDotKernel implements DotKernel {
   private readonly row: Float32Array;
   private all: Float32Array;
 
-  constructor(private readonly data: Float32Array, readonly n: number, readonly dim: number, maxCenters: number) {
+  constructor(
+    private readonly data: Float32Array,
+    readonly n: number,
+    readonly dim: number,
+    maxCenters: number,
+  ) {
     this.centers = new Float32Array(maxCenters * dim);
     this.row = new Float32Array(maxCenters);
     this.all = new Float32Array(0);
@@ -116,7 +121,13 @@ class WasmDotKernel implements DotKernel {
   private readonly rowOffset: number;
   private readonly allOffset: number;
 
-  constructor(module: WebAssembly.Module, data: Float32Array, readonly n: number, readonly dim: number, maxCenters: number) {
+  constructor(
+    module: WebAssembly.Module,
+    data: Float32Array,
+    readonly n: number,
+    readonly dim: number,
+    maxCenters: number,
+  ) {
     const floats = n * dim + maxCenters * dim + maxCenters + n * maxCenters;
     const bytes = floats * 4;
     if (bytes > 2 ** 31) throw new Error(`${n} x ${dim} embeddings are too large for the WebAssembly kernel`);

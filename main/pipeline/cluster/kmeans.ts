@@ -371,7 +371,16 @@ function* lloydHamerly(
  * Gives every empty cluster the row farthest (by its upper bound) from its own centre, taken from a
  * cluster that keeps at least one row. Returns whether anything moved.
  */
-function relocateEmptyClusters(data: Float32Array, n: number, dim: number, k: number, labels: Int32Array, counts: Int32Array, sums: Float64Array, upper: Float64Array): boolean {
+function relocateEmptyClusters(
+  data: Float32Array,
+  n: number,
+  dim: number,
+  k: number,
+  labels: Int32Array,
+  counts: Int32Array,
+  sums: Float64Array,
+  upper: Float64Array,
+): boolean {
   let moved = false;
   for (let j = 0; j < k; j++) {
     if (counts[j] > 0) continue;

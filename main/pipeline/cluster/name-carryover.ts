@@ -69,7 +69,11 @@ export function carryOverClusterNames(db: Db, runId: number): CarryOverResult {
   });
   const names = matchClustersToClasses(sizes, votes);
   db.transaction(() => {
-    setClusterNames(db, runId, names.flatMap((className, cluster) => (className === null ? [] : [{ cluster, className }])));
+    setClusterNames(
+      db,
+      runId,
+      names.flatMap((className, cluster) => (className === null ? [] : [{ cluster, className }])),
+    );
     setNamesFrom(db, runId, from);
   }).immediate();
   const unnamed = names.flatMap((n, c) => (n === null && sizes[c] > 0 ? [c] : []));
@@ -107,6 +111,8 @@ export function matchClustersToClasses(sizes: readonly number[], votes: Readonly
 /** One log line saying what a carry-over did. */
 export function describeCarryOver(r: CarryOverResult): string {
   if (r.from === null) return 'no earlier run has named clusters: every cluster starts unnamed';
-  const rest = r.unnamed.length ? `; ${r.unnamed.length} cluster${r.unnamed.length === 1 ? '' : 's'} had no good match and stay unnamed (new): ${r.unnamed.join(', ')}` : '';
+  const rest = r.unnamed.length
+    ? `; ${r.unnamed.length} cluster${r.unnamed.length === 1 ? '' : 's'} had no good match and stay unnamed (new): ${r.unnamed.join(', ')}`
+    : '';
   return `cluster names carried over from run ${r.from}: ${r.named} named${rest}`;
 }

@@ -41,7 +41,14 @@ export async function runKmeans(project: Project, options: KmeansRunOptions): Pr
     params,
     async (ctx) => {
       markStaleRuns(project.db);
-      const runId = createRun(project.db, { method: 'kmeans', backboneId: backbone.id, k: options.k, seed, params: { restarts, maxIter, view: 'plain' }, jobId: ctx.jobId });
+      const runId = createRun(project.db, {
+        method: 'kmeans',
+        backboneId: backbone.id,
+        k: options.k,
+        seed,
+        params: { restarts, maxIter, view: 'plain' },
+        jobId: ctx.jobId,
+      });
       try {
         const timings: Record<string, number> = {};
         let t = performance.now();
@@ -117,7 +124,15 @@ export interface AssignmentScores {
  * across backbones whose distances live on different scales. New images (classify) reuse the run's
  * temperature instead.
  */
-export function scoreAssignments(data: Float32Array, n: number, dim: number, centroids: Float32Array, k: number, labels: Int32Array, fixedTemperature?: number): AssignmentScores {
+export function scoreAssignments(
+  data: Float32Array,
+  n: number,
+  dim: number,
+  centroids: Float32Array,
+  k: number,
+  labels: Int32Array,
+  fixedTemperature?: number,
+): AssignmentScores {
   const norms = rowSquaredNorms(data, n, dim);
   const cNorms = rowSquaredNorms(centroids, k, dim);
   const d2 = new Float64Array(n * k);
@@ -166,7 +181,13 @@ function saveCentroids(db: Db, runId: number, centroids: Float32Array, k: number
  * Assigns new vectors (L2-normalised, like the stored embeddings) to the clusters of a k-means run,
  * with the run's own softmax temperature; for `classify`.
  */
-export function predictKmeans(db: Db, runId: number, data: Float32Array, n: number, dim: number): { probs: Float32Array; labels: Int32Array; confidence: Float32Array; doubt: Float32Array } {
+export function predictKmeans(
+  db: Db,
+  runId: number,
+  data: Float32Array,
+  n: number,
+  dim: number,
+): { probs: Float32Array; labels: Int32Array; confidence: Float32Array; doubt: Float32Array } {
   const row = getRunModelRow(db, runId);
   if (!row || row.kind !== 'kmeans-centroids') throw new Error(`run ${runId} has no k-means centroids`);
   const spec = JSON.parse(row.spec) as { k: number; dim: number; temperature: number };

@@ -35,8 +35,7 @@ export function spiceHealth(s: SpiceSignals): SpiceHealth {
   if (sure < MIN_SURE_SHARE * s.n) {
     const share = `${((100 * sure) / s.n).toFixed(1)} %`;
     notes.push(
-      `it was sure of only ${sure} of ${s.n} images (${share}) at its default thresholds, ` +
-        `too few to have learned more than the embedding's own neighbourhoods`,
+      `it was sure of only ${sure} of ${s.n} images (${share}) at its default thresholds, ` + `too few to have learned more than the embedding's own neighbourhoods`,
     );
   }
   const mean = s.n / s.k;

@@ -32,7 +32,16 @@ export function addThroughSoftmax(p: Float32Array, gp: Float32Array, grad: Float
  * Neighbour consistency (SCAN): -mean_i log <p(anchor_i), p(neighbour_i)>. Both sides get gradients.
  * pa, pn: n x k probabilities; their logits start at offsetA / offsetN in `grad`.
  */
-export function neighbourConsistency(pa: Float32Array, pn: Float32Array, n: number, k: number, weight: number, grad: Float32Array, offsetA: number, offsetN: number): number {
+export function neighbourConsistency(
+  pa: Float32Array,
+  pn: Float32Array,
+  n: number,
+  k: number,
+  weight: number,
+  grad: Float32Array,
+  offsetA: number,
+  offsetN: number,
+): number {
   const ga = new Float32Array(n * k);
   const gn = new Float32Array(n * k);
   let loss = 0;

@@ -78,7 +78,13 @@ export function spiceRunReport(f: SpiceRunFacts) {
     self: selfReport(f.self, f.selfOutput),
     reliable: reliableReport(f.reliable),
     semi: semi
-      ? { steps: semi.steps, labeled: semi.result.labeled, warmStart: semi.warmStart, finalLoss: round(semi.result.finalLoss, 4), finalMaskRate: round(semi.result.finalMaskRate, 4) }
+      ? {
+          steps: semi.steps,
+          labeled: semi.result.labeled,
+          warmStart: semi.warmStart,
+          finalLoss: round(semi.result.finalLoss, 4),
+          finalMaskRate: round(semi.result.finalMaskRate, 4),
+        }
       : null,
     changedBySemi: semi ? countChanged(f.selfLabels, f.labels) : 0,
     clusterSizes: sizes,

@@ -140,7 +140,8 @@ function checkSettings(s: ResolvedSpiceSettings): void {
   posInt('agreement.perViewK', s.agreement.perViewK);
   posInt('agreement.minAgree', s.agreement.minAgree);
   posInt('agreement.fallbackK', s.agreement.fallbackK);
-  if (!Number.isInteger(s.agreement.minNeighbours) || s.agreement.minNeighbours < 0) throw new Error(`agreement.minNeighbours must be 0 or more, got ${s.agreement.minNeighbours}`);
+  if (!Number.isInteger(s.agreement.minNeighbours) || s.agreement.minNeighbours < 0)
+    throw new Error(`agreement.minNeighbours must be 0 or more, got ${s.agreement.minNeighbours}`);
   if (!Number.isInteger(s.self.minSteps) || s.self.minSteps < 0) throw new Error(`minSteps must be 0 or more, got ${s.self.minSteps}`);
   posInt('reliable.neighbours', s.reliable.neighbours);
   posInt('semi.labeledBatch', s.semi.labeledBatch);

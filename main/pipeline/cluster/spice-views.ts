@@ -51,7 +51,9 @@ export async function loadSpiceBank(req: SpiceBankRequest): Promise<LoadedSpiceB
   const bankNames = [...loaded.weak, ...loaded.strong, ...loaded.fixed].map((v) => v.name);
   const n = imageIds.length;
   if (n < 2 * k) throw new ClusteringInputError(`SPICE with k=${k} needs at least ${2 * k} images, got ${n}`);
-  ctx.log(`${n} images x ${embDim} (${backbone.name}); views: ${['plain', ...bankNames].join(', ')}${projection ? `, projected to ${projection.outDim} dimensions` : ''}`);
+  ctx.log(
+    `${n} images x ${embDim} (${backbone.name}); views: ${['plain', ...bankNames].join(', ')}${projection ? `, projected to ${projection.outDim} dimensions` : ''}`,
+  );
   if (loaded.strong.length === 0) {
     ctx.log('no strong views in the bank (embed with --strong N): SPICE uses the weak/plain views in their place, which weakens it', 'warn');
   }

@@ -121,7 +121,21 @@ async function spiceJob(project: Project, ctx: JobContext, { backbone, k, seed, 
 
     const selfTimings = Object.fromEntries(['load', 'knn', 'pca', 'agreement', 'self', 'reliable'].filter((s) => s in timings).map((s) => [s, timings[s]]));
     const savedSelfRunId = await timed('save-self', () =>
-      saveSelfRun({ db, jobId: ctx.jobId, backboneId: backbone.id, k, seed, settings, imageIds, self, labels: selfLabels, reliable, graph, spiceRunId: runId, timings: selfTimings }),
+      saveSelfRun({
+        db,
+        jobId: ctx.jobId,
+        backboneId: backbone.id,
+        k,
+        seed,
+        settings,
+        imageIds,
+        self,
+        labels: selfLabels,
+        reliable,
+        graph,
+        spiceRunId: runId,
+        timings: selfTimings,
+      }),
     );
     selfRunId = savedSelfRunId;
 
@@ -135,10 +149,18 @@ async function spiceJob(project: Project, ctx: JobContext, { backbone, k, seed, 
       const semiOptions: SpiceSemiOptions = { ...semiRest, hidden: warmStart ? settings.self.hidden : semiRest.hidden, steps: semiSteps, seed: rng.int(2 ** 31) };
       semi = await timed('semi', () => {
         ctx.stage('SPICE-Semi', semiSteps, 'steps');
-        return trainSpiceSemi(bank, k, [reliableGroup(selfLabels, reliable.reliable)], semiOptions, {
-          signal: ctx.signal,
-          onStep: (step, steps, s) => ctx.progress(step, `step ${step}/${steps}, loss ${s.loss.toFixed(3)}, ${(s.maskRate * 100).toFixed(0)}% of unlabelled views above the threshold`),
-        }, warmStart ? self.weights : undefined);
+        return trainSpiceSemi(
+          bank,
+          k,
+          [reliableGroup(selfLabels, reliable.reliable)],
+          semiOptions,
+          {
+            signal: ctx.signal,
+            onStep: (step, steps, s) =>
+              ctx.progress(step, `step ${step}/${steps}, loss ${s.loss.toFixed(3)}, ${(s.maskRate * 100).toFixed(0)}% of unlabelled views above the threshold`),
+          },
+          warmStart ? self.weights : undefined,
+        );
       });
     } else ctx.log('SPICE-Semi skipped (semiEpochs = 0): the SPICE-Self result is final');
     ctx.throwIfCancelled();

@@ -43,7 +43,12 @@ export function nearestNeighbourLists(graph: KnnResult, n: number, k: number): N
  * Pairs (i, j) where j is among i's nearest neighbours in at least minAgree of the views' graphs
  * (all graphs over the same n images). plain: the plain view's graph, for the fallback.
  */
-export function agreedNeighbourLists(graphs: readonly KnnResult[], plain: KnnResult, n: number, options: AgreementOptions): { lists: NeighbourLists; stats: AgreementStats } {
+export function agreedNeighbourLists(
+  graphs: readonly KnnResult[],
+  plain: KnnResult,
+  n: number,
+  options: AgreementOptions,
+): { lists: NeighbourLists; stats: AgreementStats } {
   if (graphs.length === 0) throw new Error('agreedNeighbourLists needs at least one graph');
   if (!(options.minAgree >= 1 && options.minAgree <= graphs.length)) throw new Error(`minAgree must be in 1..${graphs.length}, got ${options.minAgree}`);
   const perRow = graphs.reduce((s, g) => s + g.k, 0);
@@ -59,7 +64,7 @@ export function agreedNeighbourLists(graphs: readonly KnnResult[], plain: KnnRes
     }
     const sorted = candidates.subarray(0, at).sort();
     const kept: number[] = [];
-    for (let s = 0; s < at; ) {
+    for (let s = 0; s < at;) {
       let e = s + 1;
       while (e < at && sorted[e] === sorted[s]) e++;
       if (e - s >= options.minAgree) kept.push(sorted[s]);

@@ -93,7 +93,13 @@ export async function runEmbeddingPipeline(items: readonly DecodeItem[], options
       const n = batch.length;
       const vectors = l2NormaliseRows(await extractor.run(decoded.tensor, n), n, extractor.dim);
       const t2 = performance.now();
-      await options.onBatch({ items: batch, vectors, dim: extractor.dim, failed: decoded.failed, timing: { waitMs: t1 - t0, inferMs: t2 - t1, decodeMs: decoded.busyMs } });
+      await options.onBatch({
+        items: batch,
+        vectors,
+        dim: extractor.dim,
+        failed: decoded.failed,
+        timing: { waitMs: t1 - t0, inferMs: t2 - t1, decodeMs: decoded.busyMs },
+      });
       const t3 = performance.now();
       options.onTiming?.({ waitMs: t1 - t0, inferMs: t2 - t1, storeMs: t3 - t2, decodeMs: decoded.busyMs });
       if (decoded.tensor.byteOffset === 0) spare.push(new Float32Array(decoded.tensor.buffer as ArrayBuffer));

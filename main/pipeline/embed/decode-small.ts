@@ -51,7 +51,11 @@ export async function decodeSmallImages(files: readonly SmallImageFile[]): Promi
       const members = group.slice(start, start + MOSAIC_MAX);
       const { width, height } = files[members[0]];
       // A broken file fails the whole call: then each is decoded alone below and reports its own error.
-      const tiles = await decodeJoined(members.map((i) => bytes[i]!), width, height).catch(() => null);
+      const tiles = await decodeJoined(
+        members.map((i) => bytes[i]!),
+        width,
+        height,
+      ).catch(() => null);
       tiles?.forEach((tile, k) => (results[members[k]] = tile));
     }
   }

@@ -133,7 +133,10 @@ async function embedInJob(project: Project, options: EmbedOptions & { views: Vie
   const share = options.shard ? shardImageIds(db, options.shard) : null;
   const imageCount = share ? share.size : countImages(db);
   if (imageCount === 0) {
-    ctx.log(share ? `shard ${options.shard!.index}/${options.shard!.count} holds none of the images: nothing to embed` : 'the project has no images yet: nothing to embed', 'warn');
+    ctx.log(
+      share ? `shard ${options.shard!.index}/${options.shard!.count} holds none of the images: nothing to embed` : 'the project has no images yet: nothing to embed',
+      'warn',
+    );
     return summary;
   }
   if (share) ctx.log(`shard ${options.shard!.index}/${options.shard!.count}: ${share.size} images`);
@@ -141,7 +144,13 @@ async function embedInJob(project: Project, options: EmbedOptions & { views: Vie
   for (const v of plan.views) {
     for (const img of imagesMissingView(db, backbone.id, v.view)) {
       if (share && !share.has(img.id)) continue;
-      items.push({ path: imageAbsolutePath(project, img.relPath, options.imageRoot), imageId: img.id, view: v.view, order: v.order, size: { width: img.width, height: img.height } });
+      items.push({
+        path: imageAbsolutePath(project, img.relPath, options.imageRoot),
+        imageId: img.id,
+        view: v.view,
+        order: v.order,
+        size: { width: img.width, height: img.height },
+      });
     }
   }
   // Views of one image side by side: a worker decodes the source once for all of them.
@@ -221,7 +230,11 @@ function reconcileViewSpecs(project: Project, backbone: BackboneRecord, planned:
           `rerun with the same --seed, or with --replace to recompute them`,
       );
     }
-    const n = deleteEmbeddings(db, backbone.id, conflicts.map((c) => c.view));
+    const n = deleteEmbeddings(
+      db,
+      backbone.id,
+      conflicts.map((c) => c.view),
+    );
     ctx.log(`deleted ${n} vectors of views ${what} made with other settings`, 'warn');
   }
   db.transaction(() => {
@@ -287,4 +300,3 @@ export async function embedFiles(
   }
   return { data, dim, ok, errors };
 }
-

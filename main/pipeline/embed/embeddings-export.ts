@@ -61,7 +61,14 @@ function pickBackbone(project: Project, name: string | undefined, view: string):
   const db = project.db;
   if (name !== undefined) {
     const b = getBackboneByName(db, name);
-    if (!b) throw new Error(`no backbone named '${name}' in this project (it has: ${listBackbones(db).map((x) => x.name).join(', ') || 'none'})`);
+    if (!b)
+      throw new Error(
+        `no backbone named '${name}' in this project (it has: ${
+          listBackbones(db)
+            .map((x) => x.name)
+            .join(', ') || 'none'
+        })`,
+      );
     if (!embeddingCounts(db, b.id).some((c) => c.view === view)) throw new Error(`backbone '${name}' has no '${view}' vectors; run \`spice-workbench embed\` first`);
     return b;
   }

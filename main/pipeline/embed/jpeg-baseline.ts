@@ -9,8 +9,8 @@ import type { RgbImage } from './rgb-image.ts';
 
 /** Natural (row-major) index of the k-th coefficient in zigzag order. */
 const ZIGZAG = Uint8Array.from([
-  0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30,
-  37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
+  0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23,
+  30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
 ]);
 
 class Unsupported extends Error {}
@@ -389,7 +389,7 @@ function decodeScan(data: Uint8Array, start: number, frame: Frame, quant: Uint16
           if (dc < -32768 || dc > 32767) unsupported('DC out of range');
           predictions[ci] = dc;
           coef[0] = dc * q[0];
-          for (let k = 1; k < 64; ) {
+          for (let k = 1; k < 64;) {
             const rs = reader.decode(c.acTable!);
             const run = rs >> 4;
             const bits = rs & 15;

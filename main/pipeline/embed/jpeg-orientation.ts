@@ -35,7 +35,10 @@ function exifOrientation(bytes: Uint8Array, start: number, end: number): number 
   const big = bytes[tiff] === 0x4d && bytes[tiff + 1] === 0x4d;
   if (!little && !big) return null;
   const u16 = (p: number) => (little ? bytes[p] | (bytes[p + 1] << 8) : (bytes[p] << 8) | bytes[p + 1]);
-  const u32 = (p: number) => (little ? (bytes[p] | (bytes[p + 1] << 8) | (bytes[p + 2] << 16)) + bytes[p + 3] * 2 ** 24 : bytes[p] * 2 ** 24 + ((bytes[p + 1] << 16) | (bytes[p + 2] << 8) | bytes[p + 3]));
+  const u32 = (p: number) =>
+    little
+      ? (bytes[p] | (bytes[p + 1] << 8) | (bytes[p + 2] << 16)) + bytes[p + 3] * 2 ** 24
+      : bytes[p] * 2 ** 24 + ((bytes[p + 1] << 16) | (bytes[p + 2] << 8) | bytes[p + 3]);
   const ifd = tiff + u32(tiff + 4);
   if (ifd + 2 > end) return null;
   const entries = u16(ifd);

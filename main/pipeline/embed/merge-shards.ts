@@ -113,12 +113,17 @@ function registerViews(project: Project, backbone: BackboneRecord, headers: Arra
     for (const view of header.views) {
       const known = stored.get(view.view);
       if (known && !sameViewSpec(known, view)) {
-        throw new ShardFileError(path, `view ${view.view} was made with other settings (seed ${view.seed}) than this project's (seed ${known.seed}); embed the shards with the project's --seed`);
+        throw new ShardFileError(
+          path,
+          `view ${view.view} was made with other settings (seed ${view.seed}) than this project's (seed ${known.seed}); embed the shards with the project's --seed`,
+        );
       }
       stored.set(view.view, view);
     }
   }
-  project.db.transaction(() => {
-    for (const spec of stored.values()) saveViewSpec(project.db, backbone.id, spec);
-  }).immediate();
+  project.db
+    .transaction(() => {
+      for (const spec of stored.values()) saveViewSpec(project.db, backbone.id, spec);
+    })
+    .immediate();
 }

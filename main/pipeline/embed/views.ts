@@ -50,7 +50,12 @@ export interface PlannedView extends ViewSpec {
  * later run with other settings is detected instead of mixing views made differently. Fixed views take
  * no randomness: their spec (seed 0, transform, zoom, size) is the same whatever the run's seed.
  */
-export function planViews(counts: ViewCounts, seed: number, inputSize: number, fill: [number, number, number]): { views: PlannedView[]; weak: WeakParams; strong: StrongParams } {
+export function planViews(
+  counts: ViewCounts,
+  seed: number,
+  inputSize: number,
+  fill: [number, number, number],
+): { views: PlannedView[]; weak: WeakParams; strong: StrongParams } {
   validateViewCounts(counts);
   const { weak, strong } = defaultAugmentParams();
   const views: PlannedView[] = [

@@ -56,7 +56,11 @@ export class ImportStore {
       return { kind: 'duplicate', relPath: o.relPath };
     }
     const { image } = o;
-    const id = insertImage(this.db, { relPath: o.relPath, sha256: o.sha256, width: image.width, height: image.height, bytes: o.bytes, format: image.format, label: o.label }, now);
+    const id = insertImage(
+      this.db,
+      { relPath: o.relPath, sha256: o.sha256, width: image.width, height: image.height, bytes: o.bytes, format: image.format, label: o.label },
+      now,
+    );
     insertThumbnail(this.db, id, image.thumbnail);
     deleteImportError(this.db, o.relPath);
     return { kind: 'added', relPath: o.relPath };

@@ -1,19 +1,13 @@
 /** Machine-readable reasons stored in import_errors.reason; the detail column carries the human text. */
 export type ImportErrorReason =
-  | 'empty file'
-  | 'not an image'
-  | 'unsupported format'
-  | 'truncated'
-  | 'corrupt'
-  | 'too many pixels'
-  | 'unreadable'
-  | 'symlink loop'
-  | 'duplicate folder'
-  | 'duplicate';
+  'empty file' | 'not an image' | 'unsupported format' | 'truncated' | 'corrupt' | 'too many pixels' | 'unreadable' | 'symlink loop' | 'duplicate folder' | 'duplicate';
 
 /** A file (or folder) that cannot be imported; the import records it and goes on. */
 export class ImportFailure extends Error {
-  constructor(readonly reason: ImportErrorReason, readonly detail: string) {
+  constructor(
+    readonly reason: ImportErrorReason,
+    readonly detail: string,
+  ) {
     super(`${reason}: ${detail}`);
     this.name = 'ImportFailure';
   }
@@ -23,7 +17,14 @@ const MAX_DETAIL_CHARS = 300;
 
 /** libvips messages can repeat one line dozens of times; keep the distinct lines, shortened. */
 export function shortenDetail(message: string): string {
-  const lines = [...new Set(message.split('\n').map((l) => l.trim()).filter(Boolean))];
+  const lines = [
+    ...new Set(
+      message
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean),
+    ),
+  ];
   const text = lines.join('; ');
   return text.length > MAX_DETAIL_CHARS ? `${text.slice(0, MAX_DETAIL_CHARS - 1)}…` : text;
 }

@@ -80,8 +80,7 @@ export async function walkImageFolder(folder: string, options: { signal?: AbortS
         // Only possible inside a linked folder whose subfolder was already reached through another link.
         if (walkedFrom.has(childReal)) problems.push({ path, reason: 'duplicate folder', detail: `same folder as ${walkedFrom.get(childReal)}, imported from there` });
         else await visit(path, childReal, inside);
-      }
-      else if (hasImageExtension(name)) {
+      } else if (hasImageExtension(name)) {
         if (kind === 'file') addFile(path);
         // FIFOs, sockets and devices are never opened: reading a FIFO would block the import forever.
         else problems.push({ path, reason: 'unreadable', detail: 'not a regular file (FIFO, socket or device)' });

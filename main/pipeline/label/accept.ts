@@ -14,7 +14,10 @@ export function acceptImages(db: Db, runId: number, imageIds: readonly number[])
     const row = shownLabel(db, runId, imageId);
     return row && row.person === 0 && row.finalLabel !== null ? [{ imageId, className: row.finalLabel }] : [];
   });
-  return setPersonLabels(db, todo.map(({ imageId, className }) => ({ imageId, label: { kind: 'class', className, origin: 'accepted' } })));
+  return setPersonLabels(
+    db,
+    todo.map(({ imageId, className }) => ({ imageId, label: { kind: 'class', className, origin: 'accepted' } })),
+  );
 }
 
 /** Accepts every image of a named cluster that has no person label yet. */
@@ -22,7 +25,10 @@ export function acceptRestOfCluster(db: Db, runId: number, cluster: number): Per
   const name = getClusterName(db, runId, cluster);
   if (!name) throw new UnnamedClusterError(cluster);
   const ids = unreviewedImagesOfCluster(db, runId, cluster);
-  return setPersonLabels(db, ids.map((imageId) => ({ imageId, label: { kind: 'class', className: name, origin: 'accepted' } })));
+  return setPersonLabels(
+    db,
+    ids.map((imageId) => ({ imageId, label: { kind: 'class', className: name, origin: 'accepted' } })),
+  );
 }
 
 export class UnnamedClusterError extends InputError {

@@ -53,7 +53,7 @@ export const diskIo: ExportIo = {
             throw new SourceReadError(source, errorCode(err));
           }
           if (n === 0) break;
-          for (let off = 0; off < n; ) off += (await dst.write(buf, off, n - off)).bytesWritten;
+          for (let off = 0; off < n;) off += (await dst.write(buf, off, n - off)).bytesWritten;
         }
       } finally {
         await dst.close();

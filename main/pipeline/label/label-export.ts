@@ -72,8 +72,10 @@ export class ExportError extends InputError {
 
 export function chooseExportRun(project: Project, runId?: number): RunRecord {
   const run = runId === undefined ? defaultRun(project.db) : getRun(project.db, runId);
-  if (!run) throw new ExportError(runId === undefined ? 'this project has no finished clustering run yet: run `spice-workbench cluster` first' : `there is no run ${runId}`);
-  if (run.state !== 'done') throw new ExportError(`run ${run.id} is ${run.state}, not finished: its labels are incomplete; export a finished run (spice-workbench status lists them)`);
+  if (!run)
+    throw new ExportError(runId === undefined ? 'this project has no finished clustering run yet: run `spice-workbench cluster` first' : `there is no run ${runId}`);
+  if (run.state !== 'done')
+    throw new ExportError(`run ${run.id} is ${run.state}, not finished: its labels are incomplete; export a finished run (spice-workbench status lists them)`);
   return run;
 }
 
@@ -105,7 +107,8 @@ export async function exportLabels(project: Project, options: ExportOptions): Pr
         const written = await writeOrExplain(out, () => writeFolders(root, out, labels, params.folderMode, onProgress, io));
         summary.missing = written.missing;
         summary.folders = written.folders;
-        if (summary.missing.length > 0) ctx.log(`${summary.missing.length} originals could not be read (first: ${summary.missing[0].path}: ${summary.missing[0].reason})`, 'warn');
+        if (summary.missing.length > 0)
+          ctx.log(`${summary.missing.length} originals could not be read (first: ${summary.missing[0].path}: ${summary.missing[0].reason})`, 'warn');
       }
       ctx.log(`exported ${labels.length} images of run ${run.id} to ${out}`);
       return summary;
@@ -139,7 +142,6 @@ export function renderCsv(labels: readonly FinalLabel[]): string {
 function csvClass(l: FinalLabel): string {
   return l.outlier ? OUTLIER_CLASS_NAME : (l.className ?? '');
 }
-
 
 function roundConfidence(c: number | null): number | null {
   return c === null ? null : Math.round(c * 1e6) / 1e6;

@@ -113,7 +113,10 @@ export async function importLabelsFromFolder(project: Project, folder: string, o
   const abs = resolve(folder);
   let classDirs: string[];
   try {
-    classDirs = (await readdir(abs, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+    classDirs = (await readdir(abs, { withFileTypes: true }))
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort();
   } catch (err) {
     throw new LabelImportError(`cannot read folder ${abs}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }

@@ -5,7 +5,15 @@
 import type { Db } from '../../db/connection.ts';
 import { ensureClass } from '../../project/classes.ts';
 import { NotFoundError } from '../../base/errors.ts';
-import { countPersonLabels as countRows, deletePersonLabel, getPersonLabelRow, listPersonLabelRows, upsertPersonLabel, type LabelOrigin, type PersonLabelRow } from '../../db/labels-repo.ts';
+import {
+  countPersonLabels as countRows,
+  deletePersonLabel,
+  getPersonLabelRow,
+  listPersonLabelRows,
+  upsertPersonLabel,
+  type LabelOrigin,
+  type PersonLabelRow,
+} from '../../db/labels-repo.ts';
 import { imageExists } from '../../db/images-repo.ts';
 
 /** 'set': moved or marked in the app; 'accepted': confirmed as the model showed it; 'imported': CSV or labelled folder. */
@@ -39,16 +47,25 @@ export function countPersonLabels(db: Db): number {
 
 /** Gives images a class (created if new), as set by the person in the app unless `origin` says otherwise. */
 export function labelImages(db: Db, imageIds: readonly number[], className: string, origin: LabelOrigin = 'set'): PersonLabelChange[] {
-  return setPersonLabels(db, imageIds.map((imageId) => ({ imageId, label: { kind: 'class', className, origin } })));
+  return setPersonLabels(
+    db,
+    imageIds.map((imageId) => ({ imageId, label: { kind: 'class', className, origin } })),
+  );
 }
 
 export function markOutliers(db: Db, imageIds: readonly number[]): PersonLabelChange[] {
-  return setPersonLabels(db, imageIds.map((imageId) => ({ imageId, label: { kind: 'outlier', origin: 'set' } })));
+  return setPersonLabels(
+    db,
+    imageIds.map((imageId) => ({ imageId, label: { kind: 'outlier', origin: 'set' } })),
+  );
 }
 
 /** Removes person labels: the model's label applies again. */
 export function clearPersonLabels(db: Db, imageIds: readonly number[]): PersonLabelChange[] {
-  return setPersonLabels(db, imageIds.map((imageId) => ({ imageId, label: null })));
+  return setPersonLabels(
+    db,
+    imageIds.map((imageId) => ({ imageId, label: null })),
+  );
 }
 
 /**
@@ -74,7 +91,10 @@ export function setPersonLabels(db: Db, changes: ReadonlyArray<{ imageId: number
 
 /** Undo: puts back the labels a write returned. */
 export function restorePersonLabels(db: Db, changes: readonly PersonLabelChange[]): PersonLabelChange[] {
-  return setPersonLabels(db, [...changes].reverse().map((c) => ({ imageId: c.imageId, label: c.previous })));
+  return setPersonLabels(
+    db,
+    [...changes].reverse().map((c) => ({ imageId: c.imageId, label: c.previous })),
+  );
 }
 
 export class UnknownImageError extends NotFoundError {

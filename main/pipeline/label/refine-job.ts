@@ -171,7 +171,9 @@ async function refineJob(
   };
   try {
     const tfInfo = await initTfBackend();
-    ctx.log(`refine run ${base.id} (${base.method}) on ${tfInfo.description}: ${K} outputs (${classes.outputs.map((c, j) => c ?? `unnamed cluster ${classes.sourceCluster[j]}`).join(', ')})`);
+    ctx.log(
+      `refine run ${base.id} (${base.method}) on ${tfInfo.description}: ${K} outputs (${classes.outputs.map((c, j) => c ?? `unnamed cluster ${classes.sourceCluster[j]}`).join(', ')})`,
+    );
     const views = await timed('load', async () => {
       ctx.stage('load the view bank', null, 'views');
       const load = () => loadProjectedViews(db, base.backboneId, start.projection, { signal: ctx.signal, onView: (done) => ctx.progress(done) });
@@ -215,12 +217,20 @@ async function refineJob(
     };
     const trained = await timed('train', () => {
       ctx.stage('learning from the labels', settings.steps, 'steps');
-      return trainSpiceSemi(semiBankOf(views), K, [labelled.person, labelled.reliable], semiOptions, {
-        signal: ctx.signal,
-        onStep: (step, steps, s) => {
-          if (step % 10 === 0 || step === steps) ctx.progress(step, `loss ${s.loss.toFixed(3)}, ${(s.maskRate * 100).toFixed(0)}% of unlabelled views confident`);
+      return trainSpiceSemi(
+        semiBankOf(views),
+        K,
+        [labelled.person, labelled.reliable],
+        semiOptions,
+        {
+          signal: ctx.signal,
+          onStep: (step, steps, s) => {
+            if (step % 10 === 0 || step === steps) ctx.progress(step, `loss ${s.loss.toFixed(3)}, ${(s.maskRate * 100).toFixed(0)}% of unlabelled views confident`);
+          },
         },
-      }, init, labelled.outliers);
+        init,
+        labelled.outliers,
+      );
     });
     ctx.throwIfCancelled();
 
@@ -234,7 +244,11 @@ async function refineJob(
     const doubt = doubtScores(labels, probs, K, graph, { neighbours: settings.doubtNeighbours });
     const reliable = selectReliable(labels, doubt.confidence, graph, K, { ...SPICE_DEFAULTS.reliable, seed });
     saveAssignments(db, runId, assignmentRows(views.imageIds, K, { labels, probs, ...doubt, reliable: reliable.reliable }));
-    setClusterNames(db, runId, classes.outputs.flatMap((className, cluster) => (className === null ? [] : [{ cluster, className }])));
+    setClusterNames(
+      db,
+      runId,
+      classes.outputs.flatMap((className, cluster) => (className === null ? [] : [{ cluster, className }])),
+    );
     saveRunModel(db, runId, { embeddingDim: views.fullDim, pca: views.pca, mlp: trained.weights });
     ctx.progress(n);
     timings.save = round((performance.now() - t) / 1000, 2);
@@ -262,7 +276,9 @@ async function refineJob(
       },
       timings,
     });
-    ctx.log(`refine: run ${runId} done in ${timings.total}s; it agrees with ${(fit * 100).toFixed(1)}% of the person's labels and changed ${changed} of ${n} model labels`);
+    ctx.log(
+      `refine: run ${runId} done in ${timings.total}s; it agrees with ${(fit * 100).toFixed(1)}% of the person's labels and changed ${changed} of ${n} model labels`,
+    );
     return runId;
   } catch (err) {
     throw recordStoppedRun(db, runId, err, ctx.signal, timings);
@@ -419,7 +435,11 @@ function withLabelProbe(probs: Float32Array, views: ProjectedViews, person: Labe
   const w = settings.probeWeight;
   if (w <= 0 || person.rows.length === 0) return probs;
   const n = views.imageIds.length;
-  const probe = labelProbeProbs(views.plainFull, n, views.fullDim, person.rows, person.labels, K, { steps: settings.probeSteps, lr: settings.probeLr, l2: settings.probeL2 });
+  const probe = labelProbeProbs(views.plainFull, n, views.fullDim, person.rows, person.labels, K, {
+    steps: settings.probeSteps,
+    lr: settings.probeLr,
+    l2: settings.probeL2,
+  });
   return probs.map((p, i) => (1 - w) * p + w * probe[i]);
 }
 

@@ -20,7 +20,14 @@ export function topKSimilar(
 }
 
 /** The k rows with the largest dot product with `query`, best first (a sorted buffer of k: cheap for small k). */
-export function topKByQuery(data: Float32Array, dim: number, n: number, query: Float32Array, k: number, exclude: ReadonlySet<number>): Array<{ index: number; similarity: number }> {
+export function topKByQuery(
+  data: Float32Array,
+  dim: number,
+  n: number,
+  query: Float32Array,
+  k: number,
+  exclude: ReadonlySet<number>,
+): Array<{ index: number; similarity: number }> {
   const best: Array<{ index: number; similarity: number }> = [];
   if (k <= 0) return best;
   for (let i = 0; i < n; i++) {

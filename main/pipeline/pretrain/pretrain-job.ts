@@ -77,10 +77,21 @@ function sameSettings(a: PretrainConfig, b: PretrainConfig): boolean {
 }
 
 function describeDifference(stored: PretrainConfig, wanted: PretrainConfig): string {
-  const flat = (c: PretrainConfig) => ({ arch: c.encoder.arch, width: c.encoder.width, imageSize: c.imageSize, batch: c.batchSize, epochs: c.epochs, lr: c.lr, queue: c.queueSize, seed: c.seed });
+  const flat = (c: PretrainConfig) => ({
+    arch: c.encoder.arch,
+    width: c.encoder.width,
+    imageSize: c.imageSize,
+    batch: c.batchSize,
+    epochs: c.epochs,
+    lr: c.lr,
+    queue: c.queueSize,
+    seed: c.seed,
+  });
   const s = flat(stored) as Record<string, unknown>;
   const w = flat(wanted) as Record<string, unknown>;
-  const diffs = Object.keys(s).filter((k) => s[k] !== w[k]).map((k) => `${k} ${String(s[k])} -> ${String(w[k])}`);
+  const diffs = Object.keys(s)
+    .filter((k) => s[k] !== w[k])
+    .map((k) => `${k} ${String(s[k])} -> ${String(w[k])}`);
   return diffs.length ? diffs.join(', ') : 'augmentation or optimizer settings';
 }
 
@@ -117,7 +128,10 @@ async function runPretrain(ctx: JobContext, project: Project, name: string, opti
   const images = await loadTrainingImages(project, size, { signal: ctx.signal, onProgress: (d) => ctx.progress(d) });
   ctx.throwIfCancelled();
   if (images.skipped.length) {
-    const first = images.skipped.slice(0, 3).map((s) => `${s.path}: ${s.reason}`).join('; ');
+    const first = images.skipped
+      .slice(0, 3)
+      .map((s) => `${s.path}: ${s.reason}`)
+      .join('; ');
     ctx.log(`${images.skipped.length} image(s) could not be read and are left out (${first}${images.skipped.length > 3 ? '; ...' : ''})`, 'warn');
   }
   const n = images.ids.length;
@@ -136,7 +150,14 @@ async function runPretrain(ctx: JobContext, project: Project, name: string, opti
   return train(ctx, project, run, config, images, backend.info.name);
 }
 
-async function train(ctx: JobContext, project: Project, run: PretrainRunRecord, config: PretrainConfig, images: TrainingImages, backendName: string): Promise<PretrainSummary> {
+async function train(
+  ctx: JobContext,
+  project: Project,
+  run: PretrainRunRecord,
+  config: PretrainConfig,
+  images: TrainingImages,
+  backendName: string,
+): Promise<PretrainSummary> {
   const db = project.db;
   const n = images.ids.length;
   const b = config.batchSize;
@@ -196,14 +217,19 @@ async function train(ctx: JobContext, project: Project, run: PretrainRunRecord, 
         step++;
         const elapsed = (performance.now() - sessionStart) / 1000;
         const ips = ((step - startStep) * b) / Math.max(elapsed, 1e-9);
-        ctx.progress(step - startStep, `epoch ${epoch + 1}/${config.epochs} step ${s + 1}/${spe} loss ${loss.toFixed(4)} lr ${lr.toPrecision(3)} ${ips.toFixed(1)} img/s on ${backendName}`);
+        ctx.progress(
+          step - startStep,
+          `epoch ${epoch + 1}/${config.epochs} step ${s + 1}/${spe} loss ${loss.toFixed(4)} lr ${lr.toPrecision(3)} ${ips.toFixed(1)} img/s on ${backendName}`,
+        );
         // Let timers, signals and progress events through between the synchronous steps.
         await new Promise((r) => setImmediate(r));
       }
       const seconds = (performance.now() - epochStart) / 1000;
       epochStart = performance.now();
       saveCheckpoint(db, run.id, { epoch: epoch + 1, step, trainer: await trainer.exportState(), rng: rng.state() }, seconds);
-      ctx.log(`epoch ${epoch + 1}/${config.epochs}: mean loss ${(epochLoss / spe).toFixed(4)}, ${seconds.toFixed(1)} s, ${((spe * b) / seconds).toFixed(1)} img/s; checkpoint saved`);
+      ctx.log(
+        `epoch ${epoch + 1}/${config.epochs}: mean loss ${(epochLoss / spe).toFixed(4)}, ${seconds.toFixed(1)} s, ${((spe * b) / seconds).toFixed(1)} img/s; checkpoint saved`,
+      );
     }
     const encoder = await trainer.exportEncoder();
     const backboneId = finishRun(db, getPretrainRun(db, run.name)!, { spec: config.encoder, arrays: encoder }, 0);
@@ -216,7 +242,16 @@ async function train(ctx: JobContext, project: Project, run: PretrainRunRecord, 
   }
 }
 
-function summaryOf(db: Db, run: PretrainRunRecord, backend: string, resumedFromEpoch: number | null, alreadyDone: boolean, seconds: number, steps: number, batch: number): PretrainSummary {
+function summaryOf(
+  db: Db,
+  run: PretrainRunRecord,
+  backend: string,
+  resumedFromEpoch: number | null,
+  alreadyDone: boolean,
+  seconds: number,
+  steps: number,
+  batch: number,
+): PretrainSummary {
   const perEpoch = readLossCurve(db, run.name)?.perEpoch ?? [];
   return {
     name: run.name,

@@ -131,31 +131,33 @@ export function finishRun(db: Db, run: PretrainRunRecord, encoder: FinishedEncod
   const now = Date.now();
   const c = run.config;
   const name = projectBackboneName(run.name);
-  return db.transaction(() => {
-    upsertEncoder(db, run.id, JSON.stringify({ spec: encoder.spec, arrays: layout }), data, now);
-    const backboneId = replaceBackbone(
-      db,
-      {
-        name,
-        source: 'project',
-        location: name,
-        sha256: null,
-        inputSize: c.imageSize,
-        channelOrder: 'RGB',
-        layout: 'NCHW',
-        mean: c.normalization.mean,
-        std: c.normalization.std,
-        inputName: 'images',
-        outputName: 'features',
-        outputDim: c.encoder.featureDim,
-        license: 'trained in this project',
-      },
-      now,
-    );
-    markPretrainDone(db, run.id, c.epochs, backboneId, addSeconds, now);
-    deleteCheckpoint(db, run.id);
-    return backboneId;
-  }).immediate();
+  return db
+    .transaction(() => {
+      upsertEncoder(db, run.id, JSON.stringify({ spec: encoder.spec, arrays: layout }), data, now);
+      const backboneId = replaceBackbone(
+        db,
+        {
+          name,
+          source: 'project',
+          location: name,
+          sha256: null,
+          inputSize: c.imageSize,
+          channelOrder: 'RGB',
+          layout: 'NCHW',
+          mean: c.normalization.mean,
+          std: c.normalization.std,
+          inputName: 'images',
+          outputName: 'features',
+          outputDim: c.encoder.featureDim,
+          license: 'trained in this project',
+        },
+        now,
+      );
+      markPretrainDone(db, run.id, c.epochs, backboneId, addSeconds, now);
+      deleteCheckpoint(db, run.id);
+      return backboneId;
+    })
+    .immediate();
 }
 
 export function projectBackboneName(runName: string): string {

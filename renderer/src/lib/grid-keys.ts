@@ -28,7 +28,14 @@ export interface GridKeyActions {
 }
 
 const ARROWS: Record<string, 'left' | 'right' | 'up' | 'down' | 'home' | 'end' | 'pageup' | 'pagedown'> = {
-  ArrowLeft: 'left', ArrowRight: 'right', ArrowUp: 'up', ArrowDown: 'down', Home: 'home', End: 'end', PageUp: 'pageup', PageDown: 'pagedown',
+  ArrowLeft: 'left',
+  ArrowRight: 'right',
+  ArrowUp: 'up',
+  ArrowDown: 'down',
+  Home: 'home',
+  End: 'end',
+  PageUp: 'pageup',
+  PageDown: 'pagedown',
 };
 
 /** Elements whose own Space / Enter must keep working (a focused button, a checkbox). */

@@ -59,9 +59,7 @@ export async function openBrowser(options: { width?: number; height?: number; co
 /** Saves test-output/screenshots/<name>.png once the images on screen have loaded (or 5 s passed). */
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  await page
-    .waitForFunction(() => [...document.images].every((img) => img.complete), null, { timeout: 5_000, polling: 100 })
-    .catch(() => undefined);
+  await page.waitForFunction(() => [...document.images].every((img) => img.complete), null, { timeout: 5_000, polling: 100 }).catch(() => undefined);
   const path = join(SCREENSHOT_DIR, `${name}.png`);
   await page.screenshot({ path });
   return path;

@@ -35,7 +35,11 @@ export async function createBridge(): Promise<BridgeStart> {
   const checked = await checkSession(token);
   if (checked.ok) return { ok: true, bridge: new WebSocketBridge(WebSocketBridge.defaultUrl(), { token, imageKey: checked.session.imageKey }) };
   if (checked.reason === 'unreachable') {
-    return { ok: false, title: 'Cannot reach the workbench server', message: `${checked.detail}. Is \`spice-workbench serve\` still running? Reload this page once it is.` };
+    return {
+      ok: false,
+      title: 'Cannot reach the workbench server',
+      message: `${checked.detail}. Is \`spice-workbench serve\` still running? Reload this page once it is.`,
+    };
   }
   forgetToken();
   if (token === null) {

@@ -33,8 +33,7 @@ export interface WebSocketBridgeOptions {
 const FIRST_RETRY_MS = 250;
 const MAX_RETRY_MS = 5000;
 
-export const RESTARTED_MESSAGE =
-  'the workbench server was restarted and no longer accepts this page: open the address it printed (with ?token=…) again';
+export const RESTARTED_MESSAGE = 'the workbench server was restarted and no longer accepts this page: open the address it printed (with ?token=…) again';
 
 export class WebSocketBridge implements ApiBridge {
   readonly platform = 'browser' as const;
@@ -67,10 +66,7 @@ export class WebSocketBridge implements ApiBridge {
     return `${scheme}//${loc.host}${WS_PATH}`;
   }
 
-  call<M extends MethodName>(
-    method: M,
-    ...params: undefined extends ParamsOf<M> ? [params?: ParamsOf<M>] : [params: ParamsOf<M>]
-  ): Promise<ResultOf<M>> {
+  call<M extends MethodName>(method: M, ...params: undefined extends ParamsOf<M> ? [params?: ParamsOf<M>] : [params: ParamsOf<M>]): Promise<ResultOf<M>> {
     const id = this.nextId++;
     const request: CallRequest = params[0] === undefined ? { id, method } : { id, method, params: params[0] };
     if (this.state !== 'open' && this.state !== 'connecting') return Promise.reject(this.notSent(method));

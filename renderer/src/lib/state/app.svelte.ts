@@ -75,8 +75,8 @@ export class AppState {
   readonly run: RunSummary | null = $derived(this.runs.find((r) => r.id === this.runId) ?? null);
   /** Class names in a stable order; the grid's 1…9 keys follow it. */
   readonly classNames: string[] = $derived(
-    [...new Set([...this.classes.map((c) => c.name), ...(this.mapping?.clusters ?? []).flatMap((c) => (c.className ? [c.className] : []))])].sort(
-      (a, b) => a.localeCompare(b),
+    [...new Set([...this.classes.map((c) => c.name), ...(this.mapping?.clusters ?? []).flatMap((c) => (c.className ? [c.className] : []))])].sort((a, b) =>
+      a.localeCompare(b),
     ),
   );
   /** Class hotkey (lower case, as stored) -> class name. */
@@ -336,8 +336,11 @@ export class AppState {
   async acceptImages(imageIds: number[], what = `${imageIds.length} image${imageIds.length === 1 ? '' : 's'}`): Promise<boolean> {
     const runId = this.runId;
     if (runId === null || imageIds.length === 0) return false;
-    return this.recordCorrections(`accept ${what}`, (n) => (n === imageIds.length ? `Accepted ${what}` : acceptedSome(n, imageIds.length)), 'Accept', () =>
-      this.bridge.call('labels.accept', { runId, imageIds }),
+    return this.recordCorrections(
+      `accept ${what}`,
+      (n) => (n === imageIds.length ? `Accepted ${what}` : acceptedSome(n, imageIds.length)),
+      'Accept',
+      () => this.bridge.call('labels.accept', { runId, imageIds }),
     );
   }
 
@@ -351,7 +354,8 @@ export class AppState {
     }
     return this.recordCorrections(
       `accept the rest of cluster ${cluster}`,
-      (n) => (n === 0 ? `Nothing left to accept in cluster ${cluster}` : `Accepted the other ${n.toLocaleString('en-US')} image${n === 1 ? '' : 's'} of cluster ${cluster}`),
+      (n) =>
+        n === 0 ? `Nothing left to accept in cluster ${cluster}` : `Accepted the other ${n.toLocaleString('en-US')} image${n === 1 ? '' : 's'} of cluster ${cluster}`,
       'Accept',
       () => this.bridge.call('labels.acceptRest', { runId, cluster }),
     );
@@ -390,7 +394,12 @@ export class AppState {
 
   /** Puts person labels back as they were (e.g. undoing an import from its report), itself undoable. */
   async restoreCorrections(entries: CorrectionEntry[], label: string): Promise<boolean> {
-    return this.recordCorrections(label, () => `Done: ${label}`, 'Restore', () => this.bridge.call('corrections.restore', { entries }));
+    return this.recordCorrections(
+      label,
+      () => `Done: ${label}`,
+      'Restore',
+      () => this.bridge.call('corrections.restore', { entries }),
+    );
   }
 
   /** A class-list change (create, rename, merge, delete, hotkey), recorded for undo. */

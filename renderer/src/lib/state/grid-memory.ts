@@ -97,10 +97,5 @@ export function sourceParams(source: GridSource): Record<string, string | number
 function validSource(s: unknown): s is GridSource {
   if (!s || typeof s !== 'object') return false;
   const o = s as Record<string, unknown>;
-  return (
-    (o.kind === 'cluster' && Number.isInteger(o.cluster)) ||
-    (o.kind === 'class' && typeof o.className === 'string') ||
-    o.kind === 'outliers' ||
-    o.kind === 'set'
-  );
+  return (o.kind === 'cluster' && Number.isInteger(o.cluster)) || (o.kind === 'class' && typeof o.className === 'string') || o.kind === 'outliers' || o.kind === 'set';
 }

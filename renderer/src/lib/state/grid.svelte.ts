@@ -76,11 +76,10 @@ export class GridState {
   remember(scrollTop?: number): void {
     if (this.memoryDir === null || this.source === null) return;
     const previous = this.memory.places[this.key];
-    this.memory = withPlace(
-      { ...this.memory, source: this.source, sort: this.sort, hideReviewed: this.hideReviewed, set: this.set },
-      this.key,
-      { cursor: this.cursor, scrollTop: scrollTop ?? previous?.scrollTop ?? 0 },
-    );
+    this.memory = withPlace({ ...this.memory, source: this.source, sort: this.sort, hideReviewed: this.hideReviewed, set: this.set }, this.key, {
+      cursor: this.cursor,
+      scrollTop: scrollTop ?? previous?.scrollTop ?? 0,
+    });
     if (this.saveTimer === null) this.saveTimer = setTimeout(() => this.flushMemory(), 300);
   }
 
@@ -171,7 +170,6 @@ export class GridState {
     return true;
   }
 
-
   /** Tells the grid the current data version; cached pages of an older one are refetched. */
   sync(version: string): void {
     if (version === this.dataVersion) return;
@@ -248,7 +246,11 @@ export class GridState {
   }
 
   /** One page in the grid's sort order, from the service. */
-  private async requestPage(runId: number, selector: NonNullable<ReturnType<GridState['selector']>>, page: number): Promise<{ total: number; pages: Map<number, ImageRow[]> }> {
+  private async requestPage(
+    runId: number,
+    selector: NonNullable<ReturnType<GridState['selector']>>,
+    page: number,
+  ): Promise<{ total: number; pages: Map<number, ImageRow[]> }> {
     const res = await this.bridge().call('clusters.images', {
       runId,
       ...selector,

@@ -12,9 +12,7 @@ export class ImageState {
     const runId = this.app.runId;
     if (runId === null) return Promise.resolve();
     const v = this.app.versions;
-    return this.detail.load(`${runId}|${imageId}|${v.corrections}|${v.mapping}`, () =>
-      this.app.bridge.call('image.detail', { imageId, runId, neighbours: 24 }),
-    );
+    return this.detail.load(`${runId}|${imageId}|${v.corrections}|${v.mapping}`, () => this.app.bridge.call('image.detail', { imageId, runId, neighbours: 24 }));
   }
 
   /** The probability bars: the k clusters, most probable first, top `n`. */

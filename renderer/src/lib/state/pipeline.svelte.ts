@@ -179,9 +179,7 @@ export class PipelineState {
 
   runEmbed(): Promise<number | null> {
     const p = this.params;
-    return this.start('Embed', () =>
-      this.app.bridge.call('pipeline.startEmbed', { backbone: p.backbone, size: p.size, views: viewCounts(p) }),
-    );
+    return this.start('Embed', () => this.app.bridge.call('pipeline.startEmbed', { backbone: p.backbone, size: p.size, views: viewCounts(p) }));
   }
 
   runCluster(method: 'spice' | 'kmeans' = this.params.method): Promise<number | null> {

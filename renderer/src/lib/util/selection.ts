@@ -55,14 +55,30 @@ export function moveCursor(
   if (cursor < 0 && key !== 'end' && key !== 'home') return 0;
   let next = cursor;
   switch (key) {
-    case 'left': next -= 1; break;
-    case 'right': next += 1; break;
-    case 'up': next -= c; break;
-    case 'down': next += c; break;
-    case 'pageup': next -= c * Math.max(1, pageRows); break;
-    case 'pagedown': next += c * Math.max(1, pageRows); break;
-    case 'home': next = 0; break;
-    case 'end': next = total - 1; break;
+    case 'left':
+      next -= 1;
+      break;
+    case 'right':
+      next += 1;
+      break;
+    case 'up':
+      next -= c;
+      break;
+    case 'down':
+      next += c;
+      break;
+    case 'pageup':
+      next -= c * Math.max(1, pageRows);
+      break;
+    case 'pagedown':
+      next += c * Math.max(1, pageRows);
+      break;
+    case 'home':
+      next = 0;
+      break;
+    case 'end':
+      next = total - 1;
+      break;
   }
   return Math.min(total - 1, Math.max(0, next));
 }
