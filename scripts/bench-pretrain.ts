@@ -14,7 +14,7 @@ import { getBackboneByName, type BackboneRecord } from '../main/db/backbones-rep
 import { createExtractor, l2NormaliseRows, type FeatureExtractor } from '../main/pipeline/embed/backbone-extractor.ts';
 import { decodeResized, writeNormalised } from '../main/pipeline/embed/preprocess.ts';
 import { importFolder, imageAbsolutePath } from '../main/pipeline/import/import-job.ts';
-import { resolvePretrainConfig, type ResNetArch } from '../main/ml/moco/config.ts';
+import { type ResNetArch } from '../main/ml/moco/config.ts';
 import { calibrateBatchNorm } from '../main/ml/moco/bn-calibration.ts';
 import { createEncoderExtractor } from '../main/ml/moco/encoder-extractor.ts';
 import { knnAccuracy, type KnnAccuracy } from '../main/ml/moco/knn-eval.ts';
@@ -25,6 +25,7 @@ import { getPretrainRun, readLossCurve } from '../main/pipeline/pretrain/pretrai
 import { initTfBackend, tf, type TfBackendName } from '../main/ml/tf-backend.ts';
 import { registerWasmTrainingKernels } from '../main/ml/tf-kernels/index.ts';
 import { CIFAR_FULL_DIR as CIFAR_DIR } from '../test/helpers/shared-data.ts';
+import { MOCO_BENCH_BATCH, mocoBenchStep } from './moco-bench-step.ts';
 
 const { values } = parseArgs({
   options: {
@@ -226,26 +227,20 @@ async function benchKernels(): Promise<void> {
     return row;
   };
   // One whole MoCo step (ResNet-18 width 8, batch 32, 32 px) per backend, in images per second.
-  const config = resolvePretrainConfig({ epochs: 1, width: 8, batchSize: 32, imageSize: 32 }, 1000, 32);
   const stepRate = async (label: string) => {
-    const rng = new Rng(1);
-    const trainer = MocoTrainer.create(config, rng);
-    const n = 32 * 32 * 32 * 3;
-    const xq = Float32Array.from({ length: n }, () => rng.normal());
-    const xk = Float32Array.from({ length: n }, () => rng.normal());
-    const un = rng.permutation(32);
+    const moco = mocoBenchStep();
     try {
-      trainer.step(xq, xk, un, 0.01);
+      moco.step();
       const t = performance.now();
-      trainer.step(xq, xk, un, 0.01);
-      const rate = 32 / ((performance.now() - t) / 1000);
+      moco.step();
+      const rate = MOCO_BENCH_BATCH / ((performance.now() - t) / 1000);
       console.log(`${label.padEnd(14)} training step ${rate.toFixed(1)} images/s`);
       return rate;
     } catch (err) {
       console.log(`${label.padEnd(14)} training step fails: ${(err as Error).message.split('\n')[0]}`);
       return null;
     } finally {
-      trainer.dispose();
+      moco.dispose();
     }
   };
   await initTfBackend('cpu');

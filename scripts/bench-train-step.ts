@@ -10,9 +10,8 @@ import { parseArgs } from 'node:util';
 import { tf, type TfBackendName } from '../main/ml/tf-backend.ts';
 import { MlpHeads, type MlpHeadsSpec } from '../main/ml/mlp-heads.ts';
 import { initTrainingBackend } from '../main/ml/moco/backend.ts';
-import { resolvePretrainConfig } from '../main/ml/moco/config.ts';
-import { MocoTrainer } from '../main/ml/moco/moco.ts';
-import { Rng, createRng } from '../main/base/random.ts';
+import { mocoBenchStep } from './moco-bench-step.ts';
+import { createRng } from '../main/base/random.ts';
 
 const { values } = parseArgs({
   options: {
@@ -66,15 +65,9 @@ function benchHeads(label: string, spec: MlpHeadsSpec, rows: number, steps: numb
 }
 
 function benchMoco(label: string, steps: number) {
-  const config = resolvePretrainConfig({ epochs: 1, width: 8, batchSize: 32, imageSize: 32 }, 1000, 32);
-  const rng = new Rng(1);
-  const trainer = MocoTrainer.create(config, rng);
-  const n = 32 * 32 * 32 * 3;
-  const xq = Float32Array.from({ length: n }, () => rng.normal());
-  const xk = Float32Array.from({ length: n }, () => rng.normal());
-  const un = rng.permutation(32);
-  const row = measure(label, steps, () => trainer.step(xq, xk, un, 0.01));
-  trainer.dispose();
+  const moco = mocoBenchStep();
+  const row = measure(label, steps, moco.step);
+  moco.dispose();
   return row;
 }
 
