@@ -59,7 +59,7 @@ function benchHeads(label: string, spec: MlpHeadsSpec, rows: number, steps: numb
   const heads = MlpHeads.create(spec, rng.next);
   const x = Float32Array.from({ length: rows * spec.inputDim }, () => rng.next() - 0.5);
   const grad = Float32Array.from({ length: spec.heads * rows * spec.k }, () => (rng.next() - 0.5) * 1e-3);
-  const row = measure(label, steps, () => heads.trainStep(x, rows, () => grad, { lr: 1e-3 }));
+  const row = measure(label, steps, () => heads.backward(heads.forward(x, rows), grad, { lr: 1e-3 }));
   heads.dispose();
   return row;
 }

@@ -1,18 +1,18 @@
 // H independent MLP heads (input -> hidden ReLU -> k logits) trained side by side on TensorFlow.js.
 // SPICE-Self trains ten of them at once, SPICE-Semi one. The first layers of all heads are one fused
-// [inputDim, heads*hidden] matrix and the second layers one product per head, so a step is one large
-// matrix product instead of H small ones (much faster on the single-threaded wasm backend).
-// The losses live in the caller, in plain JavaScript: trainStep() hands the logits to a callback that
-// returns dLoss/dlogits; tf.variableGrads carries that back through the layers (tfjs-core's gradient
-// definitions, registered by tf-gradients.ts) and tf.train.adam takes the step.
+// [inputDim, heads*hidden] matrix and the second layers one batched product, so a step is two large
+// matrix products instead of 2*H small ones (much faster on the single-threaded wasm backend).
+// The losses live in the caller, in plain JavaScript: forward() hands back the logits, the caller turns
+// them into dLoss/dlogits, backward() takes that and applies Adam. Written out rather than
+// tf.variableGrads + tf.train.adam (which MoCo uses): that version was faster (77 against 107 ms a
+// step of 10 heads on 1,000 rows, wasm) and passed the same gradient checks, but its SPICE runs on the
+// held-out half of CIFAR-10 came out lower on two of three seeds (0.557 -> 0.527, 0.550 -> 0.511, 0.542 ->
+// 0.543; docs/pretrain.md), a drop not yet explained, so the heads keep the path whose results are measured.
 import { tf } from './tf-backend.ts';
-import './tf-gradients.ts';
-import { registerWasmTrainingKernels } from './tf-kernels/index.ts';
 import { sliceHead, type MlpHeadsSpec, type MlpHeadsWeights } from './mlp-infer.ts';
 
 export { predictWithWeights, sliceHead, type MlpHeadsSpec, type MlpHeadsWeights } from './mlp-infer.ts';
 
-/** Adam as in PyTorch and tf.train.adam: epsilon is added to the bias-corrected sqrt(v). */
 export interface AdamSettings {
   lr: number;
   beta1?: number;
@@ -20,17 +20,30 @@ export interface AdamSettings {
   epsilon?: number;
 }
 
-/** Maps the logits of one step (heads x n x k, row-major) to dLoss/dlogits in the same layout. */
-export type LossGradient = (logits: Float32Array) => Float32Array;
+/** Forward state kept for one backward pass; dispose() when not training on it. */
+export interface ForwardPass {
+  /** heads x n x k, row-major. */
+  logits: Float32Array;
+  n: number;
+  dispose(): void;
+}
 
 type Param = 'w1' | 'b1' | 'w2' | 'b2';
 const PARAMS: readonly Param[] = ['w1', 'b1', 'w2', 'b2'];
 
+interface Cache {
+  x: tf.Tensor2D;
+  /** ReLU output, n x heads*hidden (positive exactly where the pre-activation is). */
+  act: tf.Tensor2D;
+}
+
 export class MlpHeads {
   readonly spec: MlpHeadsSpec;
   private readonly vars: Record<Param, tf.Variable>;
+  private readonly m: Record<Param, tf.Variable>;
+  private readonly v: Record<Param, tf.Variable>;
   private ema: Record<Param, tf.Variable> | null = null;
-  private optimizer: { settings: Required<AdamSettings>; adam: tf.AdamOptimizer } | null = null;
+  private steps = 0;
   private disposed = false;
 
   /** Initialised like PyTorch's nn.Linear: U(-1/sqrt(fan_in), 1/sqrt(fan_in)), from `random` (seeded by the caller). */
@@ -51,36 +64,91 @@ export class MlpHeads {
     this.spec = { ...weights.spec };
     const { inputDim: d, hidden: h, k, heads: H } = this.spec;
     const shapes: Record<Param, number[]> = { w1: [d, H * h], b1: [H * h], w2: [H, h, k], b2: [H, 1, k] };
-    this.vars = tf.tidy(() => Object.fromEntries(PARAMS.map((p) => [p, tf.variable(tf.tensor(weights[p], shapes[p]), true)]))) as Record<Param, tf.Variable>;
+    const mk = (init: (p: Param) => tf.Tensor) => Object.fromEntries(PARAMS.map((p) => [p, tf.variable(init(p), true)])) as Record<Param, tf.Variable>;
+    this.vars = mk((p) => tf.tensor(weights[p], shapes[p]));
+    this.m = mk((p) => tf.zeros(shapes[p]));
+    this.v = mk((p) => tf.zeros(shapes[p]));
+  }
+
+  /** Logits of every head for n rows of x (n x inputDim); keep the pass for backward() or dispose it. */
+  forward(x: Float32Array, n: number): ForwardPass {
+    this.check(x, n);
+    const cache = tf.tidy(() => {
+      const xt = tf.tensor2d(x, [n, this.spec.inputDim]);
+      const act = tf.fused.matMul({ a: xt, b: this.vars.w1, bias: this.vars.b1, activation: 'relu' }) as tf.Tensor2D;
+      return { x: xt, act };
+    });
+    const logitsT = tf.tidy(() => this.secondLayer(cache.act, this.vars));
+    const logits = logitsT.dataSync() as Float32Array;
+    logitsT.dispose();
+    let live: Cache | null = cache;
+    const release = () => {
+      if (!live) return;
+      tf.dispose([live.x, live.act]);
+      live = null;
+    };
+    const pass: ForwardPass & { cache: () => Cache } = {
+      logits,
+      n,
+      dispose: release,
+      cache: () => {
+        if (!live) throw new Error('this forward pass was already used or disposed');
+        return live;
+      },
+    };
+    return pass;
   }
 
   /**
-   * One training step on n rows of x (n x inputDim): `lossGradient` gets the logits of every head and
-   * returns dLoss/dlogits; all heads then take one Adam step. The Adam settings must stay the same
-   * over the heads' life (the optimizer keeps its moments and step count).
+   * Backpropagates dLoss/dlogits (heads x n x k, same layout as the logits) through the pass and takes
+   * one Adam step on all heads. Disposes the pass.
    */
-  trainStep(x: Float32Array, n: number, lossGradient: LossGradient, adam: AdamSettings): void {
-    this.check(x, n);
-    const { inputDim: d, heads: H, k } = this.spec;
-    const optimizer = this.adamFor(adam);
-    const vars = PARAMS.map((p) => this.vars[p]);
+  backward(pass: ForwardPass, dLogits: Float32Array, adam: AdamSettings): void {
+    const cache = (pass as ForwardPass & { cache: () => Cache }).cache();
+    const { heads: H, k } = this.spec;
+    const n = pass.n;
+    if (dLogits.length !== H * n * k) throw new Error(`dLogits has ${dLogits.length} values, expected ${H} x ${n} x ${k}`);
+    this.steps++;
+    const beta1 = adam.beta1 ?? 0.9;
+    const beta2 = adam.beta2 ?? 0.999;
+    const eps = adam.epsilon ?? 1e-8;
+    // Bias correction folded into the step size, as in Kingma & Ba, section 2.
+    const stepSize = (adam.lr * Math.sqrt(1 - beta2 ** this.steps)) / (1 - beta1 ** this.steps);
     tf.tidy(() => {
-      const xt = tf.tensor2d(x.subarray(0, n * d), [n, d]);
-      const { grads } = tf.variableGrads(() => {
-        const logits = this.logits(xt, this.vars);
-        const dLogits = lossGradient(logits.dataSync() as Float32Array);
-        if (dLogits.length !== H * n * k) throw new Error(`dLogits has ${dLogits.length} values, expected ${H} x ${n} x ${k}`);
-        // A scalar whose gradient with respect to the logits is dLogits.
-        return tf.sum(tf.mul(logits, tf.tensor3d(dLogits, [H, n, k]))) as tf.Scalar;
-      }, vars);
-      optimizer.applyGradients(vars.map((v) => ({ name: v.name, tensor: grads[v.name] })));
+      const dz = tf.tensor3d(dLogits, [H, n, k]);
+      const dzOf = (hd: number) => tf.reshape(tf.slice(dz, [hd, 0, 0], [1, n, k]), [n, k]);
+      const heads = Array.from({ length: H }, (_, hd) => hd);
+      // Transposes are explicit: the wasm matMul with a transpose flag is about 10x slower than a
+      // transpose copy followed by a plain product (measured 6.3 s vs 0.75 s for 3000x256 by 3000x5120).
+      const grads: Record<Param, tf.Tensor> = {
+        w2: tf.stack(heads.map((hd) => tf.matMul(tf.transpose(this.headSlice(cache.act, hd)), dzOf(hd)))),
+        b2: tf.sum(dz, 1, true),
+        w1: tf.zeros([1]),
+        b1: tf.zeros([1]),
+      };
+      const dAct = tf.concat(
+        heads.map((hd) => tf.matMul(dzOf(hd), tf.transpose(this.headWeights(this.vars.w2, hd)))),
+        1,
+      ); // n x H*h
+      const dPre = tf.mul(dAct, tf.step(cache.act, 0));
+      grads.w1 = tf.matMul(tf.transpose(cache.x), dPre);
+      grads.b1 = tf.sum(dPre, 0);
+      for (const p of PARAMS) {
+        const g = grads[p];
+        const m = tf.add(tf.mul(this.m[p], beta1), tf.mul(g, 1 - beta1));
+        const v = tf.add(tf.mul(this.v[p], beta2), tf.mul(tf.square(g), 1 - beta2));
+        this.m[p].assign(m);
+        this.v[p].assign(v);
+        this.vars[p].assign(tf.sub(this.vars[p], tf.mul(tf.div(m, tf.add(tf.sqrt(v), eps)), stepSize)));
+      }
     });
+    pass.dispose();
   }
 
   /** Starts (or restarts) an exponential moving average of the weights, as FixMatch evaluates with. */
   startEma(): void {
     if (this.ema) for (const p of PARAMS) this.ema[p].dispose();
-    this.ema = tf.tidy(() => Object.fromEntries(PARAMS.map((p) => [p, tf.variable(this.vars[p].clone(), false)]))) as Record<Param, tf.Variable>;
+    this.ema = Object.fromEntries(PARAMS.map((p) => [p, tf.variable(this.vars[p].clone(), false)])) as Record<Param, tf.Variable>;
   }
 
   updateEma(decay: number): void {
@@ -103,7 +171,8 @@ export class MlpHeads {
       const rows = Math.min(chunk, n - start);
       const probsT = tf.tidy(() => {
         const xt = tf.tensor2d(x.subarray(start * d, (start + rows) * d), [rows, d]);
-        return tf.softmax(this.logits(xt, w));
+        const act = tf.fused.matMul({ a: xt, b: w.w1, bias: w.b1, activation: 'relu' }) as tf.Tensor2D;
+        return tf.softmax(this.secondLayer(act, w));
       });
       const probs = probsT.dataSync() as Float32Array;
       probsT.dispose();
@@ -129,42 +198,33 @@ export class MlpHeads {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const set of [this.vars, this.ema]) if (set) PARAMS.forEach((p) => set[p].dispose());
-    this.optimizer?.adam.dispose();
-  }
-
-  private adamFor(settings: AdamSettings): tf.AdamOptimizer {
-    const s: Required<AdamSettings> = { lr: settings.lr, beta1: settings.beta1 ?? 0.9, beta2: settings.beta2 ?? 0.999, epsilon: settings.epsilon ?? 1e-8 };
-    if (!this.optimizer) {
-      if (tf.getBackend() === 'wasm') registerWasmTrainingKernels();
-      // The epsilon is explicit: tf.train.adam's default is the backend's (1e-7 on cpu and wasm).
-      this.optimizer = { settings: s, adam: tf.train.adam(s.lr, s.beta1, s.beta2, s.epsilon) };
-    } else if ((Object.keys(s) as Array<keyof AdamSettings>).some((key) => s[key] !== this.optimizer!.settings[key])) {
-      throw new Error('MLP heads: the Adam settings changed between steps');
-    }
-    return this.optimizer.adam;
-  }
-
-  /** Logits of every head, H x n x k. */
-  private logits(x: tf.Tensor2D, w: Record<Param, tf.Variable>): tf.Tensor3D {
-    const act = tf.fused.matMul({ a: x, b: w.w1, bias: w.b1, activation: 'relu' }) as tf.Tensor2D;
-    return this.secondLayer(act, w);
+    for (const set of [this.vars, this.m, this.v, this.ema]) if (set) PARAMS.forEach((p) => set[p].dispose());
   }
 
   // The second layer is one small 2-D product per head: the wasm backend runs 2-D products through
   // XNNPACK but batched (3-D) ones through a plain loop, 5-10x slower at these shapes (measured:
-  // 10 heads x 1000 rows x 256 -> 10, 42 ms batched vs ~1 ms per head). The heads' inputs and weights
-  // are taken apart with split/unstack, whose gradients are one concat/stack, rather than with slices,
-  // whose gradients are one zero-padded full-width tensor per head.
+  // 10 heads x 1000 rows x 256 -> 10, 42 ms batched vs ~1 ms per head).
 
   /** Logits of every head, H x n x k, from the hidden activations (n x H*h). */
   private secondLayer(act: tf.Tensor2D, w: Record<Param, tf.Variable>): tf.Tensor3D {
-    const { heads: H, hidden: h, k } = this.spec;
-    // One head: reshapes (tfjs-core's Unpack gradient fails on a single output).
-    const acts = H > 1 ? (tf.split(act, H, 1) as tf.Tensor2D[]) : [act];
-    const w2 = H > 1 ? (tf.unstack(w.w2) as tf.Tensor2D[]) : [tf.reshape(w.w2, [h, k]) as tf.Tensor2D];
-    const b2 = H > 1 ? (tf.unstack(w.b2) as tf.Tensor2D[]) : [tf.reshape(w.b2, [1, k]) as tf.Tensor2D];
-    return tf.stack(acts.map((a, hd) => tf.add(tf.matMul(a, w2[hd]), b2[hd]))) as tf.Tensor3D;
+    const { heads: H, k } = this.spec;
+    const n = act.shape[0];
+    const perHead = Array.from({ length: H }, (_, hd) =>
+      tf.add(tf.matMul(this.headSlice(act, hd), this.headWeights(w.w2, hd)), tf.reshape(tf.slice(w.b2, [hd, 0, 0], [1, 1, k]), [1, k])),
+    );
+    return tf.reshape(tf.stack(perHead), [H, n, k]) as tf.Tensor3D;
+  }
+
+  /** Head hd's columns of the hidden activations: n x h. */
+  private headSlice(act: tf.Tensor2D, hd: number): tf.Tensor2D {
+    const h = this.spec.hidden;
+    return tf.slice(act, [0, hd * h], [act.shape[0], h]);
+  }
+
+  /** Head hd's second-layer weights: h x k. */
+  private headWeights(w2: tf.Tensor, hd: number): tf.Tensor2D {
+    const { hidden: h, k } = this.spec;
+    return tf.reshape(tf.slice(w2, [hd, 0, 0], [1, h, k]), [h, k]);
   }
 
   private check(x: Float32Array, n: number): void {

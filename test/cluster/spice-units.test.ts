@@ -48,7 +48,7 @@ test('SPICE loss gradients match finite differences', () => {
   }
 });
 
-test('MLP heads: the training step follows finite differences, heads are independent, JS inference matches tfjs', async () => {
+test('MLP heads: backward matches finite differences, heads are independent, JS inference matches tfjs', async () => {
   await initTfBackend();
   const spec = { inputDim: 5, hidden: 7, k: 3, heads: 2 };
   const heads = MlpHeads.create(spec, createRng(3).next);
@@ -56,24 +56,21 @@ test('MLP heads: the training step follows finite differences, heads are indepen
   const x = randomLogits(4, n * spec.inputDim);
   const target = [2, 0, 1, 1];
   // Loss: cross-entropy of head 1 only; head 0 must get no update.
-  const lossOf = (probs: Float32Array) => {
+  const lossOf = (logits: Float32Array, grad?: Float32Array) => {
     let loss = 0;
-    for (let i = 0; i < n; i++) loss -= Math.log(probs[(n + i) * spec.k + target[i]]);
+    const p = softmaxRows(logits, n * spec.k, n, spec.k);
+    for (let i = 0; i < n; i++) {
+      loss -= Math.log(p[i * spec.k + target[i]]);
+      if (grad) for (let c = 0; c < spec.k; c++) grad[(n + i) * spec.k + c] = p[i * spec.k + c] - (c === target[i] ? 1 : 0);
+    }
     return loss;
   };
   const w0 = heads.weights();
+  const pass = heads.forward(x, n);
+  const grad = new Float32Array(pass.logits.length);
+  lossOf(pass.logits, grad);
   // Plain SGD through Adam's first step: with beta1 = beta2 = 0 the step is lr * sign(gradient).
-  heads.trainStep(
-    x,
-    n,
-    (logits) => {
-      const grad = new Float32Array(logits.length);
-      const p = softmaxRows(logits, n * spec.k, n, spec.k);
-      for (let i = 0; i < n; i++) for (let c = 0; c < spec.k; c++) grad[(n + i) * spec.k + c] = p[i * spec.k + c] - (c === target[i] ? 1 : 0);
-      return grad;
-    },
-    { lr: 1e-4, beta1: 0, beta2: 0, epsilon: 1e-30 },
-  );
+  heads.backward(pass, grad, { lr: 1e-4, beta1: 0, beta2: 0, epsilon: 1e-30 });
   const w1 = heads.weights();
   const numericGrad = (mutate: (w: typeof w0) => void) => {
     const plus = structuredClone(w0);
@@ -91,7 +88,11 @@ test('MLP heads: the training step follows finite differences, heads are indepen
     }
     const lp = new MlpHeads(plus);
     const lm = new MlpHeads(minus);
-    const value = (lossOf(lp.predict(x, n)) - lossOf(lm.predict(x, n))) / (2 * eps);
+    const a = lp.forward(x, n);
+    const b = lm.forward(x, n);
+    const value = (lossOf(a.logits) - lossOf(b.logits)) / (2 * eps);
+    a.dispose();
+    b.dispose();
     lp.dispose();
     lm.dispose();
     return value;

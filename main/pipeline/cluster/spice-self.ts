@@ -118,29 +118,23 @@ export async function trainSpiceSelf(bank: SpiceBank, k: number, options: SpiceS
           }
           const strongOffset = at;
           if (useProto) gatherRows(bank.strong, randomViews(b, bank.strong.length, rng.int), batch, dim, x, at);
-          heads.trainStep(
-            x,
-            rows,
-            (logits) => {
-              const grad = new Float32Array(logits.length);
-              for (let h = 0; h < H; h++) {
-                const base = h * rows * k;
-                const pa = softmaxRows(logits, base, b, k);
-                let loss = meanEntropyPenalty(pa, b, k, o.entropyWeight, grad, base);
-                if (useNb) {
-                  const pn = softmaxRows(logits, base + nbOffset * k, b, k);
-                  loss += neighbourConsistency(pa, pn, b, k, o.neighbourWeight, grad, base, base + nbOffset * k);
-                }
-                if (protoTargets) {
-                  const ps = softmaxRows(logits, base + strongOffset * k, b, k);
-                  loss += crossEntropy(ps, protoTargets.subarray(h * b, (h + 1) * b), b, k, o.prototypeWeight, grad, base + strongOffset * k);
-                }
-                epochLoss[h] += loss;
-              }
-              return grad;
-            },
-            { lr: o.lr },
-          );
+          const pass = heads.forward(x, rows);
+          const grad = new Float32Array(pass.logits.length);
+          for (let h = 0; h < H; h++) {
+            const base = h * rows * k;
+            const pa = softmaxRows(pass.logits, base, b, k);
+            let loss = meanEntropyPenalty(pa, b, k, o.entropyWeight, grad, base);
+            if (useNb) {
+              const pn = softmaxRows(pass.logits, base + nbOffset * k, b, k);
+              loss += neighbourConsistency(pa, pn, b, k, o.neighbourWeight, grad, base, base + nbOffset * k);
+            }
+            if (protoTargets) {
+              const ps = softmaxRows(pass.logits, base + strongOffset * k, b, k);
+              loss += crossEntropy(ps, protoTargets.subarray(h * b, (h + 1) * b), b, k, o.prototypeWeight, grad, base + strongOffset * k);
+            }
+            epochLoss[h] += loss;
+          }
+          heads.backward(pass, grad, { lr: o.lr });
           epochSteps++;
           step++;
           hooks.onStep?.(step, totalSteps);

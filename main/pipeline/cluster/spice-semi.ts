@@ -185,26 +185,19 @@ export async function trainSpiceSemi(
         for (let r = 0; r < bn; r++) nb[r] = randomNeighbour(o.neighbours!, ui[r], rng.int);
         gatherRows(bank.weak, randomViews(bn, bank.weak.length, rng.int), nb, dim, x, bl + bu);
       }
-      let loss = 0;
-      model.trainStep(
-        x,
-        bl + bu + bn,
-        (logits) => {
-          const grad = new Float32Array(logits.length);
-          const pl = softmaxRows(logits, 0, bl, k);
-          loss = crossEntropy(pl, yl, bl, k, 1, grad, 0, { rowWeights: wl });
-          const ps = softmaxRows(logits, bl * k, bu, k);
-          // Averaged over all unlabelled rows, as FixMatch does (masked rows count as zero).
-          if (masked > 0) loss += crossEntropy(ps, pseudo, bu, k, o.unlabeledWeight, grad, bl * k, { normaliser: bu });
-          if (o.entropyWeight > 0) loss += meanEntropyPenalty(ps, bu, k, o.entropyWeight, grad, bl * k, o.classPrior);
-          if (bn > 0) {
-            const pn = softmaxRows(logits, (bl + bu) * k, bn, k);
-            loss += neighbourConsistency(ps.subarray(0, bn * k), pn, bn, k, o.neighbourWeight!, grad, bl * k, (bl + bu) * k);
-          }
-          return grad;
-        },
-        { lr: o.lr },
-      );
+      const pass = model.forward(x, bl + bu + bn);
+      const grad = new Float32Array(pass.logits.length);
+      const pl = softmaxRows(pass.logits, 0, bl, k);
+      let loss = crossEntropy(pl, yl, bl, k, 1, grad, 0, { rowWeights: wl });
+      const ps = softmaxRows(pass.logits, bl * k, bu, k);
+      // Averaged over all unlabelled rows, as FixMatch does (masked rows count as zero).
+      if (masked > 0) loss += crossEntropy(ps, pseudo, bu, k, o.unlabeledWeight, grad, bl * k, { normaliser: bu });
+      if (o.entropyWeight > 0) loss += meanEntropyPenalty(ps, bu, k, o.entropyWeight, grad, bl * k, o.classPrior);
+      if (bn > 0) {
+        const pn = softmaxRows(pass.logits, (bl + bu) * k, bn, k);
+        loss += neighbourConsistency(ps.subarray(0, bn * k), pn, bn, k, o.neighbourWeight!, grad, bl * k, (bl + bu) * k);
+      }
+      model.backward(pass, grad, { lr: o.lr });
       model.updateEma(o.emaDecay);
       if (step >= o.steps - tail) {
         tailLoss += loss / tail;
