@@ -14,6 +14,7 @@ import { startBridgeServer, type BridgeServer } from '../../main/server/bridge-s
 import { makeCifarSubset, makeTempDir } from '../helpers/cifar-subset.ts';
 import { startServe } from '../e2e/helpers/serve.ts';
 import { connect, type TestClient } from './ws-client.ts';
+import { MOBILENET_V1 } from '../helpers/paths.ts';
 
 /** The real services worker plus 'test.block' (holds its thread) and 'test.crash' (exit code 3). */
 const BUSY_WORKER = new URL('./fixtures/busy-services-worker.ts', import.meta.url);
@@ -101,6 +102,46 @@ test('images are answered while a call holds the services thread, and calls wait
   assert.ok(worst < 500, `slowest thumbnail during the block: ${worst.toFixed(0)} ms (all: ${latencies.map((x) => x.toFixed(1)).join(', ')})`);
 });
 
+test('grid pages come from the image reader while a job holds the services, and never overtake a waiting call', async () => {
+  const { jobId: embedJob } = await client.call('pipeline.startEmbed', { backbone: MOBILENET_V1, size: 32 });
+  await client.waitFor((e) => e.type === 'job' && e.event.type === 'finished' && e.event.jobId === embedJob);
+  const { jobId: clusterJob } = await client.call('pipeline.startCluster', { method: 'kmeans', k: 2, seed: 0 });
+  await client.waitFor((e) => e.type === 'job' && e.event.type === 'finished' && e.event.jobId === clusterJob);
+  const [run] = await client.call('runs.list');
+  const pageParams = { runId: run.id, cluster: 0, sort: 'confidence' as const, offset: 0, limit: 10 };
+  const expected = await client.call('clusters.images', pageParams);
+  assert.ok(expected.items.length > 0);
+
+  const busyMs = 1500;
+  const t0 = performance.now();
+  assert.equal((await client.raw('test.busy', { ms: busyMs })).error?.code, 'unknown-method', 'answered before the services got busy');
+  await sleep(150);
+  const queued = client.raw('projects.current', undefined).then((r) => ({ r, at: performance.now() - t0 }));
+  const latencies: number[] = [];
+  // While projects.current waits, a page goes behind it; the rest of the time it is read beside the services.
+  const behind = client.raw('clusters.images', pageParams).then((r) => ({ r, at: performance.now() - t0 }));
+  const q = await queued;
+  const b = await behind;
+  assert.ok(q.at >= busyMs - 50, `the services were busy: a call waited ${q.at.toFixed(0)} ms`);
+  assert.ok(b.at >= q.at, 'the page asked for while a call waited came after it');
+  assert.deepEqual(b.r.result, expected);
+
+  assert.equal((await client.raw('test.busy', { ms: busyMs })).error?.code, 'unknown-method');
+  await sleep(150);
+  const t1 = performance.now();
+  while (performance.now() - t1 < busyMs - 500) {
+    const s = performance.now();
+    assert.deepEqual(await client.call('clusters.images', pageParams), expected);
+    latencies.push(performance.now() - s);
+  }
+  const servicesAnswer = performance.now();
+  await client.call('projects.current');
+  assert.ok(performance.now() - servicesAnswer > 100, 'the services were still busy after the pages');
+  assert.ok(latencies.length >= 5, `${latencies.length} pages during the job`);
+  const worst = Math.max(...latencies);
+  assert.ok(worst < 300, `slowest page while the services were busy: ${worst.toFixed(0)} ms (all: ${latencies.map((x) => x.toFixed(1)).join(', ')})`);
+});
+
 test('a failed call crosses the worker boundary with the same HTTP status and body as before', async () => {
   // The same bridge over services in this thread, on the same project: the answers before the host.
   const state = makeTempDir('spice-host-state-inline-');
@@ -110,7 +151,8 @@ test('a failed call crosses the worker boundary with the same HTTP status and bo
     assert.ok((await inline.dispatch('projects.open', { dir: projectDir })).ok);
     const bodies = [
       JSON.stringify({ method: 'runs.metrics', params: { runId: 999 } }), // not-found (raised in the services)
-      JSON.stringify({ method: 'clusters.images', params: { runId: 1 } }), // invalid-argument (validation)
+      JSON.stringify({ method: 'clusters.images', params: { runId: 1 } }), // invalid-argument (validation, in the image reader)
+      JSON.stringify({ method: 'clusters.images', params: { runId: 999, cluster: 0, sort: 'confidence', offset: 0, limit: 5 } }), // not-found, in the image reader
       JSON.stringify({ method: 'pipeline.startCluster', params: { method: 'kmeans', k: 10, backbone: 'no-such-backbone' } }), // raised by a stage
       JSON.stringify({ method: 'image.detail', params: { imageId: 1, runId: 12345 } }),
       JSON.stringify({ method: 'projects.open', params: { dir: `${projectDir}-missing` } }),

@@ -8,8 +8,9 @@
 //   shape there (services/index.ts dispatch), so an error reaches the client as it did.
 // - Pushes: every PushEvent the services emit, to every listener here.
 // - Images: a worker thread of the serving process (image-worker.ts) with a read-only handle on the open
-//   project answers thumbnails and full images by id, so images keep coming while the services are
-//   busy with a job; the services tell the host which project is open.
+//   project answers thumbnails and full images by id, and the grid's pages (READER_METHODS) while no
+//   call to the services is waiting, so images and pages keep coming while the services are busy with
+//   a job; the services tell the host which project is open.
 // - Priority: the services lower their own CPU priority (nice 10 unless SPICE_SERVICES_NICE says
 //   otherwise), so under a full CPU (a SPICE run, V8's garbage collection of its arrays) the serving
 //   threads run first. With no contention the jobs run as fast as before.
@@ -23,7 +24,7 @@ import type { PlatformMode, PushEvent } from '../../../preload/contract/api.ts';
 import { spawnModuleWorker } from '../../pipeline/embed/worker-pool.ts';
 import type { HostHooks } from '../services/context.ts';
 import type { CallResult, ImageBytes, ImageKind, ServiceEndpoint } from '../services/index.ts';
-import { HOST_HOOKS, type FromImageReader, type FromServices, type ServiceChannel, type ToImageReader } from './protocol.ts';
+import { HOST_HOOKS, isReaderMethod, type FromImageReader, type FromServices, type ReaderMethod, type ServiceChannel, type ToImageReader } from './protocol.ts';
 
 export type { ServiceChannel } from './protocol.ts';
 
@@ -209,16 +210,11 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
     },
     dispatch(method, params) {
       if (failure !== null) return Promise.resolve({ ok: false, error: { code: 'internal', message: failure } });
-      return new Promise<CallResult>((resolve) => {
-        const id = nextCall++;
-        pending.set(id, resolve);
-        try {
-          channel.send({ type: 'call', id, method, params });
-        } catch (err) {
-          pending.delete(id);
-          resolve({ ok: false, error: { code: 'internal', message: `the services cannot take the call: ${(err as Error).message}` } });
-        }
-      });
+      // With a call to the services still waiting, a page goes behind it: it may read what that call changes.
+      if (isReaderMethod(method) && pending.size === 0 && images.hasProject()) {
+        return images.call(method, params).then((outcome) => outcome ?? toServices(method, params));
+      }
+      return toServices(method, params);
     },
     onPush(listener) {
       pushListeners.add(listener);
@@ -246,6 +242,20 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
       return closing;
     },
   };
+
+  function toServices(method: unknown, params: unknown): Promise<CallResult> {
+    if (failure !== null) return Promise.resolve({ ok: false, error: { code: 'internal', message: failure } });
+    return new Promise<CallResult>((resolve) => {
+      const id = nextCall++;
+      pending.set(id, resolve);
+      try {
+        channel.send({ type: 'call', id, method, params });
+      } catch (err) {
+        pending.delete(id);
+        resolve({ ok: false, error: { code: 'internal', message: `the services cannot take the call: ${(err as Error).message}` } });
+      }
+    });
+  }
 }
 
 function niceFromEnv(): number | undefined {
@@ -269,7 +279,8 @@ async function settlesWithin(p: Promise<void>, ms: number): Promise<boolean> {
 class ImageReader {
   private worker: Worker | null = null;
   private dir: string | null = null;
-  private readonly pending = new Map<number, (image: ImageBytes | null) => void>();
+  /** Each waiting request's answer; null when the reader stopped before answering. */
+  private readonly pending = new Map<number, (reply: FromImageReader | null) => void>();
   private nextId = 1;
   private closed = false;
 
@@ -280,22 +291,38 @@ class ImageReader {
     else if (dir !== null) this.start();
   }
 
+  hasProject(): boolean {
+    return !this.closed && this.dir !== null;
+  }
+
   read(kind: ImageKind, imageId: number): Promise<ImageBytes | null> {
-    if (this.closed || this.dir === null) return Promise.resolve(null);
-    const worker = this.worker ?? this.start();
-    return new Promise((resolve) => {
-      const id = this.nextId++;
-      this.pending.set(id, resolve);
-      this.post(worker, { type: 'read', id, kind, imageId });
+    return this.ask((id) => ({ type: 'read', id, kind, imageId })).then((reply) => {
+      const image = reply?.type === 'image' ? reply.image : null;
+      return image && { mime: image.mime, etag: image.etag, data: Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength) };
     });
+  }
+
+  /** A read-only call answered on the reader's handle; null when it has no project (ask the services). */
+  call(method: ReaderMethod, params: unknown): Promise<CallResult | null> {
+    return this.ask((id) => ({ type: 'call', id, method, params })).then((reply) => (reply?.type === 'result' ? reply.outcome : null));
   }
 
   async close(): Promise<void> {
     this.closed = true;
     const worker = this.worker;
     this.worker = null;
-    this.answerAll(null);
+    this.answerAll();
     if (worker) await worker.terminate();
+  }
+
+  private ask(message: (id: number) => ToImageReader): Promise<FromImageReader | null> {
+    if (this.closed || this.dir === null) return Promise.resolve(null);
+    const worker = this.worker ?? this.start();
+    return new Promise((resolve) => {
+      const id = this.nextId++;
+      this.pending.set(id, resolve);
+      this.post(worker, message(id));
+    });
   }
 
   private post(worker: Worker, m: ToImageReader): void {
@@ -311,21 +338,20 @@ class ImageReader {
       const answer = this.pending.get(m.id);
       if (!answer) return;
       this.pending.delete(m.id);
-      const image = m.image;
-      answer(image && { mime: image.mime, etag: image.etag, data: Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength) });
+      answer(m);
     });
     worker.on('error', (err: Error) => console.error(`spice-workbench: the image reader stopped: ${err.message}`));
     worker.on('exit', () => {
-      // The next read starts a fresh one; what was waiting answers "no such image".
+      // The next request starts a fresh one; what was waiting answers "no such image" (calls go to the services).
       if (this.worker === worker) this.worker = null;
-      this.answerAll(null);
+      this.answerAll();
     });
     this.post(worker, { type: 'project', dir: this.dir });
     return worker;
   }
 
-  private answerAll(image: null): void {
-    for (const answer of this.pending.values()) answer(image);
+  private answerAll(): void {
+    for (const answer of this.pending.values()) answer(null);
     this.pending.clear();
   }
 }

@@ -1,10 +1,15 @@
-// Worker thread: the image protocol of a service host. Thumbnails and full images by id, read through a
-// read-only handle of its own on the open project, so images keep coming while the services' thread is
-// busy (a k-NN or the PCA of a SPICE run holds it for about a second at a time). The host tells it which
-// project the services have open; it never opens anything else, and it is only ever asked by id.
+// Worker thread: the image protocol of a service host. Thumbnails and full images by id, and the grid's
+// pages (READER_METHODS), read through a read-only handle of its own on the open project, so images and
+// pages keep coming while the services' thread is busy (a k-NN, the PCA or the training steps of a SPICE
+// run hold it for up to a second at a time). The host tells it which project the services have open; it
+// never opens anything else, and images are only ever asked for by id.
 import { parentPort } from 'node:worker_threads';
 import { openProject, type Project } from '../../project/project.ts';
 import { readProjectImage } from '../services/image-files.ts';
+import { readClusterImages } from '../services/clusters.ts';
+import { toErrorShape } from '../services/api-errors.ts';
+import type { CallResult } from '../services/index.ts';
+import { validateCall } from '../validate.ts';
 import type { FromImageReader, ToImageReader } from './protocol.ts';
 
 let project: Project | null = null;
@@ -34,9 +39,24 @@ async function read(m: Extract<ToImageReader, { type: 'read' }>): Promise<void> 
   }
 }
 
+/** A read-only call (READER_METHODS), validated as the services validate it. */
+function call(m: Extract<ToImageReader, { type: 'call' }>): void {
+  let outcome: CallResult | null = null;
+  if (project) {
+    try {
+      outcome = { ok: true, result: readClusterImages(project.db, validateCall(m.method, m.params)) };
+    } catch (err) {
+      outcome = { ok: false, error: toErrorShape(err) };
+    }
+  }
+  const reply: FromImageReader = { type: 'result', id: m.id, outcome };
+  parentPort!.postMessage(reply);
+}
+
 if (parentPort) {
   parentPort.on('message', (m: ToImageReader) => {
     if (m.type === 'project') openOnly(m.dir);
+    else if (m.type === 'call') call(m);
     else void read(m);
   });
 }

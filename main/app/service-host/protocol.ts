@@ -46,11 +46,29 @@ export type FromServices =
   | { type: 'hook'; id: number; name: HostHookName; args: unknown[] }
   | { type: 'closed' };
 
+/**
+ * Calls that only read the project and that the image reader answers on its read-only handle while no
+ * call to the services is waiting (so a page never overtakes a change asked for before it): the grid
+ * keeps paging while the services run a job.
+ */
+export const READER_METHODS = ['clusters.images'] as const;
+export type ReaderMethod = (typeof READER_METHODS)[number];
+
+export function isReaderMethod(method: unknown): method is ReaderMethod {
+  return (READER_METHODS as readonly unknown[]).includes(method);
+}
+
 /** Host -> image reader. */
-export type ToImageReader = { type: 'project'; dir: string | null } | { type: 'read'; id: number; kind: ImageKind; imageId: number };
+export type ToImageReader =
+  | { type: 'project'; dir: string | null }
+  | { type: 'read'; id: number; kind: ImageKind; imageId: number }
+  | { type: 'call'; id: number; method: ReaderMethod; params: unknown };
 
 /** Image reader -> host; the bytes arrive as a plain Uint8Array (a Buffer does not survive the clone). */
-export type FromImageReader = { type: 'image'; id: number; image: (Omit<ImageBytes, 'data'> & { data: Uint8Array }) | null };
+export type FromImageReader =
+  | { type: 'image'; id: number; image: (Omit<ImageBytes, 'data'> & { data: Uint8Array }) | null }
+  /** outcome null: no project open here, the services answer instead. */
+  | { type: 'result'; id: number; outcome: CallResult | null };
 
 /**
  * One end of the services' channel, as the host sees it: a worker thread (serve, tests) or an Electron

@@ -1,6 +1,6 @@
 // clusters.*: the cluster grid. Pure reads on indexed SQL (the run_labels view over assignments, person
 // labels and cluster names), so a 10,000-image run pages in milliseconds.
-import type { ClusterCard, ClusterImagesParams, ClustersApi, ImageRow } from '../../../preload/contract/api.ts';
+import type { ClusterCard, ClusterImagesParams, ClustersApi, ImagePage, ImageRow } from '../../../preload/contract/api.ts';
 import type { Db } from '../../db/connection.ts';
 import { namedClusters } from '../../db/labels-repo.ts';
 import { clusterStats, selectRows, type RowSelector, type RunLabelRow } from '../../db/run-labels-repo.ts';
@@ -42,13 +42,20 @@ export function createClustersService(ctx: ServiceContext): ClustersApi {
     },
 
     async images(params) {
-      const db = session.requireProject().db;
-      const run = requireRun(db, params.runId);
-      const relaxed = relaxedClusters(session, run);
-      const page = selectRows(db, run.id, selectorOf(params), params);
-      return { total: page.total, offset: params.offset, items: page.rows.map((r) => toImageRow(r, relaxed)) };
+      return readClusterImages(session.requireProject().db, params, (run) => relaxedClusters(session, run));
     },
   };
+}
+
+/**
+ * A page of a run's images for the grid. Reads only, so any handle on the project answers it: the
+ * services' own, or the image reader's read-only one while the services are busy with a job.
+ */
+export function readClusterImages(db: Db, params: ClusterImagesParams, relaxedOf: (run: RunRecord) => ReadonlySet<number> = relaxedClustersOf): ImagePage {
+  const run = requireRun(db, params.runId);
+  const relaxed = relaxedOf(run);
+  const page = selectRows(db, run.id, selectorOf(params), params);
+  return { total: page.total, offset: params.offset, items: page.rows.map((r) => toImageRow(r, relaxed)) };
 }
 
 export function requireRun(db: Db, runId: number): RunRecord {
@@ -63,10 +70,12 @@ export function clusterNames(db: Db, runId: number): Map<number, string> {
 
 /** Clusters whose reliable samples were taken at relaxed thresholds (from the run's report). */
 export function relaxedClusters(session: Session, run: RunRecord): ReadonlySet<number> {
-  return session.cached(`relaxed:${run.id}`, ['runs'], () => {
-    const perCluster = (run.report?.reliable as { perCluster?: Array<{ cluster: number; rule: string }> } | undefined)?.perCluster ?? [];
-    return new Set(perCluster.filter((c) => c.rule !== 'default').map((c) => c.cluster));
-  });
+  return session.cached(`relaxed:${run.id}`, ['runs'], () => relaxedClustersOf(run));
+}
+
+function relaxedClustersOf(run: RunRecord): ReadonlySet<number> {
+  const perCluster = (run.report?.reliable as { perCluster?: Array<{ cluster: number; rule: string }> } | undefined)?.perCluster ?? [];
+  return new Set(perCluster.filter((c) => c.rule !== 'default').map((c) => c.cluster));
 }
 
 /** A run_labels row as the contract's grid row. */
