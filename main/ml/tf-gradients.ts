@@ -1,5 +1,5 @@
 // Registers tfjs-core's own gradient definitions for the kernels the training code differentiates
-// through (the MLP heads, the MoCo ResNet and its loss). Import for the side effect before calling
+// through (the MoCo ResNet and its loss). Import for the side effect before calling
 // tf.grads / tf.variableGrads.
 //
 // The CommonJS build of tfjs-core that Node loads registers no gradients; they ship as ES modules in

@@ -209,9 +209,8 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
       return failure;
     },
     dispatch(method, params) {
-      if (failure !== null) return Promise.resolve({ ok: false, error: { code: 'internal', message: failure } });
       // With a call to the services still waiting, a page goes behind it: it may read what that call changes.
-      if (isReaderMethod(method) && pending.size === 0 && images.hasProject()) {
+      if (failure === null && isReaderMethod(method) && pending.size === 0 && images.hasProject()) {
         return images.call(method, params).then((outcome) => outcome ?? toServices(method, params));
       }
       return toServices(method, params);

@@ -3,7 +3,8 @@ import { basename } from 'node:path';
 import type { BackboneSummary, ClusteringScores, ProjectSummary, RunSummary } from '../../../preload/contract/api.ts';
 import type { Db } from '../../db/connection.ts';
 import { clusteringMetrics, type ClusteringMetrics } from '../../pipeline/cluster/metrics.ts';
-import { countAssignments, groundTruthOfRun, type RunRecord } from '../../db/runs-repo.ts';
+import { countAssignments, groundTruthOfRun, listRuns, type RunRecord } from '../../db/runs-repo.ts';
+import { backboneNames } from '../../db/backbones-repo.ts';
 import { classNames } from '../../db/classes-repo.ts';
 import { countNamedClusters, countPersonLabels } from '../../db/labels-repo.ts';
 import { projectOverview, type ProjectOverview } from '../project-status.ts';
@@ -62,8 +63,9 @@ export function runSummary(session: Session, db: Db, run: RunRecord, backboneNam
   };
 }
 
-export function runSummaries(session: Session, db: Db, overview: ProjectOverview = projectOverview(db)): RunSummary[] {
-  return overview.runs.map((r) => runSummary(session, db, r, overview.backboneNames));
+/** Every run, newest first; `runs` and `names` as the project overview read them, else read here. */
+export function runSummaries(session: Session, db: Db, runs: RunRecord[] = listRuns(db), names: Map<number, string> = backboneNames(db)): RunSummary[] {
+  return runs.map((r) => runSummary(session, db, r, names));
 }
 
 export function projectSummary(session: Session, project: Project): ProjectSummary {
@@ -80,7 +82,7 @@ export function projectSummary(session: Session, project: Project): ProjectSumma
     duplicates: counts.duplicates,
     errors: counts.errors,
     backbones: backboneSummaries(overview.backbones),
-    runs: runSummaries(session, db, overview),
+    runs: runSummaries(session, db, overview.runs, overview.backboneNames),
     defaultRunId: overview.defaultRun?.id ?? null,
     defaultRunReason: overview.defaultRun?.reason ?? null,
     classes: classNames(db),
