@@ -1,6 +1,6 @@
 // The map's embeddings brought down to a few dozen dimensions before UMAP's neighbour search, which is far
-// faster there. The PCA is SPICE's (main/ml/spice-linalg.ts); it runs here, in the services, because it
-// needs TensorFlow.js, which the services load and the UMAP worker does not.
+// faster there. The PCA is SPICE's (main/ml/spice-linalg.ts), run inside the projection worker on a
+// TensorFlow.js backend of its own, so the services' thread stays free.
 import { createRng } from '../../base/random.ts';
 import { pca, projectPca } from '../../ml/spice-linalg.ts';
 import { initTfBackend } from '../../ml/tf-backend.ts';

@@ -13,7 +13,6 @@ import type { ServiceContext } from './context.ts';
 import { ApiError } from './api-errors.ts';
 import { plainMatrix } from './image.ts';
 import type { ProjectionJob, ProjectionMessage } from './projection-worker.ts';
-import { reduceForMap } from './map-pca.ts';
 import { gatherRows, mapSample, placeAroundSample } from './map-sample.ts';
 
 export const UMAP_PARAMS = { nNeighbors: 15, minDist: 0.1, seed: DEFAULT_SEED } as const;
@@ -99,11 +98,9 @@ async function computeAndStore(ctx: ServiceContext, db: Db, backboneId: number, 
   const push = (phase: 'neighbours' | 'layout' | 'placing', done: number, total: number, etaSeconds: number | null) =>
     ctx.session.push({ type: 'map-progress', backboneId, phase, done, total, etaSeconds });
   const sample = mapSample(n, UMAP_PARAMS.seed);
-  const laidOutN = sample ? sample.length : n;
-  push('neighbours', 0, 0, null);
-  const laidOut = await reduceForMap(sample ? gatherRows(m.data, m.dim, sample) : m.data, laidOutN, m.dim, UMAP_PARAMS.seed);
+  const laidOut = sample ? gatherRows(m.data, m.dim, sample) : m.data;
   let layoutStarted = 0;
-  const layout = await runProjectionWorker({ data: laidOut.data, n: laidOutN, dim: laidOut.dim, ...UMAP_PARAMS }, (p) => {
+  const layout = await runProjectionWorker({ data: laidOut, n: sample ? sample.length : n, dim: m.dim, ...UMAP_PARAMS }, (p) => {
     if (p.phase === 'layout' && p.epoch === 0) layoutStarted = performance.now();
     const perEpoch = p.epoch > 0 ? (performance.now() - layoutStarted) / 1000 / p.epoch : null;
     push(p.phase, p.epoch, p.epochs, perEpoch === null ? null : Math.round(perEpoch * (p.epochs - p.epoch)));

@@ -1,9 +1,10 @@
-// Worker thread: 2-D UMAP of vectors (the PCA of the L2-normalised embeddings: map-pca.ts). Runs off the
-// main thread because UMAP's neighbour search is synchronous and takes tens of seconds on 10,000 images;
-// the app must keep answering.
+// Worker thread: 2-D UMAP of L2-normalised vectors, after their PCA (map-pca.ts). Runs off the services'
+// thread because the PCA holds it for seconds and UMAP's neighbour search, synchronous, for tens of
+// seconds on 10,000 images; the app must keep answering.
 import { parentPort, workerData } from 'node:worker_threads';
 import { UMAP } from 'umap-js';
 import { createRng } from '../../base/random.ts';
+import { reduceForMap } from './map-pca.ts';
 
 export interface ProjectionJob {
   data: Float32Array;
@@ -18,9 +19,10 @@ export type ProjectionMessage =
   { type: 'progress'; phase: 'neighbours' | 'layout'; epoch: number; epochs: number } | { type: 'done'; coords: Float32Array } | { type: 'error'; message: string };
 
 async function main(job: ProjectionJob): Promise<Float32Array> {
-  const { dim } = job;
+  parentPort!.postMessage({ type: 'progress', phase: 'neighbours', epoch: 0, epochs: 0 } satisfies ProjectionMessage);
+  const { data, dim } = await reduceForMap(job.data, job.n, job.dim, job.seed);
   const rows: number[][] = new Array(job.n);
-  for (let i = 0; i < job.n; i++) rows[i] = Array.from(job.data.subarray(i * dim, (i + 1) * dim));
+  for (let i = 0; i < job.n; i++) rows[i] = Array.from(data.subarray(i * dim, (i + 1) * dim));
   const rng = createRng(job.seed);
   const umap = new UMAP({
     nComponents: 2,
@@ -30,7 +32,6 @@ async function main(job: ProjectionJob): Promise<Float32Array> {
     nEpochs: job.n >= 5000 ? 120 : job.n >= 1000 ? 250 : 400,
     random: () => rng.next(),
   });
-  parentPort!.postMessage({ type: 'progress', phase: 'neighbours', epoch: 0, epochs: 0 } satisfies ProjectionMessage);
   const epochs = umap.initializeFit(rows);
   for (let e = 0; e < epochs; e++) {
     if (e % 10 === 0) parentPort!.postMessage({ type: 'progress', phase: 'layout', epoch: e, epochs } satisfies ProjectionMessage);
